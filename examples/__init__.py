@@ -1,0 +1,1 @@
+"""Small runnable models that exportlint is demonstrated and tested on."""
