@@ -4,6 +4,9 @@ Image tokens (`tgt`) attend to themselves, then to prompt tokens (`memory`) thro
 cross-attention module that the caller injects. Tensors are sequence-first: (seq, batch, dim).
 """
 
+# NOTE: typing.List / Optional on purpose, as in the code this mirrors: the scan must read them.
+# ruff: noqa: UP045
+
 from __future__ import annotations
 
 import math

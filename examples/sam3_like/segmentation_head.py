@@ -5,6 +5,9 @@ queries are dotted with it to give one mask per query. `image_ids` maps each que
 the image it belongs to.
 """
 
+# NOTE: typing.List / Optional on purpose, as in the code this mirrors: the scan must read them.
+# ruff: noqa: UP006, UP035
+
 from __future__ import annotations
 
 from typing import Any, List
