@@ -1,0 +1,9 @@
+"""`python -m exportlint` runs the CLI."""
+
+from __future__ import annotations
+
+import sys
+
+from exportlint.cli import main
+
+sys.exit(main())

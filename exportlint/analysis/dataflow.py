@@ -1,0 +1,383 @@
+"""Per-function dataflow: the abstract value of every local name and expression.
+
+Flow-insensitive on purpose: a name's value is the join of everything assigned to it. That
+over-approximates dependencies a little and never misses one, which is the trade a linter wants.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from exportlint.analysis.names import dotted_name, resolve
+from exportlint.analysis.params import param_value
+from exportlint.analysis.values import CONFIG, CONST, MODULE, TENSOR, Dep, Form, Val, join, scalar
+
+_SHAPE_METHODS = {"size", "dim", "numel", "nelement", "stride", "ndimension"}
+_DATA_METHODS = {"item", "tolist", "numpy"}
+_CONFIG_METHODS = {"is_floating_point", "is_complex", "get_device", "is_contiguous", "element_size"}
+_SHAPE_ATTRS = {"shape", "ndim"}
+_CONFIG_ATTRS = {"dtype", "device", "is_cuda", "requires_grad", "layout", "is_sparse", "training"}
+_TORCH_CONFIG_FUNCS = {
+    "torch.is_tensor", "torch.is_grad_enabled", "torch.is_floating_point", "torch.device",
+    "torch.jit.is_scripting", "torch.jit.is_tracing", "torch.onnx.is_in_onnx_export",
+    "torch.compiler.is_compiling", "torch.compiler.is_exporting", "torch._dynamo.is_compiling",
+    "torch.get_default_dtype", "torch.is_autocast_enabled", "torch.finfo", "torch.iinfo",
+}
+_PY_CONFIG_FUNCS = {"isinstance", "hasattr", "getattr", "callable", "type", "id", "str", "repr"}
+_PY_DATA_CASTS = {"int", "float", "bool", "complex"}
+
+
+class FunctionFlow:
+    """Abstract values for one function body, given the values of its parameters."""
+
+    def __init__(
+        self,
+        fn: cst.FunctionDef,
+        owner: str | None,
+        attrs: dict[str, Val],
+        methods: frozenset[str],
+        imports: dict[str, str],
+        params: dict[str, Val],
+    ) -> None:
+        self.fn, self.owner, self.attrs, self.methods, self.imports = fn, owner, attrs, methods, imports
+        self.env: dict[str, Val] = dict(params)
+        self.method_refs: dict[str, set[str]] = {}
+        self._memo: dict[cst.CSTNode, Val] = {}
+        self._solve()
+
+    @property
+    def symbol(self) -> str:
+        return f"{self.owner}.{self.fn.name.value}" if self.owner else self.fn.name.value
+
+    # -- public queries -------------------------------------------------------------------------
+    def value(self, expr: cst.BaseExpression) -> Val:
+        """The abstract value of an expression of this function."""
+        cached = self._memo.get(expr)
+        if cached is None:
+            cached = self._eval(expr)
+            self._memo[expr] = cached
+        return cached
+
+    def decision(self, expr: cst.BaseExpression) -> Dep:
+        """What `if <expr>:` depends on."""
+        return self.value(expr).decision
+
+    def iter_element(self, expr: cst.BaseExpression) -> Val:
+        """The value of each element a `for` loop over `expr` binds."""
+        if isinstance(expr, cst.Call):
+            name = dotted_name(expr.func)
+            if name == "range":
+                return scalar(self._args_join(expr).dep)
+            if name in ("enumerate", "zip", "reversed", "sorted", "list", "tuple") and expr.args:
+                return join(*(self.iter_element(a.value) for a in expr.args))
+        it = self.value(expr)
+        if it.form is Form.TLIST:
+            return TENSOR
+        if it.form is Form.TENSOR:
+            return TENSOR
+        if it.form is Form.DICT:
+            return Val(Form.DICT, max(it.dep, Dep.LAYOUT))
+        if it.form is Form.MODULE:
+            return MODULE
+        return it
+
+    def loop_count(self, expr: cst.BaseExpression) -> Dep:
+        """What the trip count of `for _ in expr` depends on."""
+        if isinstance(expr, cst.Call) and dotted_name(expr.func) == "range":
+            return self._args_join(expr).dep
+        if isinstance(expr, cst.Call) and dotted_name(expr.func) in ("enumerate", "zip", "reversed") and expr.args:
+            return max(self.loop_count(a.value) for a in expr.args)
+        it = self.value(expr)
+        if it.form is Form.TENSOR:
+            return Dep.SHAPE
+        if it.form in (Form.TLIST, Form.DICT):
+            return max(it.dep, Dep.LAYOUT)
+        if it.form is Form.MODULE:
+            return Dep.CONFIG
+        return it.dep
+
+    # -- solving --------------------------------------------------------------------------------
+    def _solve(self) -> None:
+        collector = _Bindings()
+        self.fn.body.visit(collector)
+        for _ in range(6):
+            before = dict(self.env)
+            self._memo.clear()
+            for target, value, kind in collector.bindings:
+                self._bind(target, value, kind)
+            if before == self.env:
+                break
+        self._memo.clear()
+
+    def _bind(self, target: cst.BaseExpression, value: cst.BaseExpression, kind: str) -> None:
+        if kind == "for":
+            val = self.iter_element(value)
+        elif kind == "aug":
+            val = join(self.value(value), self.value(target)) if isinstance(target, cst.Name) else CONST
+        else:
+            val = self.value(value)
+        refs = {n for n in _self_method_refs(value) if n in self.methods}
+        self._assign(target, val, refs, value if kind == "assign" else None)
+
+    def _assign(self, target: cst.BaseExpression, val: Val, refs: set[str], value: cst.BaseExpression | None) -> None:
+        if isinstance(target, cst.Name):
+            name = target.value
+            old = self.env.get(name)
+            self.env[name] = val if old is None else join(old, val) if old.form is not Form.TLIST else old
+            if old is not None and old.form is Form.TLIST and val.form is not Form.TLIST:
+                self.env[name] = Val(Form.TLIST, max(old.dep, val.dep))
+            if refs:
+                self.method_refs.setdefault(name, set()).update(refs)
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            parts = value.elements if isinstance(value, (cst.Tuple, cst.List)) else None
+            for i, el in enumerate(target.elements):
+                sub = val
+                if parts is not None and i < len(parts) and not isinstance(parts[i], cst.StarredElement):
+                    sub = self.value(parts[i].value)
+                elif val.form is Form.TLIST:
+                    sub = TENSOR
+                self._assign(el.value, sub, refs, None)
+
+    # -- evaluation -----------------------------------------------------------------------------
+    def _eval(self, e: cst.BaseExpression) -> Val:  # noqa: C901 - a dispatch table
+        if isinstance(e, (cst.Integer, cst.Float, cst.Imaginary, cst.SimpleString, cst.ConcatenatedString)):
+            return CONST
+        if isinstance(e, cst.Name):
+            return self._name(e.value)
+        if isinstance(e, cst.Attribute):
+            return self._attribute(e)
+        if isinstance(e, cst.Call):
+            return self._call(e)
+        if isinstance(e, cst.Subscript):
+            return self._subscript(e)
+        if isinstance(e, cst.BinaryOperation):
+            return join(self.value(e.left), self.value(e.right))
+        if isinstance(e, cst.UnaryOperation):
+            inner = self.value(e.expression)
+            return scalar(inner.decision) if isinstance(e.operator, cst.Not) and inner.form is not Form.TENSOR else inner
+        if isinstance(e, cst.BooleanOperation):
+            return join(self.value(e.left), self.value(e.right))
+        if isinstance(e, cst.Comparison):
+            return self._comparison(e)
+        if isinstance(e, cst.IfExp):
+            return join(self.value(e.body), self.value(e.orelse), scalar(self.decision(e.test)))
+        if isinstance(e, (cst.Tuple, cst.List, cst.Set)):
+            return self._sequence(e)
+        if isinstance(e, cst.Dict):
+            return Val(Form.DICT, Dep.CONST)
+        if isinstance(e, (cst.ListComp, cst.GeneratorExp, cst.SetComp)):
+            return self._comprehension(e)
+        if isinstance(e, cst.DictComp):
+            return Val(Form.DICT, self.loop_count(e.for_in.iter))
+        if isinstance(e, cst.NamedExpr):
+            return self.value(e.value)
+        if isinstance(e, cst.Await):
+            return self.value(e.expression)
+        return CONST
+
+    def _name(self, name: str) -> Val:
+        if name in self.env:
+            return self.env[name]
+        if name in ("True", "False", "None"):
+            return CONST
+        return CONST
+
+    def _attribute(self, e: cst.Attribute) -> Val:
+        attr = e.attr.value
+        if isinstance(e.value, cst.Name) and e.value.value == "self":
+            if attr in self.methods:
+                return Val(Form.METHOD, Dep.CONFIG)
+            return self.attrs.get(attr, CONFIG)
+        base = self.value(e.value)
+        if base.form is Form.TENSOR:
+            if attr in _SHAPE_ATTRS:
+                return scalar(Dep.SHAPE)
+            if attr in _CONFIG_ATTRS:
+                return CONFIG
+            return TENSOR
+        if base.form is Form.MODULE:
+            return TENSOR if attr in ("weight", "bias") else CONFIG
+        if base.form is Form.VALUE and base.dep == Dep.CONST:
+            return CONST
+        return base
+
+    def _call(self, e: cst.Call) -> Val:
+        func = e.func
+        if isinstance(func, cst.Attribute):
+            return self._method_call(e, func)
+        name = dotted_name(func)
+        full = resolve(name, self.imports) or ""
+        if name in self.method_refs or (name in self.env and self.env[name].form is Form.METHOD):
+            return join(TENSOR, self._args_join(e))
+        if name == "len" and e.args:
+            arg = self.value(e.args[0].value)
+            if arg.form is Form.TENSOR:
+                return scalar(Dep.SHAPE)
+            return scalar(max(arg.dep, Dep.LAYOUT) if arg.form in (Form.TLIST, Form.DICT) else arg.dep)
+        if name in _PY_DATA_CASTS and e.args:
+            arg = self.value(e.args[0].value)
+            return scalar(Dep.DATA if arg.form is Form.TENSOR else arg.dep)
+        if name in _PY_CONFIG_FUNCS:
+            return scalar(max(Dep.CONFIG, min(self._args_join(e).dep, Dep.LAYOUT)))
+        if name in ("list", "tuple", "sorted", "reversed") and e.args:
+            return self.value(e.args[0].value)
+        if name in ("dict",):
+            return Val(Form.DICT, self._args_join(e).dep)
+        if full in _TORCH_CONFIG_FUNCS:
+            return CONFIG
+        if full.startswith("torch.") or full.startswith("numpy.") or full.startswith("np."):
+            if full.endswith(".Size"):
+                return scalar(Dep.SHAPE)
+            return TENSOR
+        return self._args_join(e)
+
+    def _method_call(self, e: cst.Call, func: cst.Attribute) -> Val:
+        attr = func.attr.value
+        recv = func.value
+        if isinstance(recv, cst.Name) and recv.value == "self":
+            if attr in self.methods:
+                return join(TENSOR, self._args_join(e)) if e.args else TENSOR
+            held = self.attrs.get(attr, CONFIG)
+            return TENSOR if held.form in (Form.MODULE, Form.TENSOR) else join(held, self._args_join(e))
+        base = self.value(recv)
+        full = resolve(dotted_name(func), self.imports) or ""
+        if full in _TORCH_CONFIG_FUNCS:
+            return CONFIG
+        if full.startswith("torch.") or full.startswith("numpy.") or full.startswith("np."):
+            return TENSOR if not full.endswith(".Size") else scalar(Dep.SHAPE)
+        return self._method_on(base, attr, e)
+
+    def _method_on(self, base: Val, attr: str, e: cst.Call) -> Val:
+        if base.form is Form.TENSOR:
+            if attr in _SHAPE_METHODS:
+                return scalar(Dep.SHAPE)
+            if attr in _DATA_METHODS:
+                return scalar(Dep.DATA)
+            if attr in _CONFIG_METHODS:
+                return CONFIG
+            return TENSOR
+        if base.form is Form.DICT:
+            if attr in ("get", "pop", "setdefault", "items", "values", "keys", "__getitem__"):
+                return Val(Form.DICT, max(base.dep, Dep.LAYOUT, self._args_join(e).dep))
+            return base
+        if base.form is Form.TLIST:
+            if attr in ("index", "count"):
+                return scalar(Dep.LAYOUT)
+            if attr == "pop":
+                return TENSOR
+            return base
+        if base.form is Form.MODULE:
+            return TENSOR
+        return join(base, self._args_join(e))
+
+    def _subscript(self, e: cst.Subscript) -> Val:
+        base = self.value(e.value)
+        index = join(*(self._slice_value(s.slice) for s in e.slice))
+        if base.form is Form.TENSOR:
+            return TENSOR
+        if base.form is Form.TLIST:
+            return TENSOR if all(isinstance(s.slice, cst.Index) for s in e.slice) else base
+        if base.form is Form.DICT:
+            return Val(Form.DICT, max(base.dep, index.dep, Dep.LAYOUT if index.dep > Dep.CONST else base.dep))
+        if base.form is Form.MODULE:
+            return MODULE
+        return scalar(max(base.dep, index.dep))
+
+    def _slice_value(self, s: cst.BaseSlice) -> Val:
+        if isinstance(s, cst.Index):
+            return self.value(s.value)
+        assert isinstance(s, cst.Slice)
+        return join(*(self.value(p) for p in (s.lower, s.upper, s.step) if p is not None))
+
+    def _comparison(self, e: cst.Comparison) -> Val:
+        left = self.value(e.left)
+        vals = [left]
+        for comp in e.comparisons:
+            right = self.value(comp.comparator)
+            if isinstance(comp.operator, (cst.Is, cst.IsNot)):
+                vals.append(_none_test(left, right))
+                vals[0] = CONST
+            elif isinstance(comp.operator, (cst.In, cst.NotIn)) and right.form in (Form.DICT, Form.TLIST):
+                vals.append(scalar(max(Dep.LAYOUT, right.dep, left.dep if left.form is Form.VALUE else Dep.CONST)))
+            else:
+                vals.append(right)
+        return join(*vals)
+
+    def _sequence(self, e: cst.Tuple | cst.List | cst.Set) -> Val:
+        vals = [self.value(el.value) for el in e.elements]
+        if not vals:
+            return Val(Form.TLIST, Dep.CONST) if isinstance(e, cst.List) else CONST
+        if any(v.form in (Form.TENSOR, Form.TLIST, Form.MODULE) for v in vals):
+            return Val(Form.TLIST, max((v.dep for v in vals if v.form is not Form.TENSOR), default=Dep.CONST))
+        return join(*vals)
+
+    def _comprehension(self, e: cst.ListComp | cst.GeneratorExp | cst.SetComp) -> Val:
+        elt = self.value(e.elt)
+        count = self.loop_count(e.for_in.iter)
+        if e.for_in.ifs:
+            count = max(count, *(self.decision(i.test) for i in e.for_in.ifs))
+        if elt.form in (Form.TENSOR, Form.TLIST):
+            return Val(Form.TLIST, count)
+        return scalar(max(elt.dep, count))
+
+    def _args_join(self, e: cst.Call) -> Val:
+        return join(*(self.value(a.value) for a in e.args))
+
+
+def _none_test(left: Val, right: Val) -> Val:
+    """`x is None`: for values fetched from runtime containers it tests their layout."""
+    operand = left if right.dep == Dep.CONST and right.form is Form.VALUE else right
+    if operand.form in (Form.DICT, Form.TLIST):
+        return scalar(max(operand.dep, Dep.LAYOUT))
+    if operand.form is Form.VALUE:
+        return scalar(max(operand.dep, Dep.CONFIG))
+    return CONFIG
+
+
+def _self_method_refs(expr: cst.BaseExpression) -> list[str]:
+    refs: list[str] = []
+
+    class _V(cst.CSTVisitor):
+        def visit_Attribute(self, node: cst.Attribute) -> None:
+            if isinstance(node.value, cst.Name) and node.value.value == "self":
+                refs.append(node.attr.value)
+
+    expr.visit(_V())
+    return refs
+
+
+class _Bindings(cst.CSTVisitor):
+    """Every (target, value, kind) binding in a function body, nested functions excluded."""
+
+    def __init__(self) -> None:
+        self.bindings: list[tuple[cst.BaseExpression, cst.BaseExpression, str]] = []
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        return False
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        for t in node.targets:
+            self.bindings.append((t.target, node.value, "assign"))
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        if node.value is not None:
+            self.bindings.append((node.target, node.value, "assign"))
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        self.bindings.append((node.target, node.value, "aug"))
+
+    def visit_For(self, node: cst.For) -> None:
+        self.bindings.append((node.target, node.iter, "for"))
+
+    def visit_CompFor(self, node: cst.CompFor) -> None:
+        self.bindings.append((node.target, node.iter, "for"))
+
+    def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
+        self.bindings.append((node.target, node.value, "assign"))
+
+    def visit_WithItem(self, node: cst.WithItem) -> None:
+        if node.asname is not None:
+            self.bindings.append((node.asname.name, node.item, "assign"))
+
+
+__all__ = ["FunctionFlow", "param_value"]

@@ -1,0 +1,221 @@
+"""FileFacts: the module classes of a file and the dataflow of everything reachable from forward."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import libcst as cst
+
+from exportlint.analysis.classes import ClassInfo, collect_attrs, collect_classes, mark_modules, method_of
+from exportlint.analysis.dataflow import FunctionFlow
+from exportlint.analysis.names import collect_imports, dotted_name
+from exportlint.analysis.params import is_self, param_value
+from exportlint.analysis.values import Val, join
+
+_MAX_VISITS = 400
+
+
+@dataclass
+class FileFacts:
+    """What rules may ask about one file."""
+
+    imports: dict[str, str]
+    classes: dict[str, ClassInfo]
+    functions: dict[str, cst.FunctionDef]
+    flows: list[FunctionFlow] = field(default_factory=list)
+    init_flows: list[FunctionFlow] = field(default_factory=list)
+    edges: list[tuple[str, str]] = field(default_factory=list)
+    external_calls: set[str] = field(default_factory=set)
+
+    @property
+    def module_classes(self) -> list[ClassInfo]:
+        return [c for c in self.classes.values() if c.is_module]
+
+
+def build_facts(module: cst.Module, known_modules: frozenset[str] = frozenset()) -> FileFacts:
+    """Analyse one parsed file.
+
+    Args:
+        module: the parsed file (the tree rules will visit).
+        known_modules: class names defined elsewhere in the scanned tree that are nn.Modules.
+    """
+    imports = collect_imports(module)
+    classes = collect_classes(module, imports)
+    mark_modules(classes, known_modules)
+    functions = {s.name.value: s for s in module.body if isinstance(s, cst.FunctionDef)}
+    facts = FileFacts(imports, classes, functions)
+    for info in facts.module_classes:
+        collect_attrs(info, classes, imports, known_modules)
+    _Reach(facts).run()
+    return facts
+
+
+@dataclass
+class _Callee:
+    fn: cst.FunctionDef
+    owner: ClassInfo | None  # the class whose attributes `self` has
+    defined_in: str | None  # the class that defines the method (for the symbol)
+
+
+class _Reach:
+    """Worklist over functions reachable from each module class's forward, binding argument values."""
+
+    def __init__(self, facts: FileFacts) -> None:
+        self.facts = facts
+        self.params: dict[cst.FunctionDef, dict[str, Val]] = {}
+        self.flows: dict[cst.FunctionDef, FunctionFlow] = {}
+        self.callees: dict[cst.FunctionDef, _Callee] = {}
+        self.bound: dict[cst.FunctionDef, set[str]] = {}
+
+    def run(self) -> None:
+        queue: list[_Callee] = []
+        for info in self.facts.module_classes:
+            found = method_of(self.facts.classes, info, "forward")
+            if found is not None and found[1] not in self.callees:
+                queue.append(self._callee(found[1], info, found[0].name))
+            init = info.methods.get("__init__")
+            if init is not None:
+                self.facts.init_flows.append(self._flow(_Callee(init, info, info.name)))
+        visits = 0
+        while queue and visits < _MAX_VISITS:
+            visits += 1
+            callee = queue.pop(0)
+            flow = self._flow(callee)
+            self.flows[callee.fn] = flow
+            queue.extend(self._calls_from(flow, callee))
+        self.facts.flows = list(self.flows.values())
+
+    def _callee(self, fn: cst.FunctionDef, owner: ClassInfo | None, defined_in: str | None) -> _Callee:
+        callee = self.callees.get(fn)
+        if callee is None:
+            callee = _Callee(fn, owner, defined_in)
+            self.callees[fn] = callee
+            self.params[fn] = _default_params(fn)
+        return callee
+
+    def _flow(self, c: _Callee) -> FunctionFlow:
+        attrs = c.owner.attrs if c.owner else {}
+        methods = frozenset(_all_methods(self.facts.classes, c.owner)) if c.owner else frozenset()
+        params = self.params.get(c.fn) or _default_params(c.fn)
+        return FunctionFlow(c.fn, c.defined_in, attrs, methods, self.facts.imports, params)
+
+    def _calls_from(self, flow: FunctionFlow, caller: _Callee) -> list[_Callee]:
+        todo: list[_Callee] = []
+        for call, targets in _call_sites(flow, caller, self.facts):
+            for target_fn, owner, defined_in, bound in targets:
+                callee = self._callee(target_fn, owner, defined_in)
+                self.facts.edges.append((flow.symbol, _symbol(callee)))
+                changed = self._bind_args(flow, call, callee, bound)
+                if changed or target_fn not in self.flows:
+                    todo.append(callee)
+        for name in _self_refs(caller.fn):
+            found = method_of(self.facts.classes, caller.owner, name) if caller.owner else None
+            if found is not None and found[1] not in self.callees:
+                todo.append(self._callee(found[1], caller.owner, found[0].name))
+        return todo
+
+    def _bind_args(self, flow: FunctionFlow, call: cst.Call | None, callee: _Callee, bound: bool) -> bool:
+        if call is None:
+            return False
+        params = [p for p in callee.fn.params.params]
+        if bound and params and is_self(params[0]):
+            params = params[1:]
+        by_name = {p.name.value: p for p in [*params, *callee.fn.params.kwonly_params]}
+        current = self.params[callee.fn]
+        bound_names = self.bound.setdefault(callee.fn, set())
+        changed = False
+        positional = [a for a in call.args if a.keyword is None and not a.star]
+        for param, arg in zip(params, positional):
+            changed |= _merge(current, bound_names, param.name.value, flow.value(arg.value))
+        for arg in call.args:
+            if arg.keyword is not None and arg.keyword.value in by_name:
+                changed |= _merge(current, bound_names, arg.keyword.value, flow.value(arg.value))
+        return changed
+
+
+def _merge(current: dict[str, Val], bound: set[str], name: str, val: Val) -> bool:
+    """The first caller's value replaces the guess from the signature; later callers join in."""
+    old = current.get(name)
+    new = join(old, val) if name in bound and old is not None else val
+    bound.add(name)
+    if new != old:
+        current[name] = new
+        return True
+    return False
+
+
+def _default_params(fn: cst.FunctionDef) -> dict[str, Val]:
+    params = fn.params
+    vals = {p.name.value: param_value(p) for p in [*params.posonly_params, *params.params, *params.kwonly_params] if not is_self(p)}
+    if isinstance(params.star_arg, cst.Param):
+        vals[params.star_arg.name.value] = param_value(params.star_arg, "*")
+    if params.star_kwarg is not None:
+        vals[params.star_kwarg.name.value] = param_value(params.star_kwarg, "**")
+    return vals
+
+
+def _all_methods(classes: dict[str, ClassInfo], info: ClassInfo) -> set[str]:
+    names: set[str] = set()
+    stack, seen = [info], set()
+    while stack:
+        cls = stack.pop()
+        if cls.name in seen:
+            continue
+        seen.add(cls.name)
+        names.update(cls.methods)
+        stack.extend(c for b in cls.bases if (c := classes.get(b.rsplit(".", 1)[-1])) is not None)
+    return names
+
+
+def _symbol(c: _Callee) -> str:
+    return f"{c.defined_in}.{c.fn.name.value}" if c.defined_in else c.fn.name.value
+
+
+_Target = tuple[cst.FunctionDef, ClassInfo | None, str | None, bool]
+
+
+def _call_sites(flow: FunctionFlow, caller: _Callee, facts: FileFacts) -> list[tuple[cst.Call | None, list[_Target]]]:
+    sites: list[tuple[cst.Call | None, list[_Target]]] = []
+    for call in _calls_in(caller.fn):
+        targets: list[_Target] = []
+        func = call.func
+        name = dotted_name(func)
+        if name and name.startswith("self.") and name.count(".") == 1 and caller.owner is not None:
+            found = method_of(facts.classes, caller.owner, name[5:])
+            if found is not None:
+                targets.append((found[1], caller.owner, found[0].name, True))
+        elif isinstance(func, cst.Name):
+            for meth in flow.method_refs.get(func.value, ()):
+                found = method_of(facts.classes, caller.owner, meth) if caller.owner else None
+                if found is not None:
+                    targets.append((found[1], caller.owner, found[0].name, True))
+            if func.value in facts.functions:
+                targets.append((facts.functions[func.value], None, None, False))
+            elif func.value in facts.imports and facts.imports[func.value].startswith("."):
+                facts.external_calls.add(facts.imports[func.value])
+        if targets:
+            sites.append((call, targets))
+    return sites
+
+
+def _calls_in(fn: cst.FunctionDef) -> list[cst.Call]:
+    calls: list[cst.Call] = []
+
+    class _V(cst.CSTVisitor):
+        def visit_Call(self, node: cst.Call) -> None:
+            calls.append(node)
+
+    fn.body.visit(_V())
+    return calls
+
+
+def _self_refs(fn: cst.FunctionDef) -> set[str]:
+    refs: set[str] = set()
+
+    class _V(cst.CSTVisitor):
+        def visit_Attribute(self, node: cst.Attribute) -> None:
+            if isinstance(node.value, cst.Name) and node.value.value == "self":
+                refs.add(node.attr.value)
+
+    fn.body.visit(_V())
+    return refs

@@ -1,0 +1,87 @@
+"""The abstract value of a function parameter, from its annotation, default and name."""
+
+from __future__ import annotations
+
+import re
+
+import libcst as cst
+
+from exportlint.analysis.values import CONST, TENSOR, Dep, Form, Val, scalar
+
+_TENSOR_TYPES = {"Tensor", "torch.Tensor", "FloatTensor", "LongTensor", "BoolTensor"}
+_LIST_TYPES = ("List", "list", "Tuple", "tuple", "Sequence", "Iterable")
+_DICT_TYPES = ("Dict", "dict", "Mapping", "MutableMapping")
+_SCALAR_TYPES = {"bool", "int", "float", "str"}
+# Unannotated parameters whose name says they hold a Python value, not a tensor.
+_FLAG_NAME = re.compile(r"^(is_|use_|return_|num_|n_|do_|with_|enable_)|(_idx|_index|_flag|_mode|_id)$|^(idx|training|mode)$")
+_DICT_NAME = re.compile(r"(^|_)(dict|state|cache|outputs)$")
+
+FLAG = scalar(Dep.FLAG)
+
+
+def annotation_text(param: cst.Param) -> str:
+    """The annotation as source text, or "" when there is none."""
+    if param.annotation is None:
+        return ""
+    return cst.Module([]).code_for_node(param.annotation.annotation).replace(" ", "")
+
+
+def param_value(param: cst.Param, star: str = "") -> Val:
+    """What a parameter holds at call time when nothing better is known.
+
+    Args:
+        param: the parameter node.
+        star: "*" for *args, "**" for **kwargs.
+    """
+    if star == "*":
+        return Val(Form.TLIST, Dep.LAYOUT)
+    if star == "**":
+        return Val(Form.DICT, Dep.LAYOUT)
+    ann = annotation_text(param)
+    if ann:
+        return value_from_annotation(ann, param.default)
+    return _value_from_default(param)
+
+
+def value_from_annotation(ann: str, default: cst.BaseExpression | None) -> Val:
+    """Map an annotation to a value: tensors, lists/dicts of them, or Python flags."""
+    inner = ann
+    for wrapper in ("Optional[", "typing.Optional["):
+        if inner.startswith(wrapper) and inner.endswith("]"):
+            inner = inner[len(wrapper):-1]
+    inner = inner.replace("|None", "").replace("None|", "")
+    head = inner.split("[", 1)[0].rsplit(".", 1)[-1] if "[" in inner else inner
+    if inner in _TENSOR_TYPES or inner.rsplit(".", 1)[-1] in _TENSOR_TYPES:
+        return TENSOR
+    if head in _LIST_TYPES and "Tensor" in inner:
+        return Val(Form.TLIST, Dep.CONST)
+    if head in _DICT_TYPES or head in ("Dict", "dict"):
+        return Val(Form.DICT, Dep.LAYOUT)
+    if inner in _SCALAR_TYPES or head in ("Literal",):
+        return FLAG
+    if head in _LIST_TYPES:
+        return FLAG
+    return TENSOR if "Tensor" in inner else FLAG
+
+
+def _value_from_default(param: cst.Param) -> Val:
+    name = param.name.value
+    default = param.default
+    if default is not None and not (isinstance(default, cst.Name) and default.value == "None"):
+        if isinstance(default, (cst.Dict, cst.DictComp)):
+            return Val(Form.DICT, Dep.LAYOUT)
+        if isinstance(default, (cst.List, cst.Tuple)):
+            return FLAG
+        return FLAG
+    if _DICT_NAME.search(name):
+        return Val(Form.DICT, Dep.LAYOUT)
+    if _FLAG_NAME.search(name):
+        return FLAG
+    return TENSOR
+
+
+def is_self(param: cst.Param) -> bool:
+    return param.name.value in ("self", "cls")
+
+
+__all__ = ["CONST", "FLAG", "annotation_text", "is_self", "param_value", "value_from_annotation"]

@@ -1,0 +1,169 @@
+"""Run the static analysis: discover files, analyse each, turn rule output into Findings."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+from exportlint.analysis import FileFacts, build_facts
+from exportlint.config import Config
+from exportlint.errors import SourceError
+from exportlint.model import FileResult, Finding, Location, severity_for
+from exportlint.rules import ALL_RULES
+from exportlint.rules.base import Pending, Rule
+from exportlint.source import SourceFile, load_source
+
+_CLASS_RE = re.compile(r"^class\s+(\w+)\s*\(([^)]*)\)", re.MULTILINE)
+_SKIP_DIRS = {".git", ".hg", ".svn", "__pycache__", ".venv", "venv", ".tox", ".mypy_cache", ".exportlint_cache",
+              "node_modules", ".eggs", "build", "dist"}
+
+
+@dataclasses.dataclass
+class Discovery:
+    """The files to scan, and the paths that could not be used."""
+
+    files: list[Path]
+    errors: list[FileResult]
+
+
+def discover(paths: Sequence[Path]) -> Discovery:
+    """Expand files and directories into Python files, in a stable order, never looping on symlinks."""
+    files: list[Path] = []
+    errors: list[FileResult] = []
+    seen: set[Path] = set()
+    for path in paths:
+        if not path.exists() and not path.is_symlink():
+            errors.append(FileResult(str(path), error=f"{path}: no such file or directory"))
+        elif path.is_file():
+            _add(files, seen, path)
+        elif path.is_dir():
+            for found in _walk(path, errors):
+                _add(files, seen, found)
+        else:
+            errors.append(FileResult(str(path), error=f"{path}: not a file or directory (broken link?)"))
+    return Discovery(files, errors)
+
+
+def _add(files: list[Path], seen: set[Path], path: Path) -> None:
+    key = path.resolve()
+    if key not in seen:
+        seen.add(key)
+        files.append(path)
+
+
+def _walk(root: Path, errors: list[FileResult]) -> Iterator[Path]:
+    visited: set[Path] = set()
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=True):
+        real = Path(dirpath).resolve()
+        if real in visited:
+            errors.append(FileResult(dirpath, error=f"{dirpath}: symlink loop, skipped"))
+            dirnames[:] = []
+            continue
+        visited.add(real)
+        dirnames[:] = sorted(d for d in dirnames if d not in _SKIP_DIRS and not d.endswith(".egg-info"))
+        for name in sorted(filenames):
+            if name.endswith((".py", ".pyi")):
+                yield Path(dirpath) / name
+
+
+def known_module_classes(texts: Sequence[str]) -> frozenset[str]:
+    """Class names in the scanned tree that derive from nn.Module, found by a cheap textual pass."""
+    bases: dict[str, set[str]] = {}
+    for text in texts:
+        for name, base_list in _CLASS_RE.findall(text):
+            bases.setdefault(name, set()).update(b.strip().rsplit(".", 1)[-1] for b in base_list.split(","))
+    from exportlint.analysis.classes import is_torch_module_base
+
+    known = {n for n, bs in bases.items() for b in bs if b == "Module"}
+    for text in texts:
+        for name, base_list in _CLASS_RE.findall(text):
+            if any(is_torch_module_base(b.strip()) for b in base_list.split(",")):
+                known.add(name)
+    changed = True
+    while changed:
+        changed = False
+        for name, bs in bases.items():
+            if name not in known and bs & known:
+                known.add(name)
+                changed = True
+    return frozenset(known)
+
+
+def scan_file(path: Path, config: Config, known: frozenset[str] = frozenset(), display: str | None = None) -> FileResult:
+    """Analyse one file. Never raises: problems become `FileResult.error` or internal-error findings."""
+    name = display or str(path)
+    try:
+        source = load_source(path, name)
+    except SourceError as e:
+        return FileResult(name, error=str(e))
+    facts = build_facts(source.tree, known)
+    findings: list[Finding] = []
+    for rule_cls in selected_rules(config):
+        findings.extend(_run_rule(rule_cls, source, facts, config))
+    findings.sort(key=lambda f: (f.location.line, f.location.column, f.code))
+    return FileResult(name, tuple(findings))
+
+
+def selected_rules(config: Config) -> list[type[Rule]]:
+    """The rules the configuration selects."""
+    chosen = []
+    for rule in ALL_RULES:
+        keys = {rule.code, rule.name}
+        selected = not config.select or bool(keys & set(config.select)) or any(rule.code.startswith(s) for s in config.select)
+        selected = selected or bool(keys & set(config.extend_select))
+        if selected and not (keys & set(config.ignore)):
+            chosen.append(rule)
+    return chosen
+
+
+def _run_rule(rule_cls: type[Rule], source: SourceFile, facts: FileFacts, config: Config) -> list[Finding]:
+    rule = rule_cls(facts)
+    try:
+        for info in facts.module_classes:
+            rule.check_class(info)
+        if "forward" in rule.scopes:
+            for flow in facts.flows:
+                rule.enter_function(flow, "forward")
+                flow.fn.visit(rule)
+        if "init" in rule.scopes:
+            for flow in facts.init_flows:
+                rule.enter_function(flow, "init")
+                flow.fn.visit(rule)
+        return [_finding(rule_cls, p, source, config) for p in rule.pending]
+    except Exception as e:  # noqa: BLE001 - one rule's bug must not stop the scan
+        where = Location(source.path, 1, 0, 1, 0)
+        message = f"internal error in rule {rule_cls.name}: {type(e).__name__}: {e}"
+        return [Finding("EXL000", "internal-error", message, where, severity="error")]
+
+
+def _finding(rule_cls: type[Rule], p: Pending, source: SourceFile, config: Config) -> Finding:
+    pos = source.position(p.node)
+    loc = Location(source.path, pos.start.line, pos.start.column, pos.end.line, pos.end.column)
+    severity = config.severity.get(rule_cls.name) or config.severity.get(rule_cls.code)
+    return Finding(
+        code=rule_cls.code,
+        rule=rule_cls.name,
+        message=p.message,
+        location=loc,
+        outcomes=p.outcomes,
+        severity=severity or severity_for(p.outcomes, config.exporter),
+        symbol=p.symbol,
+        hint=p.hint,
+    )
+
+
+def scan_paths(paths: Sequence[Path], config: Config) -> list[FileResult]:
+    """Scan files and directories; results in discovery order, errors first."""
+    found = discover(paths)
+    texts = []
+    for path in found.files:
+        try:
+            texts.append(path.read_text(encoding="utf-8", errors="replace"))
+        except OSError:
+            texts.append("")
+    known = known_module_classes(texts)
+    results = [scan_file(p, config, known) for p in found.files]
+    return found.errors + results

@@ -1,0 +1,25 @@
+"""The rule registry: ALL_RULES, sorted by code, and lookup by slug or code."""
+
+from __future__ import annotations
+
+from exportlint.rules.base import Rule
+from exportlint.rules.dynamic_branch import DynamicBranch
+
+ALL_RULES: tuple[type[Rule], ...] = tuple(
+    sorted(
+        [
+            DynamicBranch,
+        ],
+        key=lambda r: r.code,
+    )
+)
+
+RULES_BY_KEY: dict[str, type[Rule]] = {
+    **{r.name: r for r in ALL_RULES},
+    **{r.code: r for r in ALL_RULES},
+}
+
+
+def find_rule(key: str) -> type[Rule] | None:
+    """A rule by slug (`dynamic-branch`) or code (`EXL101`, any case)."""
+    return RULES_BY_KEY.get(key) or RULES_BY_KEY.get(key.upper())

@@ -1,0 +1,150 @@
+"""The Rule base class, its test-case types and the shared helpers rules use."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar, Literal
+
+import libcst as cst
+
+from exportlint.analysis import Dep, FileFacts
+from exportlint.analysis.classes import ClassInfo
+from exportlint.analysis.dataflow import FunctionFlow
+from exportlint.model import Outcomes
+
+Scope = Literal["forward", "init"]
+
+# A module whose forward body is one line: `{params}` and `{body}` are filled in by tests.
+FORWARD = """\
+import torch
+from torch import nn
+
+
+class M(nn.Module):
+    def forward(self, {params}):
+        {body}
+"""
+
+DEFAULT_FORWARD_BODY = "return x"
+
+
+@dataclass(frozen=True, slots=True)
+class Valid:
+    """Source that must produce no finding of the rule."""
+
+    code: str
+
+
+@dataclass(frozen=True, slots=True)
+class Invalid:
+    """Source that must produce a finding of the rule on `line` (1-based), with `severity` if given."""
+
+    code: str
+    line: int
+    severity: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Pending:
+    """A finding before positions are resolved: the node and what to say about it."""
+
+    node: cst.CSTNode
+    message: str
+    outcomes: Outcomes
+    symbol: str
+    hint: str
+
+
+def forward(params: str = "x", body: str = DEFAULT_FORWARD_BODY) -> str:
+    """Fill the FORWARD template."""
+    return FORWARD.format(params=params, body=body)
+
+
+class Rule(cst.CSTVisitor):
+    """A check over the code reachable from `forward` (and, with scope "init", constructors).
+
+    Subclasses set the metadata class attributes, implement `visit_*` methods that read
+    `self.flow` (the dataflow of the function being visited) and call `self.report`, and may
+    override `check_class` for checks on a class as a whole.
+    """
+
+    code: ClassVar[str]
+    name: ClassVar[str]
+    summary: ClassVar[str]
+    hint: ClassVar[str] = ""
+    scopes: ClassVar[tuple[Scope, ...]] = ("forward",)
+    VALID: ClassVar[list[Valid]] = []
+    INVALID: ClassVar[list[Invalid]] = []
+
+    def __init__(self, facts: FileFacts) -> None:
+        self.facts = facts
+        self.pending: list[Pending] = []
+        self.flow: FunctionFlow | None = None
+        self.scope: Scope = "forward"
+
+    # -- hooks ---------------------------------------------------------------------------------
+    def check_class(self, info: ClassInfo) -> None:
+        """Called once per nn.Module class of the file."""
+
+    def enter_function(self, flow: FunctionFlow, scope: Scope) -> None:
+        """Called before a reachable function is visited."""
+        self.flow = flow
+        self.scope = scope
+
+    # -- helpers -------------------------------------------------------------------------------
+    @property
+    def symbol(self) -> str:
+        return self.flow.symbol if self.flow is not None else ""
+
+    def report(
+        self,
+        node: cst.CSTNode,
+        message: str,
+        outcomes: Outcomes,
+        *,
+        hint: str | None = None,
+        symbol: str | None = None,
+    ) -> None:
+        """Record a finding at `node`."""
+        self.pending.append(
+            Pending(node, message, outcomes, symbol if symbol is not None else self.symbol, hint or self.hint)
+        )
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        # Nested functions are part of the body being checked; other reachable functions are
+        # visited on their own, with their own dataflow.
+        return True
+
+
+def outcomes_for(dep: Dep) -> Outcomes:
+    """What the exporters do with a Python-level decision that depends on `dep`."""
+    if dep >= Dep.DATA:
+        return Outcomes(dynamo="fails", legacy="wrong")
+    if dep >= Dep.FLAG:
+        return Outcomes.same("specialized")
+    return Outcomes.same("ok")
+
+
+DEP_WORDS: dict[Dep, str] = {
+    Dep.CONST: "a constant",
+    Dep.CONFIG: "module configuration",
+    Dep.FLAG: "a non-tensor forward argument",
+    Dep.SHAPE: "a tensor shape",
+    Dep.LAYOUT: "the layout of a runtime container (which keys or how many items it holds)",
+    Dep.DATA: "tensor values",
+}
+
+EXPORT_WORDS: dict[Dep, str] = {
+    Dep.CONST: "both exporters keep the one path; nothing changes at run time",
+    Dep.CONFIG: "both exporters keep the path of this configuration; right for this instance",
+    Dep.FLAG: "both exporters bake in the value seen at export; the ONNX graph cannot take another",
+    Dep.SHAPE: "both exporters specialize to the example shape; declared dynamic axes become guards",
+    Dep.LAYOUT: "both exporters unroll to the layout seen at export; other layouts get a wrong graph",
+    Dep.DATA: "dynamo: export fails (data-dependent guard); legacy: one path baked in, silently wrong on other inputs",
+}
+
+
+def source_of(node: cst.CSTNode) -> str:
+    """A node's source text on one line, shortened for messages."""
+    text = " ".join(cst.Module([]).code_for_node(node).split())
+    return text if len(text) <= 60 else text[:57] + "..."

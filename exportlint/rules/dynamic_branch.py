@@ -1,0 +1,138 @@
+"""dynamic-branch: Python control flow whose outcome changes the traced graph."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from exportlint.analysis import Dep, FileFacts
+from exportlint.analysis.names import dotted_name
+from exportlint.rules.base import DEP_WORDS, EXPORT_WORDS, Invalid, Rule, Valid, forward, outcomes_for, source_of
+
+_HINTS: dict[Dep, str] = {
+    Dep.CONFIG: "Nothing to do for this instance; export once per configuration you ship, or freeze it "
+    "explicitly with `exportlint fix --rule dynamic-branch`.",
+    Dep.FLAG: "Export with the value you deploy and freeze it in a wrapper "
+    "(`exportlint fix --rule dynamic-branch`).",
+    Dep.SHAPE: "Export at the shape you deploy and keep that axis static, or express both paths with torch.cond.",
+    Dep.LAYOUT: "Give the input a fixed layout: a fixed number of padded slots with a validity mask.",
+    Dep.DATA: "Express both outcomes in the graph: torch.where for same-shaped results, torch.cond otherwise "
+    "(`exportlint fix --rule dynamic-branch`).",
+}
+
+# Decisions that are fixed for every export and need no report.
+_ALWAYS_FIXED = {"self.training", "torch.jit.is_scripting", "torch.jit.is_tracing", "torch.onnx.is_in_onnx_export",
+                 "torch.compiler.is_compiling", "torch.compiler.is_exporting"}
+
+
+class DynamicBranch(Rule):
+    """## What it does
+    Checks for `if`/`elif`/`while`, conditional expressions and `and`/`or` in code reachable from
+    `forward` whose outcome changes the traced graph, and says what the outcome depends on.
+
+    ## Why is this bad?
+    ONNX graphs are traced once. Depending on what decides the branch:
+    - tensor values (`if mask.any()`, `if x.sum() > 0`, `while err > tol`): the dynamo exporter
+      (`torch.onnx.export(dynamo=True)`, `torch.export`) fails with a data-dependent guard error;
+      the legacy tracer (`dynamo=False`) bakes in the path of the example input and is silently
+      wrong on inputs that take the other path. Error.
+    - a tensor shape (`if x.shape[0] > 1`): both exporters specialize to the example shape;
+      declared dynamic axes turn into guards or constraint violations. Warning.
+    - a non-tensor forward argument (`if dac:`): the value passed at export is baked in; the ONNX
+      graph cannot take another (the legacy tracer warns and turns Python bools into tensors). Warning.
+    - module configuration (`if self.pre_norm`): both exporters keep this instance's path, which
+      stays right for this instance. Info.
+
+    ## Example
+        def forward(self, x):
+            if x.sum() > 0:
+                x = x * 2
+            return x
+    Use instead:
+        def forward(self, x):
+            return torch.where(x.sum() > 0, x * 2, x)
+
+    ## Fix safety
+    Unsafe: the dynamic-branch fixer freezes configuration and flags to the values of the probe
+    target, and rewrites data-dependent branches with torch.where / torch.cond; the rewrite is only
+    reported as working after onnxruntime matches eager on inputs that flip the branch.
+    """
+
+    code = "EXL101"
+    name = "dynamic-branch"
+    summary = "Python branch whose outcome changes the traced graph"
+    VALID = [
+        Valid(forward("x", "return x * 2 if self.training else x")),
+        Valid(forward("x, mask=None", "return x if mask is None else x * mask")),
+        Valid(forward("x", "return torch.where(x.sum() > 0, x * 2, x)")),
+    ]
+    INVALID = [
+        Invalid(forward("x", "return x * 2 if x.sum() > 0 else x"), line=7, severity="error"),
+        Invalid(forward("x", "return x[:1] if x.shape[0] > 1 else x"), line=7, severity="warning"),
+        Invalid(forward("x, dac=False", "return x * 2 if dac else x"), line=7, severity="warning"),
+        Invalid(forward("x", "return x * 2 if self.double else x"), line=7, severity="info"),
+        Invalid(forward("x", "return x.mean() if x.any() else x"), line=7, severity="error"),
+    ]
+
+    def __init__(self, facts: FileFacts) -> None:
+        super().__init__(facts)
+        self._in_test: set[cst.CSTNode] = set()
+
+    def visit_If(self, node: cst.If) -> None:
+        self._check(node.test, "`if`")
+
+    def visit_While(self, node: cst.While) -> None:
+        self._check(node.test, "`while` loop")
+
+    def visit_IfExp(self, node: cst.IfExp) -> None:
+        self._check(node.test, "conditional expression")
+
+    def visit_BooleanOperation(self, node: cst.BooleanOperation) -> None:
+        if node not in self._in_test:
+            self._check(node.left, f"`{'and' if isinstance(node.operator, cst.And) else 'or'}`", mark=False)
+
+    def _check(self, test: cst.BaseExpression, what: str, *, mark: bool = True) -> None:
+        if mark:
+            self._mark(test)
+        if self.flow is None or _always_fixed(test):
+            return
+        dep = self.flow.decision(test)
+        if dep == Dep.CONST or (dep == Dep.CONFIG and not _mentions_self(test)):
+            return
+        self.report(
+            test,
+            f"{what} on {DEP_WORDS[dep]} (`{source_of(test)}`): {EXPORT_WORDS[dep]}",
+            outcomes_for(dep),
+            hint=_HINTS[dep],
+        )
+
+    def _mark(self, test: cst.BaseExpression) -> None:
+        collector = _BoolOps()
+        test.visit(collector)
+        self._in_test.update(collector.found)
+
+
+def _always_fixed(test: cst.BaseExpression) -> bool:
+    inner = test.expression if isinstance(test, cst.UnaryOperation) else test
+    if isinstance(inner, cst.Call):
+        inner = inner.func
+    return dotted_name(inner) in _ALWAYS_FIXED
+
+
+def _mentions_self(test: cst.BaseExpression) -> bool:
+    found = []
+
+    class _V(cst.CSTVisitor):
+        def visit_Name(self, node: cst.Name) -> None:
+            if node.value == "self":
+                found.append(node)
+
+    test.visit(_V())
+    return bool(found)
+
+
+class _BoolOps(cst.CSTVisitor):
+    def __init__(self) -> None:
+        self.found: list[cst.CSTNode] = []
+
+    def visit_BooleanOperation(self, node: cst.BooleanOperation) -> None:
+        self.found.append(node)
