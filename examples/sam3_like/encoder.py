@@ -99,12 +99,9 @@ class TransformerEncoderLayer(nn.Module):
         q = k = tgt + query_pos if self.pos_enc_at_attn else tgt
         tgt2 = self.self_attn(q, k, value=tgt, need_weights=False)[0]
         tgt = self.norm1(tgt + self.dropout1(tgt2))
-        tgt2 = self.cross_attn_image(
-            query=tgt + query_pos if self.pos_enc_at_cross_attn_queries else tgt,
-            key=memory + pos if self.pos_enc_at_cross_attn_keys else memory,
-            value=memory,
-            key_padding_mask=memory_key_padding_mask,
-        )[0]
+        cross_q = tgt + query_pos if self.pos_enc_at_cross_attn_queries else tgt
+        cross_k = memory + pos if self.pos_enc_at_cross_attn_keys else memory
+        tgt2 = self.cross_attn_image(cross_q, cross_k, memory, memory_key_padding_mask)[0]
         tgt = self.norm2(tgt + self.dropout2(tgt2))
         tgt2 = self.linear2(self.dropout(F.relu(self.linear1(tgt))))
         return self.norm3(tgt + self.dropout3(tgt2))
@@ -118,8 +115,7 @@ class TransformerEncoderLayer(nn.Module):
         query_pos: Optional[Tensor] = None,
         memory_key_padding_mask: Optional[Tensor] = None,
     ) -> Tensor:
-        if dac:
-            # Divide-and-conquer: only the first half of the tokens run self-attention.
+        if dac:  # divide-and-conquer: only the first half of the tokens runs self-attention
             assert tgt.shape[0] % 2 == 0
             other_tgt = tgt[tgt.shape[0] // 2 :]
             tgt = tgt[: tgt.shape[0] // 2]
@@ -130,7 +126,7 @@ class TransformerEncoderLayer(nn.Module):
         q = k = tgt2 + self_pos if self.pos_enc_at_attn else tgt2
         tgt2 = self.self_attn(q, k, value=tgt2, need_weights=False)[0]
         tgt = tgt + self.dropout1(tgt2)
-        if dac:
+        if dac:  # put back the half that skipped self-attention
             tgt = torch.cat((tgt, other_tgt), dim=0)
         tgt2 = self.norm2(tgt)
         tgt2 = self.cross_attn_image(

@@ -69,7 +69,7 @@ class SegmentationHead(nn.Module):
         self.aux_masks = aux_masks
         self.no_dec = no_dec
         self.pixel_decoder = PixelDecoder(hidden_dim, num_levels)
-        if self.no_dec:
+        if no_dec:
             self.mask_predictor: nn.Module = nn.Conv2d(hidden_dim, 1, kernel_size=3, padding=1)
         else:
             self.mask_predictor = MaskPredictor(hidden_dim, mask_dim=hidden_dim)

@@ -61,7 +61,7 @@ class TrackerMemoryStep(nn.Module):
         frame_idx: int,
         current_vision_feats: Tensor,
         current_vision_pos_embeds: Tensor,
-        output_dict: MemoryDict,
+        output_dict: dict[str, dict[int, dict[str, Tensor]]],
         num_frames: int,
         track_in_reverse: bool = False,
     ) -> Tensor:
