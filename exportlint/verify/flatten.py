@@ -1,0 +1,107 @@
+"""Flatten nested list/tuple/dict inputs and outputs the way the ONNX exporters do.
+
+Inputs are named like the dynamo exporter names graph inputs: the forward parameter name
+followed by each container key (`feats_0`, `memory_frame_3`); keyword arguments by their key.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class Leaf:
+    """One flattened input or output value with its exporter-style name."""
+
+    name: str
+    value: Any
+
+    @property
+    def is_tensor(self) -> bool:
+        return _is_tensor(self.value)
+
+    @property
+    def is_scalar(self) -> bool:
+        return isinstance(self.value, (bool, int, float)) and not _is_tensor(self.value)
+
+
+def _is_tensor(value: object) -> bool:
+    return type(value).__module__.startswith("torch") and hasattr(value, "dtype")
+
+
+def walk(value: Any, name: str) -> list[Leaf]:
+    """Leaves of a nested list/tuple/dict value in exporter order (dicts in insertion order)."""
+    if isinstance(value, (list, tuple)):
+        return [leaf for i, item in enumerate(value) for leaf in walk(item, f"{name}_{i}")]
+    if isinstance(value, Mapping):
+        return [leaf for key, item in value.items() for leaf in walk(item, f"{name}_{key}")]
+    return [Leaf(name, value)]
+
+
+def parameter_names(forward: Callable[..., Any], count: int) -> list[str]:
+    """Names of the first `count` positional parameters of `forward` (`arg3` past the end)."""
+    try:
+        params = list(inspect.signature(forward).parameters.values())
+    except (TypeError, ValueError):
+        params = []
+    positional = [p.name for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    return [positional[i] if i < len(positional) else f"arg{i}" for i in range(count)]
+
+
+def flatten_inputs(
+    forward: Callable[..., Any], args: tuple[Any, ...], kwargs: Mapping[str, Any] | None = None
+) -> list[Leaf]:
+    """Every leaf of `(args, kwargs)`, named after `forward`'s parameters."""
+    names = parameter_names(forward, len(args))
+    leaves = [leaf for name, arg in zip(names, args) for leaf in walk(arg, name)]
+    return leaves + [leaf for key, value in (kwargs or {}).items() for leaf in walk(value, key)]
+
+
+def tensor_leaves(leaves: list[Leaf]) -> list[Leaf]:
+    """The leaves the dynamo exporter turns into graph inputs."""
+    return [leaf for leaf in leaves if leaf.is_tensor]
+
+
+def legacy_leaves(leaves: list[Leaf]) -> list[Leaf]:
+    """The leaves the legacy exporter turns into graph inputs: tensors and bool/int/float."""
+    return [leaf for leaf in leaves if leaf.is_tensor or leaf.is_scalar]
+
+
+def flatten_outputs(output: Any) -> list[Leaf]:
+    """Tensor leaves of a (nested) forward result, named `out_0`, `out_1_a`, ..."""
+    return [leaf for leaf in walk(output, "out") if leaf.is_tensor]
+
+
+def map_leaves(value: Any, name: str, fn: Callable[[str, Any], Any]) -> Any:
+    """Rebuild a nested list/tuple/dict value with `fn(name, leaf)` applied to each leaf."""
+    if isinstance(value, tuple) and hasattr(value, "_fields"):
+        return type(value)(*(map_leaves(v, f"{name}_{i}", fn) for i, v in enumerate(value)))
+    if isinstance(value, (list, tuple)):
+        return type(value)(map_leaves(v, f"{name}_{i}", fn) for i, v in enumerate(value))
+    if isinstance(value, Mapping):
+        return {k: map_leaves(v, f"{name}_{k}", fn) for k, v in value.items()}
+    return fn(name, value)
+
+
+def map_inputs(
+    forward: Callable[..., Any],
+    args: tuple[Any, ...],
+    kwargs: Mapping[str, Any] | None,
+    fn: Callable[[str, Any], Any],
+) -> tuple[tuple[Any, ...], dict[str, Any]]:
+    """`(args, kwargs)` rebuilt with `fn(name, leaf)` applied to every named leaf."""
+    names = parameter_names(forward, len(args))
+    new_args = tuple(map_leaves(a, n, fn) for n, a in zip(names, args))
+    return new_args, {k: map_leaves(v, k, fn) for k, v in (kwargs or {}).items()}
+
+
+def to_numpy(value: Any) -> Any:
+    """A tensor or Python scalar as a numpy array (detached, on CPU)."""
+    import numpy as np
+
+    if _is_tensor(value):
+        return value.detach().cpu().resolve_conj().numpy()
+    return np.asarray(value)

@@ -1,0 +1,99 @@
+"""Export, check and compare on onnxruntime: the whole verification of one module."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
+
+from exportlint.errors import VerifyError
+from exportlint.model import Exporter
+from exportlint.verify.compare import DEFAULT_ATOL, DEFAULT_RTOL, compare_outputs
+from exportlint.verify.export import DynamicAxes, export_onnx
+from exportlint.verify.flatten import flatten_inputs, flatten_outputs, to_numpy
+from exportlint.verify.frames import failure_from_exception
+from exportlint.verify.ort import check_onnx, run_onnxruntime
+from exportlint.verify.results import Comparison, InputSet, VerifyReport
+
+
+def eager_outputs(fn: Callable[..., Any], inputs: InputSet) -> list[Any]:
+    """Flattened tensor outputs of `fn(*args, **kwargs)` as numpy arrays, under `no_grad`."""
+    import torch
+
+    with torch.no_grad():
+        result = fn(*inputs.args, **dict(inputs.kwargs))
+    return [to_numpy(leaf.value) for leaf in flatten_outputs(result)]
+
+
+def compare_on(
+    path: str,
+    forward: Callable[..., Any],
+    inputs: InputSet,
+    *,
+    reference: Callable[..., Any] | None = None,
+    rtol: float = DEFAULT_RTOL,
+    atol: float = DEFAULT_ATOL,
+) -> Comparison:
+    """onnxruntime on `inputs` (fed by name) against eager `reference` (default `forward`)."""
+    try:
+        expected = eager_outputs(reference or forward, inputs)
+    except Exception as error:  # noqa: BLE001 - eager rejecting an input set is data
+        return Comparison(inputs.name, False, failure=failure_from_exception(error),
+                          eager_failed=True, description=inputs.description)
+    try:
+        actual = run_onnxruntime(path, flatten_inputs(forward, inputs.args, inputs.kwargs))
+    except (Exception, VerifyError) as error:  # noqa: BLE001 - onnxruntime failing is data
+        return Comparison(inputs.name, False, failure=failure_from_exception(error),
+                          description=inputs.description)
+    diffs = compare_outputs(expected, actual, rtol=rtol, atol=atol)
+    return Comparison(inputs.name, all(d.ok for d in diffs), diffs,
+                      description=inputs.description)
+
+
+def verify_module(
+    module: Any,
+    args: tuple[Any, ...],
+    kwargs: Mapping[str, Any] | None = None,
+    *,
+    path: str | os.PathLike[str],
+    exporter: Exporter = "dynamo",
+    input_sets: Iterable[InputSet] = (),
+    reference: Callable[..., Any] | None = None,
+    dynamic_axes: DynamicAxes | None = None,
+    output_names: Sequence[str] | None = None,
+    rtol: float = DEFAULT_RTOL,
+    atol: float = DEFAULT_ATOL,
+) -> VerifyReport:
+    """Export `module`, run `onnx.checker`, then compare onnxruntime with eager on every set.
+
+    The examples come first (case "example"), then `input_sets` (see `perturb_inputs`).
+
+    Args:
+        module: the module to export (e.g. a wrapper).
+        args: example positional inputs.
+        kwargs: example keyword inputs.
+        path: the `.onnx` file to write.
+        exporter: "dynamo" or "legacy".
+        input_sets: further input sets, in `module`'s input structure.
+        reference: the eager truth, called with each set's inputs; `module` when None
+            (pass the user's original model to check a wrapper against it).
+        dynamic_axes: `{input_name: {axis: symbol}}` for the export.
+        output_names: names for the flattened outputs.
+        rtol: relative tolerance.
+        atol: absolute tolerance.
+
+    Returns:
+        A `VerifyReport`; `.ok` is True only when every step passed.
+    """
+    export = export_onnx(module, args, kwargs, path=path, exporter=exporter,
+                         dynamic_axes=dynamic_axes, output_names=output_names)
+    if not export.ok or export.path is None:
+        return VerifyReport(exporter, export)
+    check = check_onnx(export.path)
+    sets = [InputSet("example", tuple(args), dict(kwargs or {}), "the example inputs")]
+    comparisons = tuple(
+        compare_on(export.path, module.forward, s, reference=reference or module,
+                   rtol=rtol, atol=atol)
+        for s in [*sets, *input_sets]
+    )
+    return VerifyReport(exporter, export, check, comparisons)
