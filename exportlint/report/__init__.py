@@ -1,0 +1,1 @@
+"""Renderers: Finding -> text. Only terminal.py imports rich."""
