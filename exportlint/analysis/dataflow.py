@@ -43,6 +43,7 @@ class FunctionFlow:
         self.env: dict[str, Val] = dict(params)
         self.method_refs: dict[str, set[str]] = {}
         self._memo: dict[cst.CSTNode, Val] = {}
+        self._fresh = False
         self._solve()
 
     @property
@@ -52,7 +53,7 @@ class FunctionFlow:
     # -- public queries -------------------------------------------------------------------------
     def value(self, expr: cst.BaseExpression) -> Val:
         """The abstract value of an expression of this function."""
-        cached = self._memo.get(expr)
+        cached = None if self._fresh else self._memo.get(expr)
         if cached is None:
             cached = self._eval(expr)
             self._memo[expr] = cached
@@ -98,45 +99,34 @@ class FunctionFlow:
 
     # -- solving --------------------------------------------------------------------------------
     def _solve(self) -> None:
-        collector = _Bindings()
-        self.fn.body.visit(collector)
-        for _ in range(6):
-            before = dict(self.env)
-            self._memo.clear()
-            for target, value, kind in collector.bindings:
-                self._bind(target, value, kind)
-            if before == self.env:
-                break
-        self._memo.clear()
+        from exportlint.analysis.interpret import Interpreter
 
-    def _bind(self, target: cst.BaseExpression, value: cst.BaseExpression, kind: str) -> None:
-        if kind == "for":
-            val = self.iter_element(value)
-        elif kind == "aug":
-            val = join(self.value(value), self.value(target)) if isinstance(target, cst.Name) else CONST
-        else:
-            val = self.value(value)
-        refs = {n for n in _self_method_refs(value) if n in self.methods}
-        self._assign(target, val, refs, value if kind == "assign" else None)
+        self._fresh = True
+        try:
+            Interpreter(self).run(self.fn.body)
+        finally:
+            self._fresh = False
 
-    def _assign(self, target: cst.BaseExpression, val: Val, refs: set[str], value: cst.BaseExpression | None) -> None:
+    def assign(self, target: cst.BaseExpression, val: Val, value: cst.BaseExpression | None, loop: bool = False) -> None:
+        """Bind `target` (a name or a tuple/list of targets) to `val` at the current program point."""
         if isinstance(target, cst.Name):
-            name = target.value
-            old = self.env.get(name)
-            self.env[name] = val if old is None else join(old, val) if old.form is not Form.TLIST else old
-            if old is not None and old.form is Form.TLIST and val.form is not Form.TLIST:
-                self.env[name] = Val(Form.TLIST, max(old.dep, val.dep))
+            self.env[target.value] = val
+            refs = {n for n in _self_method_refs(value) if n in self.methods} if value is not None else set()
             if refs:
-                self.method_refs.setdefault(name, set()).update(refs)
+                self.method_refs.setdefault(target.value, set()).update(refs)
         elif isinstance(target, (cst.Tuple, cst.List)):
-            parts = value.elements if isinstance(value, (cst.Tuple, cst.List)) else None
+            parts = value.elements if isinstance(value, (cst.Tuple, cst.List)) and not loop else None
             for i, el in enumerate(target.elements):
                 sub = val
                 if parts is not None and i < len(parts) and not isinstance(parts[i], cst.StarredElement):
                     sub = self.value(parts[i].value)
                 elif val.form is Form.TLIST:
                     sub = TENSOR
-                self._assign(el.value, sub, refs, None)
+                self.assign(el.value, sub, None, loop)
+        elif isinstance(target, cst.StarredElement):
+            self.assign(target.value, val, None, loop)
+        else:
+            self.value(target)
 
     # -- evaluation -----------------------------------------------------------------------------
     def _eval(self, e: cst.BaseExpression) -> Val:  # noqa: C901 - a dispatch table
@@ -165,10 +155,12 @@ class FunctionFlow:
             return self._sequence(e)
         if isinstance(e, cst.Dict):
             return Val(Form.DICT, Dep.CONST)
-        if isinstance(e, (cst.ListComp, cst.GeneratorExp, cst.SetComp)):
-            return self._comprehension(e)
-        if isinstance(e, cst.DictComp):
-            return Val(Form.DICT, self.loop_count(e.for_in.iter))
+        if isinstance(e, (cst.ListComp, cst.GeneratorExp, cst.SetComp, cst.DictComp)):
+            saved = dict(self.env)
+            try:
+                return self._comprehension(e)
+            finally:
+                self.env = saved
         if isinstance(e, cst.NamedExpr):
             return self.value(e.value)
         if isinstance(e, cst.Await):
@@ -311,11 +303,20 @@ class FunctionFlow:
             return Val(Form.TLIST, max((v.dep for v in vals if v.form is not Form.TENSOR), default=Dep.CONST))
         return join(*vals)
 
-    def _comprehension(self, e: cst.ListComp | cst.GeneratorExp | cst.SetComp) -> Val:
+    def _comprehension(self, e: cst.ListComp | cst.GeneratorExp | cst.SetComp | cst.DictComp) -> Val:
+        count = Dep.CONST
+        for_in: cst.CompFor | None = e.for_in
+        while for_in is not None:
+            count = max(count, self.loop_count(for_in.iter))
+            self.assign(for_in.target, self.iter_element(for_in.iter), for_in.iter, loop=True)
+            if for_in.ifs:
+                count = max(count, *(self.decision(i.test) for i in for_in.ifs))
+            for_in = for_in.inner_for_in
+        if isinstance(e, cst.DictComp):
+            self.value(e.key)
+            self.value(e.value)
+            return Val(Form.DICT, count)
         elt = self.value(e.elt)
-        count = self.loop_count(e.for_in.iter)
-        if e.for_in.ifs:
-            count = max(count, *(self.decision(i.test) for i in e.for_in.ifs))
         if elt.form in (Form.TENSOR, Form.TLIST):
             return Val(Form.TLIST, count)
         return scalar(max(elt.dep, count))
@@ -344,40 +345,6 @@ def _self_method_refs(expr: cst.BaseExpression) -> list[str]:
 
     expr.visit(_V())
     return refs
-
-
-class _Bindings(cst.CSTVisitor):
-    """Every (target, value, kind) binding in a function body, nested functions excluded."""
-
-    def __init__(self) -> None:
-        self.bindings: list[tuple[cst.BaseExpression, cst.BaseExpression, str]] = []
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-        return False
-
-    def visit_Assign(self, node: cst.Assign) -> None:
-        for t in node.targets:
-            self.bindings.append((t.target, node.value, "assign"))
-
-    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
-        if node.value is not None:
-            self.bindings.append((node.target, node.value, "assign"))
-
-    def visit_AugAssign(self, node: cst.AugAssign) -> None:
-        self.bindings.append((node.target, node.value, "aug"))
-
-    def visit_For(self, node: cst.For) -> None:
-        self.bindings.append((node.target, node.iter, "for"))
-
-    def visit_CompFor(self, node: cst.CompFor) -> None:
-        self.bindings.append((node.target, node.iter, "for"))
-
-    def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
-        self.bindings.append((node.target, node.value, "assign"))
-
-    def visit_WithItem(self, node: cst.WithItem) -> None:
-        if node.asname is not None:
-            self.bindings.append((node.asname.name, node.item, "assign"))
 
 
 __all__ = ["FunctionFlow", "param_value"]

@@ -64,8 +64,8 @@ def render_finding(f: Finding, console: Console, *, verbose: bool = True) -> Non
     if f.verdict:
         header.append(f"  ({f.verdict})", style="green" if f.verdict == "confirmed" else "dim")
     console.print(header)
-    _indented(Text(f.message), console)
     if verbose:
+        _indented(Text(f.message), console)
         _render_source(f, console)
         if f.evidence:
             _indented(Text.assemble(("evidence: ", "dim"), f.evidence), console)
