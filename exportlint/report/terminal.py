@@ -33,7 +33,7 @@ def render_rich(results: Sequence[FileResult], console: Console, *, verbose: boo
     """Print every file's findings and errors, then the summary table."""
     for result in results:
         if result.error is not None:
-            console.print(Text.assemble(("error: ", "bold red"), result.error))
+            console.print(Text.assemble(("error: ", "bold red"), result.error), soft_wrap=True)
     for result in results:
         if result.findings:
             _render_file(result, console, verbose)
