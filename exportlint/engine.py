@@ -5,10 +5,12 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
+import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from exportlint.analysis import FileFacts, build_facts
+from exportlint.callgraph import follow_calls, module_name, qualified_calls
 from exportlint.config import Config
 from exportlint.errors import SourceError
 from exportlint.model import FileResult, Finding, Location, severity_for
@@ -17,6 +19,8 @@ from exportlint.rules.base import Pending, Rule
 from exportlint.source import SourceFile, load_source
 
 _CLASS_RE = re.compile(r"^class\s+(\w+)\s*\(([^)]*)\)", re.MULTILINE)
+# Calls into these never lead back into the scanned tree.
+_EXTERNAL_PACKAGES = frozenset(sys.stdlib_module_names) | {"torch", "numpy", "np", "einops", "torchvision", "timm"}
 _SKIP_DIRS = {".git", ".hg", ".svn", "__pycache__", ".venv", "venv", ".tox", ".mypy_cache", ".exportlint_cache",
               "node_modules", ".eggs", "build", "dist"}
 
@@ -92,19 +96,41 @@ def known_module_classes(texts: Sequence[str]) -> frozenset[str]:
     return frozenset(known)
 
 
-def scan_file(path: Path, config: Config, known: frozenset[str] = frozenset(), display: str | None = None) -> FileResult:
-    """Analyse one file. Never raises: problems become `FileResult.error` or internal-error findings."""
+def scan_file(
+    path: Path,
+    config: Config,
+    known: frozenset[str] = frozenset(),
+    display: str | None = None,
+    roots: frozenset[str] = frozenset(),
+) -> FileResult:
+    """Analyse one file. Never raises: problems become `FileResult.error` or internal-error findings.
+
+    Args:
+        path: the file.
+        config: the effective configuration.
+        known: nn.Module class names defined elsewhere in the scanned tree.
+        display: the path shown in reports (default: `path`).
+        roots: module-level functions that forward code in other files reaches.
+    """
     name = display or str(path)
     try:
         source = load_source(path, name)
     except SourceError as e:
         return FileResult(name, error=str(e))
-    facts = build_facts(source.tree, known)
+    facts = build_facts(source.tree, known, roots)
     findings: list[Finding] = []
     for rule_cls in selected_rules(config):
         findings.extend(_run_rule(rule_cls, source, facts, config))
     findings.sort(key=lambda f: (f.location.line, f.location.column, f.code))
-    return FileResult(name, tuple(findings))
+    module = module_name(path)
+    calls = [(c, t) for c, t in facts.external_calls if t.split(".")[0] not in _EXTERNAL_PACKAGES]
+    return FileResult(
+        name,
+        tuple(findings),
+        module=module,
+        reached=tuple(sorted({f.symbol for f in facts.flows})),
+        calls=qualified_calls(module, calls, path.name == "__init__.py"),
+    )
 
 
 def selected_rules(config: Config) -> list[type[Rule]]:
@@ -166,4 +192,5 @@ def scan_paths(paths: Sequence[Path], config: Config) -> list[FileResult]:
             texts.append("")
     known = known_module_classes(texts)
     results = [scan_file(p, config, known) for p in found.files]
+    results = follow_calls(results, found.files, lambda p, roots: scan_file(p, config, known, roots=roots))
     return found.errors + results

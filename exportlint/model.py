@@ -112,3 +112,8 @@ class FileResult:
     path: str
     findings: tuple[Finding, ...] = ()
     error: str | None = None
+    # For the package call graph: the file's dotted module name, the symbols analysed as
+    # reachable from forward, and (caller symbol, qualified callee) calls leaving the file.
+    module: str = ""
+    reached: tuple[str, ...] = ()
+    calls: tuple[tuple[str, str], ...] = ()

@@ -25,19 +25,24 @@ class FileFacts:
     flows: list[FunctionFlow] = field(default_factory=list)
     init_flows: list[FunctionFlow] = field(default_factory=list)
     edges: list[tuple[str, str]] = field(default_factory=list)
-    external_calls: set[str] = field(default_factory=set)
+    # (caller symbol, import path of the callee) for calls that leave this file, e.g.
+    # ("Layer.forward", ".utils.rotate"): the engine follows them through the package call graph.
+    external_calls: set[tuple[str, str]] = field(default_factory=set)
 
     @property
     def module_classes(self) -> list[ClassInfo]:
         return [c for c in self.classes.values() if c.is_module]
 
 
-def build_facts(module: cst.Module, known_modules: frozenset[str] = frozenset()) -> FileFacts:
+def build_facts(
+    module: cst.Module, known_modules: frozenset[str] = frozenset(), roots: frozenset[str] = frozenset()
+) -> FileFacts:
     """Analyse one parsed file.
 
     Args:
         module: the parsed file (the tree rules will visit).
         known_modules: class names defined elsewhere in the scanned tree that are nn.Modules.
+        roots: module-level functions of this file that forward code in other files calls.
     """
     imports = collect_imports(module)
     classes = collect_classes(module, imports)
@@ -46,7 +51,7 @@ def build_facts(module: cst.Module, known_modules: frozenset[str] = frozenset())
     facts = FileFacts(imports, classes, functions)
     for info in facts.module_classes:
         collect_attrs(info, classes, imports, known_modules)
-    _Reach(facts).run()
+    _Reach(facts).run(roots)
     return facts
 
 
@@ -67,8 +72,9 @@ class _Reach:
         self.callees: dict[cst.FunctionDef, _Callee] = {}
         self.bound: dict[cst.FunctionDef, set[str]] = {}
 
-    def run(self) -> None:
-        queue: list[_Callee] = []
+    def run(self, roots: frozenset[str] = frozenset()) -> None:
+        queue: list[_Callee] = [self._callee(self.facts.functions[r], None, None) for r in sorted(roots)
+                                if r in self.facts.functions]
         for info in self.facts.module_classes:
             found = method_of(self.facts.classes, info, "forward")
             if found is not None and found[1] not in self.callees:
@@ -191,8 +197,10 @@ def _call_sites(flow: FunctionFlow, caller: _Callee, facts: FileFacts) -> list[t
                     targets.append((found[1], caller.owner, found[0].name, True))
             if func.value in facts.functions:
                 targets.append((facts.functions[func.value], None, None, False))
-            elif func.value in facts.imports and facts.imports[func.value].startswith("."):
-                facts.external_calls.add(facts.imports[func.value])
+            elif func.value in facts.imports:
+                facts.external_calls.add((flow.symbol, facts.imports[func.value]))
+        elif name and "." in name and name.split(".")[0] in facts.imports and not name.startswith("self."):
+            facts.external_calls.add((flow.symbol, f"{facts.imports[name.split('.')[0]]}.{name.split('.', 1)[1]}"))
         if targets:
             sites.append((call, targets))
     return sites
