@@ -45,9 +45,8 @@ def severity_for(outcomes: Outcomes, choice: ExporterChoice) -> Severity:
         "error" when a selected exporter fails or is silently wrong, "warning" when it
         specializes, "info" otherwise.
     """
-    ranks = [SEVERITY_RANK[_OUTCOME_SEVERITY[outcomes.of(e)]] for e in selected_exporters(choice)]
-    worst = max(ranks, default=0)
-    return next(s for s, r in SEVERITY_RANK.items() if r == worst)  # type: ignore[return-value]
+    severities = [_OUTCOME_SEVERITY[outcomes.of(e)] for e in selected_exporters(choice)]
+    return max(severities, key=SEVERITY_RANK.__getitem__, default="info")
 
 
 @dataclass(frozen=True, slots=True)

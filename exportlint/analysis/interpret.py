@@ -43,11 +43,11 @@ class Interpreter:
     def _suite(self, suite: cst.BaseSuite | None) -> None:
         if suite is None:
             return
-        if isinstance(suite, cst.SimpleStatementSuite):
+        if isinstance(suite, cst.IndentedBlock):
+            self._stmts(suite.body)
+        elif isinstance(suite, cst.SimpleStatementSuite):
             for small in suite.body:
                 self._small(small)
-            return
-        self._stmts(suite.body)
 
     def _stmts(self, stmts: Sequence[cst.BaseStatement]) -> None:
         for stmt in stmts:

@@ -106,7 +106,7 @@ def render_summary(results: Sequence[FileResult], console: Console) -> None:
     if findings:
         console.print()
         console.print(_summary_table(findings))
-    counts = Counter(f.severity for f in findings)
+    counts: Counter[str] = Counter(f.severity for f in findings)
     files = sum(1 for r in results if r.error is None)
     bad = sum(1 for r in results if r.error is not None)
     parts = [Text(f"{counts.get(s, 0)} {s}{'s' if s != 'info' and counts.get(s, 0) != 1 else ''}",
@@ -123,7 +123,7 @@ def _summary_table(findings: Sequence[Finding]) -> Table:
     table.add_column("rule")
     for sev in _ORDER:
         table.add_column(sev, justify="right", style=SEVERITY_STYLE[sev])
-    by_rule = Counter((f.code, f.rule, f.severity) for f in findings)
+    by_rule: Counter[tuple[str, str, str]] = Counter((f.code, f.rule, f.severity) for f in findings)
     for code, rule in sorted({(f.code, f.rule) for f in findings}):
         table.add_row(code, rule, *(str(by_rule.get((code, rule, s), "")) or "" for s in _ORDER))
     return table
