@@ -1,0 +1,141 @@
+"""`exportlint fix TARGET`: write a wrapper module that exports, and prove it on onnxruntime.
+
+The user's factory, the fixers and the exports run in a child process with a timeout
+(`verify.run_in_child`); this parent checks what may be written, writes the JSON report and
+prints the verification table. Exit codes: 0 every check passed, 1 a fix failed or needs
+manual work, 2 usage error, target error or timeout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import difflib
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from exportlint.errors import ConfigError
+from exportlint.fixers.pipeline import FixRequest, output_name, write_atomic
+from exportlint.fixers.target_ref import parse_target
+
+EXIT_OK, EXIT_FAILED, EXIT_ERROR = 0, 1, 2
+CHILD_ENTRY = "exportlint.fixers.pipeline:run_child"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The `fix` subcommand's arguments."""
+    parser.add_argument("target", help="FILE.py:FACTORY or dotted.module:FACTORY; "
+                        "FACTORY() returns (module, args) or (module, args, kwargs)")
+    parser.add_argument("--rule", action="append", default=[], metavar="RULE",
+                        help="rule slug or code to fix (repeatable; default: every rule with a fixer)")
+    parser.add_argument("--out", default="exportlint_out", help="output directory (default: exportlint_out)")
+    parser.add_argument("--exporter", choices=("dynamo", "legacy", "both"), default="dynamo",
+                        help="exporter(s) to verify with (default: dynamo)")
+    parser.add_argument("--rtol", type=float, default=1e-3, help="relative tolerance (default: 1e-3)")
+    parser.add_argument("--atol", type=float, default=1e-4, help="absolute tolerance (default: 1e-4)")
+    parser.add_argument("--dynamic", action="append", default=[], metavar="INPUT=AXIS[,AXIS]",
+                        help="declare graph input axes dynamic (repeatable), e.g. tgt=0")
+    parser.add_argument("--name", default="", help="base name of the output files (default: file stem)")
+    parser.add_argument("--force", action="store_true", help="overwrite existing output files")
+    parser.add_argument("--diff", action="store_true",
+                        help="write nothing; print a unified diff against the existing wrapper (or the would-be file)")
+    parser.add_argument("--timeout", type=float, default=300.0, help="seconds for the child process (default: 300)")
+    parser.add_argument("--format", choices=("rich", "json"), default="rich", help="report format")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run `exportlint fix` and return the exit code."""
+    from exportlint.verify import run_in_child
+
+    request = fix_request(args)
+    ref = parse_target(request.target, Path(request.cwd))
+    out_dir = Path(request.cwd, request.out).resolve()
+    name = output_name(request, ref)
+    if not args.diff:
+        _refuse_overwrite(output_files(out_dir, name, request.exporter), args.force)
+    outcome = run_in_child(CHILD_ENTRY, dataclasses.asdict(request), label=request.target,
+                           timeout=args.timeout, cwd=request.cwd)
+    if not outcome.ok:
+        print(f"exportlint: {outcome.error}", file=sys.stderr)
+        return EXIT_ERROR
+    report: dict[str, Any] = outcome.data
+    if args.diff:
+        print_diff(Path(report["wrapper_path"]), report["source"])
+        return EXIT_OK
+    report["report_path"] = str(out_dir / f"{name}_report.json")
+    write_atomic(Path(report["report_path"]), json.dumps(_public(report), indent=2) + "\n")
+    _print_report(report, args.format)
+    return EXIT_OK if report.get("ok") else EXIT_FAILED
+
+
+def fix_request(args: argparse.Namespace) -> FixRequest:
+    """The FixRequest for parsed arguments.
+
+    Raises:
+        ConfigError: a bad `--dynamic` value or tolerance.
+    """
+    if args.rtol < 0 or args.atol < 0:
+        raise ConfigError("--rtol and --atol must be >= 0")
+    return FixRequest(
+        target=args.target, out=args.out, rules=tuple(args.rule), exporter=args.exporter,
+        rtol=args.rtol, atol=args.atol, dynamic=parse_dynamic(args.dynamic), name=args.name,
+        diff=args.diff, cwd=os.getcwd(),
+    )
+
+
+def parse_dynamic(values: list[str]) -> dict[str, list[int]]:
+    """`["tgt=0", "memory=0,1"]` -> `{"tgt": [0], "memory": [0, 1]}`."""
+    axes: dict[str, list[int]] = {}
+    for value in values:
+        name, sep, rest = value.partition("=")
+        try:
+            parsed = [int(a) for a in rest.split(",") if a.strip()]
+        except ValueError:
+            parsed = []
+        if not sep or not name or not parsed:
+            raise ConfigError(f"--dynamic {value}: expected INPUT=AXIS[,AXIS], e.g. tgt=0")
+        axes.setdefault(name, []).extend(a for a in parsed if a not in axes.get(name, []))
+    return axes
+
+
+def output_files(out_dir: Path, name: str, exporter: str) -> list[Path]:
+    """Every file `fix` writes for one target."""
+    from exportlint.fixers.verification import onnx_paths
+
+    onnx = list(onnx_paths(out_dir, name, exporter).values())  # type: ignore[arg-type]
+    return [out_dir / f"{name}_export.py", *onnx, out_dir / f"{name}_report.json"]
+
+
+def _refuse_overwrite(paths: list[Path], force: bool) -> None:
+    existing = [str(p) for p in paths if p.exists()]
+    if existing and not force:
+        raise ConfigError(f"would overwrite {', '.join(existing)}; pass --force or choose --out")
+
+
+def print_diff(path: Path, source: str) -> None:
+    """A unified diff against the file on disk, or the whole would-be file when there is none."""
+    if not path.exists():
+        print(f"# would write {path}")
+        sys.stdout.write(source)
+        return
+    old = path.read_text(encoding="utf-8")
+    diff = difflib.unified_diff(old.splitlines(keepends=True), source.splitlines(keepends=True),
+                                fromfile=str(path), tofile=f"{path} (new)")
+    text = "".join(diff)
+    sys.stdout.write(text if text else f"# {path} is up to date\n")
+
+
+def _public(report: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in report.items() if k != "source"}
+
+
+def _print_report(report: dict[str, Any], fmt: str) -> None:
+    if fmt == "json":
+        print(json.dumps(_public(report), indent=2))
+        return
+    from exportlint.fixers.terminal import render_fix_report
+
+    render_fix_report(report)

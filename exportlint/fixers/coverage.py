@@ -1,0 +1,102 @@
+"""Make sure verification takes both sides of every rewritten data-dependent branch.
+
+Each case runs the eager original under the site tracer; a rewritten test seen with only one
+outcome gets extra cases (scaled and shifted float inputs) until the other outcome shows up.
+The report lists, per site, the cases that took each outcome.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from exportlint.fixers.runtime import trace_forward
+
+if TYPE_CHECKING:
+    from exportlint.fixers.pipeline import Built
+    from exportlint.fixers.plan import WrapperPlan
+
+# (name, how float tensors change): tried in order until every watched test flipped.
+_FLIPS: tuple[tuple[str, float, float], ...] = (
+    ("scaled-up", 4.0, 0.0), ("scaled-down", 0.25, 0.0), ("shifted-up", 1.0, 3.0),
+    ("shifted-down", 1.0, -3.0), ("zeros", 0.0, 0.0), ("negated-scaled-up", -4.0, 0.0),
+)
+
+
+@dataclass(frozen=True)
+class Case:
+    """One verification input set, in the original module's argument space."""
+
+    name: str
+    args: tuple[Any, ...]
+    kwargs: dict[str, Any]
+    description: str
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Case) and other.name == self.name
+
+    def __hash__(self) -> int:
+        return hash(self.name)
+
+
+@dataclass
+class Coverage:
+    """Per watched site: which cases took which outcome; and the cases added to flip them."""
+
+    sites: list[dict[str, Any]] = field(default_factory=list)
+    extra_cases: list[Case] = field(default_factory=list)
+
+
+def cover_branches(plan: WrapperPlan, built: Built, cases: list[Case]) -> Coverage:
+    """Trace the original on each case; add flip cases for tests seen with one outcome only."""
+    coverage = Coverage()
+    if not plan.watch_sites:
+        return coverage
+    seen: dict[tuple[int, int], dict[bool, list[str]]] = {s.key: {} for s in plan.watch_sites}
+    for case in cases:
+        _record(plan, built, case, seen)
+    for flip, scale, shift in _FLIPS:
+        if all(len(outcomes) == 2 for outcomes in seen.values()):
+            break
+        case = _flipped(built, flip, scale, shift)
+        before = {k: set(v) for k, v in seen.items()}
+        _record(plan, built, case, seen)
+        if any(set(seen[k]) != before[k] for k in seen):
+            coverage.extra_cases.append(case)
+    for site in plan.watch_sites:
+        outcomes = seen[site.key]
+        coverage.sites.append({
+            "line": site.line, "test": site.display, "symbol": site.symbol,
+            "true": outcomes.get(True, []), "false": outcomes.get(False, []),
+            "both": len(outcomes) == 2,
+        })
+    return coverage
+
+
+def _record(plan: WrapperPlan, built: Built, case: Case,
+            seen: dict[tuple[int, int], dict[bool, list[str]]]) -> None:
+    try:
+        facts, _ = trace_forward(built.module, case.args, case.kwargs, plan.index)
+    except Exception:  # noqa: BLE001 - eager rejecting a case is reported by the comparison
+        return
+    for key in seen:
+        for observation in facts.sites.get(key, []):
+            if observation.truth is not None:
+                names = seen[key].setdefault(observation.truth, [])
+                if case.name not in names:
+                    names.append(case.name)
+
+
+def _flipped(built: Built, name: str, scale: float, shift: float) -> Case:
+    from exportlint.verify import map_inputs
+
+    def change(_: str, value: Any) -> Any:
+        import torch
+
+        if isinstance(value, torch.Tensor) and value.is_floating_point():
+            return value.detach() * scale + shift
+        return value
+
+    args, kwargs = map_inputs(built.module.forward, built.args, built.kwargs, change)
+    text = f"float inputs x{scale:g} {shift:+g}, to flip data-dependent tests"
+    return Case(name, tuple(args), dict(kwargs), text)

@@ -1,0 +1,161 @@
+"""dynamic-branch fixer: freeze configuration, flags and shapes; express data branches in the graph.
+
+- A test that had one Python value during the traced forward (`self.pre_norm`, `dac`,
+  `x.shape[0] > 1`, `mask is None`) is frozen to it: the branch not taken is dropped from a
+  copy of the method, and a method picked through a variable is called directly.
+- A shape test also pins its axis: the axis is kept static in the export.
+- A test on tensor data is rewritten so both outcomes are in the graph: `torch.where` for a
+  conditional expression or an if/else of assignments (both sides computed, one selected).
+  Anything else (returns, loops, side effects in a data-dependent branch) needs manual work.
+"""
+
+from __future__ import annotations
+
+import re
+
+import libcst as cst
+
+from exportlint.fixers.base import FixContext, Fixer
+from exportlint.fixers.branches import freeze_chain, if_chain, mergeable, where_if, where_ifexp
+from exportlint.fixers.codemods import freeze_ifexp, freeze_while_false
+from exportlint.fixers.plan import WrapperPlan
+from exportlint.fixers.source_index import Site
+
+_SHAPE = re.compile(r"\.shape\b|\.size\(|\blen\(|\.dim\(|\.ndim\b|\.numel\(")
+_AXIS = re.compile(r"\b(\w+)(?:\[\d+\])?\.(?:shape\[|size\()(-?\d+)")
+
+
+class DynamicBranchFixer(Fixer):
+    rule = "dynamic-branch"
+    title = "Freeze configuration, flags and shapes; express data-dependent branches in the graph"
+
+    def apply(self, ctx: FixContext) -> None:
+        plan = ctx.plan
+        for site in _sites(ctx):
+            if not plan.facts.ran(site.symbol) or not plan.facts.observed(site):
+                continue
+            node = _owner(plan, site)
+            if node is None:
+                continue
+            if plan.facts.is_data_dependent(site):
+                _rewrite_data(plan, site, node)
+            elif plan.facts.frozen_truth(site) is not None:
+                _freeze(plan, site, node)
+            elif any(o.kind == "value" for o in plan.facts.observed(site)):
+                plan.note(self.rule, f"`{site.display}` changes during one forward (loop or "
+                          "repeated call): left as written, the export unrolls it.", site.line)
+
+
+def _sites(ctx: FixContext) -> list[Site]:
+    """The sites the scan reported, or every site when there was no scan."""
+    index = ctx.plan.index
+    findings = ctx.findings_for(DynamicBranchFixer.rule)
+    if not ctx.findings:
+        return [s for s in index.sites if s.symbol.split(".")[-1] != "__init__"]
+    picked = []
+    for finding in findings:
+        site = index.site_at(finding.location.line, finding.location.column)
+        if site is not None and site not in picked:
+            picked.append(site)
+    return sorted(picked, key=lambda s: s.key)
+
+
+def _owner(plan: WrapperPlan, site: Site) -> cst.CSTNode | None:
+    """The If / IfExp / While node whose test starts at the site."""
+    for node, where in plan.index.positions.items():
+        if isinstance(node, (cst.If, cst.IfExp, cst.While)):
+            test = plan.index.positions.get(node.test)
+            if test is not None and (test.start.line, test.start.column) == site.key:
+                return node
+    return None
+
+
+def _describe(plan: WrapperPlan, site: Site, truth: bool) -> str:
+    method = plan.index.methods[site.symbol].node
+    params = {p.name.value for p in method.params.params if p.name.value != "self"}
+    used = set(re.findall(r"\b\w+\b", site.test))
+    if _SHAPE.search(site.test):
+        kind = "at the example's shapes"
+    elif used & params:
+        kind = f"for the argument value passed ({', '.join(sorted(used & params))})"
+    else:
+        kind = "for this configuration"
+    return f"`{site.display}` is {truth} {kind}"
+
+
+def _freeze(plan: WrapperPlan, site: Site, node: cst.CSTNode) -> None:
+    truth = plan.facts.frozen_truth(site)
+    assert truth is not None
+    rule = DynamicBranchFixer.rule
+    if isinstance(node, cst.IfExp):
+        plan.edit(site.symbol, node, freeze_ifexp(truth))
+        kept = plan.index.code(node.body if truth else node.orelse)
+        plan.note(rule, f"{_describe(plan, site, truth)}: uses `{' '.join(kept.split())}`.", site.line)
+    elif isinstance(node, cst.While):
+        if not truth:
+            plan.edit(site.symbol, node, freeze_while_false())
+            plan.note(rule, f"{_describe(plan, site, truth)}: the loop is dropped.", site.line)
+    elif isinstance(node, cst.If):
+        _freeze_if(plan, site, node)
+    if _SHAPE.search(site.test):
+        _pin_axes(plan, site)
+
+
+def _freeze_if(plan: WrapperPlan, site: Site, node: cst.If) -> None:
+    head = _chain_head(plan, site.symbol, node)
+    chain = if_chain(head)
+    truths = []
+    for clause in chain:
+        where = plan.index.positions[clause.test].start
+        clause_site = plan.index.site_at(where.line, where.column)
+        truths.append(plan.facts.frozen_truth(clause_site) if clause_site else None)
+    plan.edit(site.symbol, head, freeze_chain(truths))
+    truth = plan.facts.frozen_truth(site)
+    assert truth is not None
+    taken = "the `if` body is kept" if truth else "this branch is dropped"
+    plan.note(DynamicBranchFixer.rule, f"{_describe(plan, site, truth)}: {taken}.", site.line)
+
+
+def _chain_head(plan: WrapperPlan, symbol: str, node: cst.If) -> cst.If:
+    method = plan.index.methods[symbol].node
+    heads: dict[cst.If, cst.If] = {}
+
+    class _Chains(cst.CSTVisitor):
+        def visit_If(self, candidate: cst.If) -> None:
+            if candidate not in heads:
+                for clause in if_chain(candidate):
+                    heads[clause] = candidate
+
+    method.visit(_Chains())
+    return heads.get(node, node)
+
+
+def _pin_axes(plan: WrapperPlan, site: Site) -> None:
+    for name, axis in _AXIS.findall(site.test):
+        targets = [i.name for i in plan.inputs if i.name == name or i.source.startswith(f"{name}[")]
+        for target in targets:
+            plan.static_axes.setdefault(target, set()).add(int(axis))
+            if int(axis) in plan.dynamic_axes.get(target, {}):
+                del plan.dynamic_axes[target][int(axis)]
+                plan.note(DynamicBranchFixer.rule, f"axis {axis} of `{target}` was declared "
+                          "dynamic; the frozen shape test makes it static.", site.line)
+
+
+def _rewrite_data(plan: WrapperPlan, site: Site, node: cst.CSTNode) -> None:
+    rule = DynamicBranchFixer.rule
+    if isinstance(node, cst.IfExp):
+        plan.watch_sites.append(site)
+        plan.edit(site.symbol, node, where_ifexp)
+        plan.note(rule, f"`{site.display}` depends on tensor data: both sides are computed and "
+                  "torch.where selects one.", site.line)
+        return
+    reason = mergeable(node) if isinstance(node, cst.If) else "a `while` loop on tensor data"
+    if reason is not None:
+        plan.needs_manual(rule, site.line, site.symbol, f"`{site.display}` depends on tensor "
+                          f"data and {reason}; rewrite it with torch.where or torch.cond.")
+        return
+    pred = f"pred_{site.line}"
+    plan.watch_sites.append(site)
+    plan.edit(site.symbol, node, lambda updated: where_if(updated, pred))
+    plan.note(rule, f"`{site.display}` depends on tensor data: both branches are computed and "
+              f"torch.where merges what they assign (`{pred}`).", site.line)

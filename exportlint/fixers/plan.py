@@ -1,0 +1,120 @@
+"""The wrapper plan: what fixers decide, before it is rendered as a wrapper module.
+
+A plan starts as the identity wrapper (tensor arguments become graph inputs, other arguments
+are frozen to their example values, outputs are flattened) and each fixer changes it: edits of
+the user's methods, new graph inputs, statements before the call, notes for the docstring.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import libcst as cst
+
+from exportlint.fixers.codemods import Edit
+from exportlint.fixers.runtime import RuntimeFacts
+from exportlint.fixers.source_index import Site, SourceIndex
+from exportlint.fixers.target_ref import TargetRef
+
+
+@dataclass
+class GraphInput:
+    """One ONNX graph input: a parameter of the wrapper's forward.
+
+    `source` is the expression that computes it from the original call's parameters in the
+    generated `export_inputs`.
+    """
+
+    name: str
+    source: str
+    annotation: str = "Tensor"
+
+
+@dataclass
+class CallArg:
+    """One argument of the wrapper's call to the user's module (`keyword=None`: positional)."""
+
+    keyword: str | None
+    expr: str
+
+
+@dataclass(frozen=True)
+class Note:
+    """A line of the wrapper's docstring and of the report: what was frozen or rewritten."""
+
+    rule: str
+    text: str
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class Manual:
+    """A site no fixer could rewrite faithfully: manual work is needed, for `reason`."""
+
+    rule: str
+    line: int
+    symbol: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class ParamFact:
+    """One parameter of the original forward, bound to its example value."""
+
+    name: str
+    kind: str  # "tensor" | "tensors" | "none" | "value" | "dict" | "other"
+    positional: bool
+    value: Any = None
+    default: str | None = None  # source text of the default, when the signature has one
+
+
+# Builds extra verification cases in the original's argument space: (name, args, kwargs, text).
+CaseBuilder = Callable[[tuple[Any, ...], dict[str, Any]], list[tuple[str, tuple[Any, ...], dict[str, Any], str]]]
+
+
+@dataclass
+class WrapperPlan:
+    """Everything the renderer needs to write the wrapper module."""
+
+    target: TargetRef
+    index: SourceIndex
+    facts: RuntimeFacts
+    params: list[ParamFact]
+    inputs: list[GraphInput] = field(default_factory=list)
+    call: list[CallArg] = field(default_factory=list)
+    prelude: list[str] = field(default_factory=list)
+    outputs: list[tuple[str, str]] = field(default_factory=list)  # (name, expression on `out`)
+    edits: dict[str, dict[cst.CSTNode, Edit]] = field(default_factory=dict)
+    new_methods: dict[str, list[str]] = field(default_factory=dict)  # class -> method sources
+    helpers: dict[str, str] = field(default_factory=dict)  # name -> module-level source
+    notes: list[Note] = field(default_factory=list)
+    manual: list[Manual] = field(default_factory=list)
+    static_axes: dict[str, set[int]] = field(default_factory=dict)
+    dynamic_axes: dict[str, dict[int, str]] = field(default_factory=dict)
+    case_builders: list[CaseBuilder] = field(default_factory=list)
+    watch_sites: list[Site] = field(default_factory=list)  # data-dependent tests to flip
+    fixers: list[str] = field(default_factory=list)
+
+    def edit(self, symbol: str, node: cst.CSTNode, edit: Edit) -> None:
+        """Register an edit of `node` (a node of the original tree) in method `symbol`."""
+        self.edits.setdefault(symbol, {})[node] = edit
+
+    def note(self, rule: str, text: str, line: int = 0) -> None:
+        entry = Note(rule, text, line)
+        if entry not in self.notes:
+            self.notes.append(entry)
+
+    def needs_manual(self, rule: str, line: int, symbol: str, reason: str) -> None:
+        entry = Manual(rule, line, symbol, reason)
+        if entry not in self.manual:
+            self.manual.append(entry)
+
+    def param(self, name: str) -> ParamFact | None:
+        return next((p for p in self.params if p.name == name), None)
+
+    def rewritten_classes(self) -> list[str]:
+        """User classes with at least one rewritten or added method, in file order."""
+        touched = {s.split(".", 1)[0] for s in self.edits} | set(self.new_methods)
+        return [c for c in self.index.classes if c in touched]

@@ -1,0 +1,222 @@
+"""Render a `WrapperPlan` as the wrapper module's source: deterministic, formatted Python."""
+
+from __future__ import annotations
+
+import os
+import textwrap
+from pathlib import Path
+
+import libcst as cst
+
+from exportlint.fixers.codemods import apply_edits
+from exportlint.fixers.names import free_names, import_bindings, merge_imports
+from exportlint.fixers.plan import WrapperPlan
+from exportlint.fixers.templates import ADOPT_HELPER, LOAD_FILE_HELPER, MAIN_BLOCK
+
+_WIDTH = 100
+
+
+def render_wrapper(plan: WrapperPlan, out_dir: Path, name: str) -> str:
+    """The wrapper module for `plan`, as it will be written to `out_dir/<name>_export.py`."""
+    classes = _rendered_classes(plan)
+    methods = [m for _, nodes in classes for m in nodes]
+    extra = [cst.parse_module(src) for src in plan.helpers.values()]
+    parts = [
+        _docstring(plan, name),
+        "from __future__ import annotations",
+        _imports(plan, out_dir, methods + extra),
+        ADOPT_HELPER if classes else "",
+        *plan.helpers.values(),
+        *[_subclass(plan, cls, nodes) for cls, nodes in classes],
+        _wrapper_class(plan, classes),
+        _interface(plan, name),
+    ]
+    text = "\n\n\n".join(p.strip("\n") for p in parts if p.strip())
+    return text + "\n"
+
+
+def wrapper_class_name(plan: WrapperPlan) -> str:
+    return f"{plan.facts.root_class}Export"
+
+
+def subclass_name(cls: str) -> str:
+    return f"{cls}ForExport"
+
+
+def _rendered_classes(plan: WrapperPlan) -> list[tuple[str, list[cst.FunctionDef]]]:
+    rendered = []
+    for cls in plan.rewritten_classes():
+        nodes = []
+        for symbol, edits in plan.edits.items():
+            if symbol.split(".", 1)[0] == cls:
+                nodes.append(apply_edits(plan.index.methods[symbol].node, edits))
+        for src in plan.new_methods.get(cls, []):
+            parsed = cst.parse_module(textwrap.dedent(src)).body[0]
+            assert isinstance(parsed, cst.FunctionDef)
+            nodes.append(parsed)
+        order = list(plan.index.methods)
+        nodes.sort(key=lambda n: order.index(f"{cls}.{n.name.value}")
+                   if f"{cls}.{n.name.value}" in order else len(order))
+        rendered.append((cls, nodes))
+    return rendered
+
+
+def _docstring(plan: WrapperPlan, name: str) -> str:
+    lines = [f"ONNX export wrapper for `{plan.facts.root_class}`, written by `exportlint fix`.", "",
+             f"Target: {plan.target.spec}",
+             "The wrapper reuses the module the factory builds: its views share the original's",
+             "parameters, buffers and submodules (nothing is copied), and the user's code is not edited.",
+             ""]
+    lines.append("Frozen or rewritten (the export keeps only these paths):" if plan.notes
+                 else "Nothing was frozen or rewritten.")
+    for note in plan.notes:
+        where = f" ({plan.target.path.name}:{note.line})" if note.line else ""
+        lines.extend(_bullet(f"{note.rule}{where}: {note.text}"))
+    if plan.manual:
+        lines += ["", "Manual work needed (no faithful automatic rewrite):"]
+        for item in plan.manual:
+            lines.extend(_bullet(f"{item.rule} ({plan.target.path.name}:{item.line}, "
+                                 f"{item.symbol}): {item.reason}"))
+    lines += ["", f"Graph inputs: {', '.join(i.name for i in plan.inputs) or 'none'}",
+              f"Graph outputs: {', '.join(n for n, _ in plan.outputs)}",
+              f"Run this file to export `{name}.onnx` next to it."]
+    body = "\n".join(line.rstrip() for line in lines)
+    return f'"""{body}\n"""'
+
+
+def _bullet(text: str) -> list[str]:
+    return textwrap.wrap(text, _WIDTH - 2, initial_indent="- ", subsequent_indent="  ",
+                         break_on_hyphens=False, break_long_words=False)
+
+
+def _imports(plan: WrapperPlan, out_dir: Path, nodes: list[cst.CSTNode]) -> str:
+    ref = plan.target
+    own = {"import sys", "from pathlib import Path", "import torch", "from torch import Tensor, nn"}
+    needed = free_names(nodes) | {plan.facts.root_class, ref.factory} | set(plan.rewritten_classes())
+    needed -= {"torch", "Tensor", "nn", "Path", "sys"} | set(plan.helpers)
+    bindings = import_bindings(plan.index.module)
+    lines = set(own) | {bindings[n] for n in needed if n in bindings}
+    if ref.module is None:
+        lines |= {"import importlib.util", "from types import ModuleType"}
+    from_user = sorted((n for n in needed if n not in bindings), key=str.lower)
+    std = [line for line in merge_imports(lines)]
+    head = "\n".join(std)
+    return head + "\n\n" + _user_import(plan, out_dir, from_user)
+
+
+def _user_import(plan: WrapperPlan, out_dir: Path, names: list[str]) -> str:
+    ref = plan.target
+    if ref.module is not None and ref.root is not None:
+        rel = Path(os.path.relpath(ref.root, out_dir.resolve())).as_posix()
+        joined = ", ".join(names)
+        return (f"# The user's code, imported from its package root ({rel} from this file).\n"
+                f'_ROOT = str((Path(__file__).resolve().parent / "{rel}").resolve())\n'
+                "if _ROOT not in sys.path:\n    sys.path.insert(0, _ROOT)\n"
+                f"from {ref.module} import {joined}  # noqa: E402")
+    if ref.module is not None:
+        return f"from {ref.module} import {', '.join(names)}"
+    rel = Path(os.path.relpath(ref.path, out_dir.resolve())).as_posix()
+    assigns = "\n".join(f"{n} = _user.{n}" for n in names)
+    return (f'_USER_FILE = Path(__file__).resolve().parent / "{rel}"\n'
+            f'_USER_MODULE = "{ref.loose_name}"\n\n\n' + LOAD_FILE_HELPER.strip("\n") +
+            f"\n\n\n_user = _load_user_module()\n{assigns}")
+
+
+def _subclass(plan: WrapperPlan, cls: str, methods: list[cst.FunctionDef]) -> str:
+    names = ", ".join(m.name.value for m in methods)
+    header = (f"class {subclass_name(cls)}({cls}):\n"
+              f'    """`{cls}` with rewritten copies of: {names}."""\n\n    pass\n')
+    parsed = cst.parse_module(header)
+    classdef = parsed.body[0]
+    assert isinstance(classdef, cst.ClassDef)
+    body = list(classdef.body.body[:1])
+    for i, method in enumerate(methods):
+        blank = [cst.EmptyLine()] if i or True else []
+        body.append(method.with_changes(leading_lines=blank + _comments(method)))
+    classdef = classdef.with_changes(body=classdef.body.with_changes(body=body))
+    return cst.Module([classdef]).code
+
+
+def _comments(method: cst.FunctionDef) -> list[cst.EmptyLine]:
+    return [line for line in method.leading_lines if line.comment is not None]
+
+
+def _wrapper_class(plan: WrapperPlan, classes: list[tuple[str, list[cst.FunctionDef]]]) -> str:
+    name = wrapper_class_name(plan)
+    views = _views(plan, [cls for cls, _ in classes])
+    init = ("        self.model = _adopt(model, {" + views + "})" if views
+            else "        self.model = model")
+    params = "".join(f", {i.name}: {i.annotation}" for i in plan.inputs)
+    signature = f"    def forward(self{params}) -> {_return_annotation(plan)}:"
+    if len(signature) > _WIDTH:
+        inner = "".join(f"        {i.name}: {i.annotation},\n" for i in plan.inputs)
+        signature = f"    def forward(\n        self,\n{inner}    ) -> {_return_annotation(plan)}:"
+    body = [f"        {line}" for line in plan.prelude]
+    body.append(_call_line("        out = self.model", [(a.keyword, a.expr) for a in plan.call]))
+    body.append(f"        return {_return_expr(plan)}")
+    doc = f"Graph inputs: {', '.join(i.name for i in plan.inputs)}."
+    return "\n".join([
+        f"class {name}(nn.Module):",
+        f'    """Export view of `{plan.facts.root_class}`: flat tensor inputs, flat tensor outputs."""',
+        "", f"    def __init__(self, model: {plan.facts.root_class}) -> None:",
+        "        super().__init__()", init, "", signature, f'        """{doc}"""', *body])
+
+
+def _views(plan: WrapperPlan, classes: list[str]) -> str:
+    pairs = []
+    for cls in classes:
+        for path in plan.facts.module_paths.get(cls, []):
+            pairs.append((path, subclass_name(cls)))
+    pairs.sort()
+    return ", ".join(f'"{p}": {c}' for p, c in pairs)
+
+
+def _call_line(head: str, args: list[tuple[str | None, str]]) -> str:
+    parts = [f"{k}={v}" if k else v for k, v in args]
+    line = f"{head}({', '.join(parts)})"
+    if len(line) <= _WIDTH:
+        return line
+    indent = " " * (len(head) - len(head.lstrip()) + 4)
+    inner = "".join(f"{indent}{p},\n" for p in parts)
+    return f"{head}(\n{inner}{indent[:-4]})"
+
+
+def _return_annotation(plan: WrapperPlan) -> str:
+    n = len(plan.outputs)
+    return "Tensor" if n == 1 else f"tuple[{', '.join(['Tensor'] * n)}]"
+
+
+def _return_expr(plan: WrapperPlan) -> str:
+    exprs = [e for _, e in plan.outputs]
+    return exprs[0] if len(exprs) == 1 else ", ".join(exprs)
+
+
+def _interface(plan: WrapperPlan, name: str) -> str:
+    names = ", ".join(f'"{i.name}"' for i in plan.inputs)
+    outs = ", ".join(f'"{n}"' for n, _ in plan.outputs)
+    dynamic = {k: v for k, v in sorted(plan.dynamic_axes.items()) if v}
+    params = ", ".join(_param_text(p) for p in plan.params)
+    sources = ", ".join(i.source for i in plan.inputs)
+    tuple_text = f"({sources},)" if len(plan.inputs) == 1 else f"({sources})"
+    return "\n".join([
+        f"INPUT_NAMES = ({names}{',' if len(plan.inputs) == 1 else ''})",
+        f"OUTPUT_NAMES = ({outs}{',' if len(plan.outputs) == 1 else ''})",
+        f"DYNAMIC_AXES: dict[str, dict[int, str]] = {dynamic!r}",
+        "", "",
+        f"def export_inputs({params}) -> tuple[Tensor, ...]:",
+        '    """The graph inputs for one call of the original module, in INPUT_NAMES order."""',
+        f"    return {tuple_text}",
+        "", "",
+        f"def make_export() -> tuple[{wrapper_class_name(plan)}, tuple[Tensor, ...]]:",
+        f'    """The wrapper around the module `{plan.target.factory}()` builds, and its example inputs."""',
+        f"    module, args = {plan.target.factory}()[:2]",
+        f"    return {wrapper_class_name(plan)}(module), export_inputs(*args)",
+        "", "",
+        MAIN_BLOCK.format(name=name).strip("\n"),
+    ])
+
+
+def _param_text(param: object) -> str:
+    name = getattr(param, "name")
+    default = getattr(param, "default")
+    return f"{name}={default}" if default is not None else name

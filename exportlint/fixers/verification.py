@@ -1,0 +1,150 @@
+"""Verify a written wrapper: export it, check it, and compare onnxruntime with the EAGER ORIGINAL.
+
+Every input set is built in the original's argument space (examples, other values, flipped
+values, other sizes on dynamic axes, fixer-specific sets such as every memory slot count) and
+mapped to graph inputs by the wrapper's own `export_inputs`; the reference is always the
+user's module called with the original arguments, never the wrapper.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
+
+from exportlint.fixers.coverage import Case, cover_branches
+from exportlint.model import ExporterChoice, selected_exporters
+
+if TYPE_CHECKING:
+    from exportlint.fixers.pipeline import Built, FixRequest
+    from exportlint.fixers.plan import WrapperPlan
+    from exportlint.verify import Comparison
+
+
+@dataclass
+class ExporterVerdict:
+    """One exporter's export, checker and comparisons, as plain data."""
+
+    exporter: str
+    onnx_path: str
+    export_ok: bool
+    export_error: str = ""
+    seconds: float = 0.0
+    dropped_inputs: list[str] = field(default_factory=list)
+    check_ok: bool = False
+    check_error: str = ""
+    cases: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        compared = all(c["ok"] or c["eager_failed"] for c in self.cases)
+        return self.export_ok and self.check_ok and compared and bool(self.cases)
+
+
+def onnx_paths(out_dir: Path, name: str, exporter: ExporterChoice) -> dict[str, Path]:
+    """Where each exporter's file goes: `<name>.onnx`, and `<name>.legacy.onnx` with both."""
+    chosen = selected_exporters(exporter)
+    if len(chosen) == 1:
+        return {chosen[0]: out_dir / f"{name}.onnx"}
+    return {"dynamo": out_dir / f"{name}.onnx", "legacy": out_dir / f"{name}.legacy.onnx"}
+
+
+def verify_wrapper(
+    plan: WrapperPlan, built: Built, wrapper: ModuleType, out_dir: Path, name: str,
+    request: FixRequest,
+) -> dict[str, Any]:
+    """Export the wrapper with each selected exporter and compare on every case."""
+    from exportlint.fixers.pipeline import wrap
+
+    export_module = wrap(plan, wrapper, built.module)
+    cases = build_cases(plan, built, request)
+    coverage = cover_branches(plan, built, cases)
+    cases += [c for c in coverage.extra_cases if c not in cases]
+    verdicts = [
+        _verify_one(plan, export_module, wrapper, built, cases, path, exporter, request)
+        for exporter, path in onnx_paths(out_dir, name, request.exporter).items()  # type: ignore[arg-type]
+    ]
+    ok = all(v.ok for v in verdicts) and not plan.manual
+    return {
+        "ok": ok,
+        "exporters": [v.__dict__ | {"ok": v.ok} for v in verdicts],
+        "coverage": coverage.sites,
+        "tolerance": {"rtol": request.rtol, "atol": request.atol},
+        "output_names": [n for n, _ in plan.outputs],
+    }
+
+
+def build_cases(plan: WrapperPlan, built: Built, request: FixRequest) -> list[Case]:
+    """The example, the perturbed sets, and the fixers' own sets, in the original's space."""
+    from exportlint.verify import perturb_inputs
+
+    cases = [Case("example", built.args, dict(built.kwargs), "the example inputs")]
+    dynamic = {k: list(v) for k, v in request.dynamic.items() if v}
+    for item in perturb_inputs(built.module.forward, built.args, built.kwargs, seed=0,
+                               dynamic=_original_axes(plan, dynamic) or None):
+        cases.append(Case(item.name, tuple(item.args), dict(item.kwargs), item.description))
+    for builder in plan.case_builders:
+        for case_name, args, kwargs, text in builder(built.args, dict(built.kwargs)):
+            cases.append(Case(case_name, tuple(args), dict(kwargs), text))
+    return cases
+
+
+def _original_axes(plan: WrapperPlan, dynamic: dict[str, list[int]]) -> dict[str, list[int]]:
+    """Dynamic axes minus the axes a frozen shape test pinned."""
+    return {k: [a for a in v if a not in plan.static_axes.get(k, set())] for k, v in dynamic.items()}
+
+
+def _verify_one(
+    plan: WrapperPlan, export_module: Any, wrapper: ModuleType, built: Built, cases: list[Case],
+    path: Path, exporter: str, request: FixRequest,
+) -> ExporterVerdict:
+    from exportlint.verify import check_onnx, export_onnx
+
+    example = tuple(wrapper.export_inputs(*built.args, **built.kwargs))
+    names = [n for n, _ in plan.outputs]
+    export = export_onnx(export_module, example, path=path, exporter=exporter,  # type: ignore[arg-type]
+                         dynamic_axes=plan.dynamic_axes or None, output_names=names)
+    verdict = ExporterVerdict(exporter, str(path), export.ok, seconds=round(export.seconds, 2),
+                              dropped_inputs=list(export.dropped_inputs))
+    if not export.ok or export.path is None:
+        verdict.export_error = export.failure.evidence if export.failure else "export failed"
+        return verdict
+    check = check_onnx(export.path)
+    verdict.check_ok = check.ok
+    verdict.check_error = check.failure.evidence if check.failure else ""
+    for case in cases:
+        result = _compare(export.path, export_module, wrapper, built.module, case, request)
+        verdict.cases.append(_case_dict(result, names))
+    return verdict
+
+
+def _compare(path: str, export_module: Any, wrapper: ModuleType, module: Any, case: Case,
+             request: FixRequest) -> Comparison:
+    from exportlint.verify import Comparison, InputSet, compare_on, failure_from_exception
+
+    try:
+        inputs = tuple(wrapper.export_inputs(*case.args, **case.kwargs))
+    except Exception as error:  # noqa: BLE001 - a case the wrapper's interface cannot take
+        return Comparison(case.name, False, failure=failure_from_exception(error),
+                          description=case.description)
+
+    def reference(*_: Any, **__: Any) -> Any:
+        return module(*case.args, **case.kwargs)
+
+    return compare_on(path, export_module.forward, InputSet(case.name, inputs, {}, case.description),
+                      reference=reference, rtol=request.rtol, atol=request.atol)
+
+
+def _case_dict(result: Comparison, names: list[str]) -> dict[str, Any]:
+    outputs = []
+    for i, diff in enumerate(result.diffs):
+        label = names[i] if i < len(names) and diff.name.startswith("out_") else diff.name
+        outputs.append({"name": label, "max_abs": diff.max_abs, "max_rel": diff.max_rel,
+                        "ok": diff.ok, "detail": diff.detail})
+    return {
+        "case": result.case, "description": result.description, "ok": result.ok,
+        "eager_failed": result.eager_failed,
+        "error": result.failure.evidence if result.failure else "",
+        "outputs": outputs,
+    }
