@@ -32,7 +32,8 @@ class DynamicBranchFixer(Fixer):
     def apply(self, ctx: FixContext) -> None:
         plan = ctx.plan
         for site in _sites(ctx):
-            if not plan.facts.ran(site.symbol) or not plan.facts.observed(site):
+            if not plan.facts.ran(site.symbol) or not plan.facts.observed(site) or \
+                    plan.is_claimed(site.line):
                 continue
             node = _owner(plan, site)
             if node is None:

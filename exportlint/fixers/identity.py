@@ -61,7 +61,6 @@ def identity_plan(
 ) -> WrapperPlan:
     """The plan before any fixer: see the module docstring."""
     plan = WrapperPlan(ref, index, facts, params)
-    passed = [p for p in params if p.positional or p.kind != "none" or p.default is None]
     for p in params:
         if p.kind in ("tensor", "tensors", "dict", "other"):
             plan.inputs.append(GraphInput(p.name, p.name, _annotation(p)))
@@ -70,7 +69,9 @@ def identity_plan(
                 repr(p.value) == p.default:
             continue  # left at its default, as the example call did
         plan.call.append(CallArg(None if p.positional else p.name, expr))
-    del passed
+        if p.kind in ("value", "none"):
+            plan.note("inputs", f"`{p.name}={expr}`: not a tensor, so not a graph input; the "
+                      "wrapper passes the example's value.")
     plan.outputs = output_specs(output)
     return plan
 
@@ -90,8 +91,12 @@ def output_specs(output: Any, expr: str = "out", name: str = "") -> list[tuple[s
                 for spec in output_specs(item, f"{expr}[{i}]", _join(name or "output", str(i)))]
     if isinstance(output, Mapping):
         return [spec for key, item in output.items()
-                for spec in output_specs(item, f"{expr}[{key!r}]", _join(name, str(key)))]
+                for spec in output_specs(item, f"{expr}[{_literal_key(key)}]", _join(name, str(key)))]
     return []
+
+
+def _literal_key(key: Any) -> str:
+    return '"' + key.replace("\\", "\\\\").replace('"', '\\"') + '"' if isinstance(key, str) else repr(key)
 
 
 def _join(prefix: str, key: str) -> str:

@@ -8,6 +8,7 @@ anything else defined in the user's file is imported from it.
 from __future__ import annotations
 
 import builtins
+import sys
 from collections.abc import Iterable
 
 import libcst as cst
@@ -111,16 +112,25 @@ def _bound(alias: cst.ImportAlias) -> str:
     return name.split(".")[0]
 
 
-def merge_imports(lines: Iterable[str]) -> list[str]:
-    """Sorted import lines; `from X import a` and `from X import b` become one line."""
-    plain: set[str] = set()
-    froms: dict[str, set[str]] = {}
+def merge_imports(lines: Iterable[str]) -> str:
+    """Import lines as isort writes them: standard library first, then the rest.
+
+    Within a group `import x` and `from x import a` are sorted by module; the names of
+    `from X import a` and `from X import b` are merged into one line.
+    """
+    groups: dict[bool, dict[str, set[str]]] = {True: {}, False: {}}
     for line in lines:
         if line.startswith("from "):
             source, _, names = line[5:].partition(" import ")
-            froms.setdefault(source, set()).update(n.strip() for n in names.split(","))
+            key = f"from {source}"
         else:
-            plain.add(line)
-    merged = sorted(plain, key=lambda s: s.split()[1])
-    merged += [f"from {s} import {', '.join(sorted(n, key=str.lower))}" for s, n in sorted(froms.items())]
-    return merged
+            source, names, key = line.split()[1], "", line
+        group = groups[source.split(".")[0] in sys.stdlib_module_names]
+        group.setdefault(key, set()).update(n.strip() for n in names.split(",") if n.strip())
+    blocks = []
+    for std in (True, False):
+        ordered = sorted(groups[std].items(), key=lambda kv: (kv[0].startswith("from "), kv[0].split()[1]))
+        block = [f"{key} import {', '.join(sorted(names))}" if names else key for key, names in ordered]
+        if block:
+            blocks.append("\n".join(block))
+    return "\n\n".join(blocks)

@@ -127,6 +127,7 @@ def plan_fixes(built: Built, request: FixRequest) -> WrapperPlan:
     facts, output = trace_forward(built.module, built.args, built.kwargs, built.index)
     params = bind_params(built.module, built.args, built.kwargs)
     plan = identity_plan(built.ref, built.index, facts, params, output)
+    plan.factory_kwargs = bool(built.kwargs)
     plan.dynamic_axes = {k: {int(a): f"{k}_dim{a}" for a in v} for k, v in request.dynamic.items()}
     ctx = FixContext(plan, scan_findings(built.ref.path), built.module, built.args,
                      built.kwargs, request.exporter)  # type: ignore[arg-type]

@@ -85,6 +85,9 @@ class WrapperPlan:
     inputs: list[GraphInput] = field(default_factory=list)
     call: list[CallArg] = field(default_factory=list)
     prelude: list[str] = field(default_factory=list)
+    entry: str = ""  # method of the user's module the wrapper calls ("": the module itself)
+    adapter: list[str] = field(default_factory=list)  # statements of export_inputs before return
+    claimed: list[tuple[int, int]] = field(default_factory=list)  # line ranges a fixer rewrote whole
     outputs: list[tuple[str, str]] = field(default_factory=list)  # (name, expression on `out`)
     edits: dict[str, dict[cst.CSTNode, Edit]] = field(default_factory=dict)
     new_methods: dict[str, list[str]] = field(default_factory=dict)  # class -> method sources
@@ -96,6 +99,7 @@ class WrapperPlan:
     case_builders: list[CaseBuilder] = field(default_factory=list)
     watch_sites: list[Site] = field(default_factory=list)  # data-dependent tests to flip
     fixers: list[str] = field(default_factory=list)
+    factory_kwargs: bool = False  # the factory returns (module, args, kwargs)
 
     def edit(self, symbol: str, node: cst.CSTNode, edit: Edit) -> None:
         """Register an edit of `node` (a node of the original tree) in method `symbol`."""
@@ -110,6 +114,10 @@ class WrapperPlan:
         entry = Manual(rule, line, symbol, reason)
         if entry not in self.manual:
             self.manual.append(entry)
+
+    def is_claimed(self, line: int) -> bool:
+        """True when `line` lies in code a fixer replaced as a whole (other fixers skip it)."""
+        return any(start <= line <= end for start, end in self.claimed)
 
     def param(self, name: str) -> ParamFact | None:
         return next((p for p in self.params if p.name == name), None)

@@ -5,9 +5,11 @@ from __future__ import annotations
 from exportlint.errors import ConfigError
 from exportlint.fixers.base import Fixer
 from exportlint.fixers.dynamic_branch import DynamicBranchFixer
+from exportlint.fixers.list_tensor_input import ListTensorInputFixer
 
 # Fixers that change the wrapper's interface come first, method rewrites after them.
 ALL_FIXERS: tuple[type[Fixer], ...] = (
+    ListTensorInputFixer,
     DynamicBranchFixer,
 )
 

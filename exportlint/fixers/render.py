@@ -98,10 +98,8 @@ def _imports(plan: WrapperPlan, out_dir: Path, nodes: list[cst.CSTNode]) -> str:
     lines = set(own) | {bindings[n] for n in needed if n in bindings}
     if ref.module is None:
         lines |= {"import importlib.util", "from types import ModuleType"}
-    from_user = sorted((n for n in needed if n not in bindings), key=str.lower)
-    std = [line for line in merge_imports(lines)]
-    head = "\n".join(std)
-    return head + "\n\n" + _user_import(plan, out_dir, from_user)
+    from_user = sorted(n for n in needed if n not in bindings)
+    return merge_imports(lines) + "\n\n" + _user_import(plan, out_dir, from_user)
 
 
 def _user_import(plan: WrapperPlan, out_dir: Path, names: list[str]) -> str:
@@ -130,8 +128,8 @@ def _subclass(plan: WrapperPlan, cls: str, methods: list[cst.FunctionDef]) -> st
     classdef = parsed.body[0]
     assert isinstance(classdef, cst.ClassDef)
     body = list(classdef.body.body[:1])
-    for i, method in enumerate(methods):
-        blank = [cst.EmptyLine()] if i or True else []
+    for method in methods:
+        blank = [cst.EmptyLine(indent=False)]
         body.append(method.with_changes(leading_lines=blank + _comments(method)))
     classdef = classdef.with_changes(body=classdef.body.with_changes(body=body))
     return cst.Module([classdef]).code
@@ -146,20 +144,41 @@ def _wrapper_class(plan: WrapperPlan, classes: list[tuple[str, list[cst.Function
     views = _views(plan, [cls for cls, _ in classes])
     init = ("        self.model = _adopt(model, {" + views + "})" if views
             else "        self.model = model")
+    return "\n".join([
+        f"class {name}(nn.Module):",
+        f'    """Export view of `{plan.facts.root_class}`: flat tensor inputs, flat tensor outputs."""',
+        "", f"    def __init__(self, model: {plan.facts.root_class}) -> None:",
+        "        super().__init__()", init, "", _forward(plan), "", _export_inputs(plan)])
+
+
+def _forward(plan: WrapperPlan) -> str:
     params = "".join(f", {i.name}: {i.annotation}" for i in plan.inputs)
     signature = f"    def forward(self{params}) -> {_return_annotation(plan)}:"
     if len(signature) > _WIDTH:
         inner = "".join(f"        {i.name}: {i.annotation},\n" for i in plan.inputs)
         signature = f"    def forward(\n        self,\n{inner}    ) -> {_return_annotation(plan)}:"
-    body = [f"        {line}" for line in plan.prelude]
-    body.append(_call_line("        out = self.model", [(a.keyword, a.expr) for a in plan.call]))
-    body.append(f"        return {_return_expr(plan)}")
     doc = f"Graph inputs: {', '.join(i.name for i in plan.inputs)}."
+    if len(doc) > _WIDTH - 14:
+        doc = "\n".join(textwrap.wrap(doc, _WIDTH - 8, subsequent_indent="        ")) + "\n        "
+    body = [f"        {line}" for line in plan.prelude]
+    call = f"        out = self.model.{plan.entry}" if plan.entry else "        out = self.model"
+    body.append(_call_line(call, [(a.keyword, a.expr) for a in plan.call]))
+    body.append(f"        return {_return_expr(plan)}")
+    return "\n".join([signature, f'        """{doc}"""', *body])
+
+
+def _export_inputs(plan: WrapperPlan) -> str:
+    params = ["self", *[_param_text(p) for p in plan.params]]
+    signature = _call_line("    def export_inputs", [(None, p) for p in params])
+    sources = ", ".join(i.source for i in plan.inputs)
+    result = f"({sources},)" if len(plan.inputs) == 1 else f"({sources})"
+    if len(f"        return {result}") > _WIDTH:
+        result = "(\n" + "".join(f"            {i.source},\n" for i in plan.inputs) + "        )"
     return "\n".join([
-        f"class {name}(nn.Module):",
-        f'    """Export view of `{plan.facts.root_class}`: flat tensor inputs, flat tensor outputs."""',
-        "", f"    def __init__(self, model: {plan.facts.root_class}) -> None:",
-        "        super().__init__()", init, "", signature, f'        """{doc}"""', *body])
+        f"{signature} -> tuple[Tensor, ...]:",
+        '        """The graph inputs for one call of the original module, in INPUT_NAMES order."""',
+        *[f"        {line}" if line else "" for line in plan.adapter],
+        f"        return {result}"])
 
 
 def _views(plan: WrapperPlan, classes: list[str]) -> str:
@@ -195,22 +214,18 @@ def _interface(plan: WrapperPlan, name: str) -> str:
     names = ", ".join(f'"{i.name}"' for i in plan.inputs)
     outs = ", ".join(f'"{n}"' for n, _ in plan.outputs)
     dynamic = {k: v for k, v in sorted(plan.dynamic_axes.items()) if v}
-    params = ", ".join(_param_text(p) for p in plan.params)
-    sources = ", ".join(i.source for i in plan.inputs)
-    tuple_text = f"({sources},)" if len(plan.inputs) == 1 else f"({sources})"
+    unpack = "module, args, kwargs" if plan.factory_kwargs else "module, args"
+    call = "*args, **kwargs" if plan.factory_kwargs else "*args"
     return "\n".join([
         f"INPUT_NAMES = ({names}{',' if len(plan.inputs) == 1 else ''})",
         f"OUTPUT_NAMES = ({outs}{',' if len(plan.outputs) == 1 else ''})",
         f"DYNAMIC_AXES: dict[str, dict[int, str]] = {dynamic!r}",
         "", "",
-        f"def export_inputs({params}) -> tuple[Tensor, ...]:",
-        '    """The graph inputs for one call of the original module, in INPUT_NAMES order."""',
-        f"    return {tuple_text}",
-        "", "",
         f"def make_export() -> tuple[{wrapper_class_name(plan)}, tuple[Tensor, ...]]:",
         f'    """The wrapper around the module `{plan.target.factory}()` builds, and its example inputs."""',
-        f"    module, args = {plan.target.factory}()[:2]",
-        f"    return {wrapper_class_name(plan)}(module), export_inputs(*args)",
+        f"    {unpack} = {plan.target.factory}()",
+        f"    wrapper = {wrapper_class_name(plan)}(module)",
+        f"    return wrapper, wrapper.export_inputs({call})",
         "", "",
         MAIN_BLOCK.format(name=name).strip("\n"),
     ])

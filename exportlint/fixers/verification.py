@@ -101,7 +101,7 @@ def _verify_one(
 ) -> ExporterVerdict:
     from exportlint.verify import check_onnx, export_onnx
 
-    example = tuple(wrapper.export_inputs(*built.args, **built.kwargs))
+    example = tuple(export_module.export_inputs(*built.args, **built.kwargs))
     names = [n for n, _ in plan.outputs]
     export = export_onnx(export_module, example, path=path, exporter=exporter,  # type: ignore[arg-type]
                          dynamic_axes=plan.dynamic_axes or None, output_names=names)
@@ -124,7 +124,7 @@ def _compare(path: str, export_module: Any, wrapper: ModuleType, module: Any, ca
     from exportlint.verify import Comparison, InputSet, compare_on, failure_from_exception
 
     try:
-        inputs = tuple(wrapper.export_inputs(*case.args, **case.kwargs))
+        inputs = tuple(export_module.export_inputs(*case.args, **case.kwargs))
     except Exception as error:  # noqa: BLE001 - a case the wrapper's interface cannot take
         return Comparison(case.name, False, failure=failure_from_exception(error),
                           description=case.description)
