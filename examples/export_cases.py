@@ -144,6 +144,11 @@ def _tracker(m: Any, a: tuple[Any, ...]) -> list[Check]:
         Check("layout", "only frame 4 in memory", (frame_idx, feats, pos, mem([4]), num_frames)),
         Check("flag", "frame_idx=6, same memory", (6, feats, pos, mem([2, 4]), num_frames)),
         Check(
+            "flag",
+            "track_in_reverse=True, frame_idx=1",
+            (1, feats, pos, mem([2, 4]), num_frames, True),
+        ),
+        Check(
             "size",
             "batch 3",
             (frame_idx, rand(16, 3, 16), rand(16, 3, 16, seed=2), mem([2, 4], batch=3), num_frames),

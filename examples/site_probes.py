@@ -76,6 +76,16 @@ class DictValuesCat(nn.Module):
         return torch.cat(parts, dim=0)
 
 
+class CudaCall(nn.Module):
+    def forward(self, x: Tensor) -> Tensor:
+        return x.cuda(non_blocking=True).float() * 2.0
+
+
+class CudaFactory(nn.Module):
+    def forward(self, x: Tensor) -> Tensor:
+        return x + torch.zeros(x.shape, device="cuda")
+
+
 def _scores(seed: int, n: int = 10) -> Tensor:
     return torch.rand(n, generator=torch.Generator().manual_seed(seed))
 
@@ -122,6 +132,16 @@ def make_dict_values_cat() -> tuple[nn.Module, tuple[Any, ...]]:
     return DictValuesCat(), (torch.randn(2, 4), memory, 10)
 
 
+def make_cuda_call() -> tuple[nn.Module, tuple[Any, ...]]:
+    """device_pinned.py: `stored.cuda(non_blocking=True)`"""
+    return CudaCall(), (torch.randn(2, 4),)
+
+
+def make_cuda_factory() -> tuple[nn.Module, tuple[Any, ...]]:
+    """device_pinned.py: `torch.zeros(restored.shape, device="cuda")`"""
+    return CudaFactory(), (torch.randn(2, 4),)
+
+
 def checks(module: nn.Module, args: tuple[Any, ...]) -> list[Any]:
     """Inputs that flip each probe's decision or change its memory layout."""
     from examples.export_cases import Check
@@ -157,4 +177,6 @@ PROBES = [
     ("make_complex_attribute", "complex table from __init__"),
     ("make_dict_get_by_int_arg", "dict.get keyed by an int arg"),
     ("make_dict_values_cat", "loop over dict values + cat"),
+    ("make_cuda_call", ".cuda() in forward"),
+    ("make_cuda_factory", 'device="cuda" in forward'),
 ]
