@@ -65,7 +65,7 @@ def test_perturbed_inputs_keep_structure_dtype_and_resize_dynamic_axes() -> None
     args = (torch.randn(3, 4), torch.tensor([0, 2, 1]), torch.tensor([True, False, True]))
     sets = {s.name: s for s in perturb_inputs(forward, args, dynamic={"x": {0: "n"},
                                                                        "ids": {0: "n"}})}
-    assert set(sets) == {"values-1", "values-2", "flipped", "sizes"}
+    assert set(sets) == {"values-1", "values-2", "flipped", "scaled", "sizes"}
     values = sets["values-1"].args
     assert values[1].dtype == torch.int64 and int(values[1].max()) <= 2
     assert values[2].dtype == torch.bool and not torch.equal(values[0], args[0])

@@ -42,13 +42,20 @@ def walk(value: Any, name: str) -> list[Leaf]:
 
 
 def parameter_names(forward: Callable[..., Any], count: int) -> list[str]:
-    """Names of the first `count` positional parameters of `forward` (`arg3` past the end)."""
+    """Names of the first `count` positional arguments of `forward`.
+
+    Past the named parameters, `*rest` arguments are `rest_0`, `rest_1` ... (as dynamo names
+    them) and, without `*rest`, `arg3` ...
+    """
     try:
         params = list(inspect.signature(forward).parameters.values())
     except (TypeError, ValueError):
         params = []
     positional = [p.name for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
-    return [positional[i] if i < len(positional) else f"arg{i}" for i in range(count)]
+    rest = next((p.name for p in params if p.kind == p.VAR_POSITIONAL), None)
+    extra = [f"{rest}_{j}" if rest else f"arg{len(positional) + j}"
+             for j in range(max(0, count - len(positional)))]
+    return (positional + extra)[:count]
 
 
 def flatten_inputs(

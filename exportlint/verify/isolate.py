@@ -107,8 +107,10 @@ def _outcome(
         return ChildOutcome(label, False, error=f"{label}: {_death(code)}", output=output,
                             seconds=seconds, returncode=code)
     if not reply.get("ok"):
-        return ChildOutcome(label, False, error=f"{label}: {reply.get('error')}", output=output,
-                            seconds=seconds, returncode=code)
+        message = str(reply.get("error"))
+        error = message if message.startswith(f"{label}: ") else f"{label}: {message}"
+        return ChildOutcome(label, False, error=error, output=output, seconds=seconds,
+                            returncode=code)
     return ChildOutcome(label, True, reply.get("data"), output=output, seconds=seconds,
                         returncode=code)
 

@@ -38,7 +38,7 @@ def perturb_inputs(
     Returns:
         "values-1", "values-2" (random values: floats with the example's mean/std, ints
         within [min(0, lo), max(1, hi)], random bools), "flipped" (negated floats, inverted
-        bools, ints mirrored in their range), "sizes" when `dynamic` is given, then `extra`.
+        bools, ints mirrored in their range), "scaled" (floats times 8), "sizes" when `dynamic` is given, then `extra`.
     """
     import torch
 
@@ -50,6 +50,8 @@ def perturb_inputs(
         sets.append(InputSet(f"values-{i + 1}", *new, description="other random values"))
     flipped = map_inputs(forward, args, kwargs, lambda _n, v: _flip(v))
     sets.append(InputSet("flipped", *flipped, description="negated / inverted / mirrored"))
+    scaled = map_inputs(forward, args, kwargs, lambda _n, v: _scale(v))
+    sets.append(InputSet("scaled", *scaled, description="float inputs times 8"))
     if dynamic:
         sets.append(_resized(forward, args, kwargs, dynamic, seed))
     return tuple(sets) + tuple(extra)
@@ -98,6 +100,12 @@ def _flip(value: Any) -> Any:
     if value.numel() == 0:
         return value.clone()
     return (value.min() + value.max() - value).to(value.dtype)
+
+
+def _scale(value: Any) -> Any:
+    if _is_tensor(value) and (value.is_floating_point() or value.is_complex()):
+        return value.detach() * 8
+    return value
 
 
 def _resized(

@@ -1,0 +1,128 @@
+"""Choose the rule for a failure from the kind of error and the source text at the user line."""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from exportlint.verify.results import CapturedWarning, Failure
+
+ErrorKind = Literal["device", "guard", "int", "op", "signature", "constraint", "iter", "other"]
+
+_KIND_PATTERNS: tuple[tuple[ErrorKind, re.Pattern[str]], ...] = (
+    ("device", re.compile(r"cuda|pin_memory|NVIDIA driver|no (GPU|accelerator)", re.IGNORECASE)),
+    ("int", re.compile(r"extract specialized integer|Python (integer|number|index|float|list)")),
+    ("guard", re.compile(r"guard on data-dependent|data-dependent|Data-dependent|generic_jump|"
+                         r"Python boolean")),
+    ("iter", re.compile(r"Iterating over a tensor")),
+    ("op", re.compile(r"No ONNX function|DispatchError|UnsupportedOperator|is not supported|"
+                      r"Complex(Float|Double|Half)|complex|Unsupported ONNX|not implemented for",
+                      re.IGNORECASE)),
+    ("constraint", re.compile(r"Constraints violated|ConstraintViolation|specialized to|"
+                              r"marked .* as dynamic")),
+    ("signature", re.compile(r"missing (a|\d+) required|unexpected keyword argument|"
+                             r"takes \d+ positional argument|positional arguments? but")),
+)
+
+_LOOP = re.compile(r"^\s*(while|for)\b|\bfor\b.+\bin\b")
+_BRANCH = re.compile(r"^\s*(el)?if\b|^\s*assert\b|\bif\b.+\belse\b|^\s*return\b.+\b(and|or)\b")
+_CONVERSION = re.compile(r"\b(int|float|bool)\(|\.item\(\)|\.tolist\(\)|\.numpy\(\)")
+_SUBSCRIPT = re.compile(r"[\w)\]]\s*\[")
+_INDEXING_CALL = re.compile(r"nonzero|masked_select|index_select|\.gather\(|where\(")
+_DEVICE = re.compile(r"\.cuda\(|['\"]cuda|pin_memory|\.to\(\s*['\"]")
+_COMPLEX = re.compile(r"complex|polar|fft|1j\b")
+
+
+def error_kind(failure: Failure) -> ErrorKind:
+    """What kind of error the exporter (or eager) raised, from its classes and messages."""
+    text = f"{failure.error_class} {failure.cause_class} {failure.message} {failure.root_message}"
+    for kind, pattern in _KIND_PATTERNS:
+        if pattern.search(text):
+            return kind
+    return "other"
+
+
+def warning_kind(warning: CapturedWarning) -> ErrorKind | None:
+    """The kind of a TracerWarning that can make a trace wrong; None for harmless ones."""
+    if warning.category != "TracerWarning":
+        return None
+    for kind, phrase in (("guard", "Python boolean"), ("int", "Python "), ("iter", "Iterating")):
+        if phrase in warning.message:
+            return kind  # type: ignore[return-value]
+    if "registered as constants" in warning.message:
+        return "int"
+    return None
+
+
+def rule_for(kind: ErrorKind, source: str) -> str | None:
+    """The rule slug for an error kind at a line; None when no rule names it.
+
+    Args:
+        kind: from `error_kind` / `warning_kind`.
+        source: the stripped text of the user line the error maps to ("" if unknown).
+    """
+    if kind == "device":
+        return "hardcoded-device"
+    if kind == "op":
+        return "unsupported-op"
+    if kind == "iter":
+        return "dynamic-loop"
+    if kind == "guard":
+        return _guard_rule(source)
+    if kind == "int":
+        return "data-dependent-index" if _indexes_with_value(source) else "tensor-to-python"
+    if kind == "constraint":
+        return "dynamic-branch" if _BRANCH.search(source) else None
+    return _rule_from_text(source)
+
+
+def _guard_rule(source: str) -> str:
+    if _LOOP.search(source):
+        return "dynamic-loop"
+    if _BRANCH.search(source):
+        return "dynamic-branch"
+    if _CONVERSION.search(source):
+        return "tensor-to-python"
+    if _SUBSCRIPT.search(source) or _INDEXING_CALL.search(source):
+        return "data-dependent-index"
+    return "dynamic-branch"
+
+
+def _indexes_with_value(source: str) -> bool:
+    """True when a tensor->Python conversion happens inside a subscript: `x[n.item()]`."""
+    for match in _SUBSCRIPT.finditer(source):
+        inside = source[match.end():]
+        depth, end = 1, 0
+        for end, char in enumerate(inside):
+            depth += {"[": 1, "]": -1}.get(char, 0)
+            if depth == 0:
+                break
+        if _CONVERSION.search(inside[:end]):
+            return True
+    return False
+
+
+def _rule_from_text(source: str) -> str | None:
+    if _DEVICE.search(source):
+        return "hardcoded-device"
+    if _COMPLEX.search(source):
+        return "unsupported-op"
+    return None
+
+
+def mentions_op(source: str, op: str) -> bool:
+    """True when a source line calls `op` (`aten::fft_rfft2` -> `rfft2(`, `aten.polar` -> `polar(`)."""
+    parts = [p for p in re.split(r"[:.]+", op) if p and p != "aten"]
+    short = parts[0] if parts else op
+    names = {short, short.removeprefix("fft_"), short.lstrip("_")}
+    return any(re.search(rf"\b{re.escape(n)}\s*\(", source) for n in names if n)
+
+
+def failed_op(failure: Failure) -> str | None:
+    """The ATen operator an unsupported-op error names (`aten::polar`, `aten.masked_select`)."""
+    text = f"{failure.message} {failure.root_message}"
+    match = re.search(r"operator '(aten::\w+)'|op='(aten\.\w+)'|(aten[.:]{1,2}\w+)", text)
+    return next((g for g in match.groups() if g), None) if match else None
+
+
+COMPLEX_TOKENS = _COMPLEX

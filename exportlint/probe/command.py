@@ -1,0 +1,133 @@
+"""`exportlint probe`: arguments, running the targets, rendering, exit code."""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from exportlint.errors import ConfigError, MissingExtraError
+from exportlint.probe.options import ProbeOptions
+from exportlint.probe.report import ProbeReport
+from exportlint.verify.compare import DEFAULT_ATOL, DEFAULT_RTOL
+from exportlint.verify.isolate import DEFAULT_TIMEOUT
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+_REQUIRED = ("torch", "onnx", "onnxruntime", "onnxscript")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The `probe` subcommand's arguments."""
+    parser.add_argument("targets", nargs="*", metavar="TARGET",
+                        help="FILE.py:FACTORY or package.module:FACTORY "
+                             "(default: targets in [tool.exportlint])")
+    parser.add_argument("--exporter", choices=("dynamo", "legacy", "both"), default=None,
+                        help="exporters to run and count for severity (default: both)")
+    parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT,
+                        help=f"seconds per target before it is stopped (default: {DEFAULT_TIMEOUT:g})")
+    parser.add_argument("--depth", type=int, default=1,
+                        help="per-submodule table depth; 0 turns it off (default: 1)")
+    parser.add_argument("--format", choices=("rich", "json"), default=None)
+    parser.add_argument("--fx", action="store_true", help="also try torch.fx.symbolic_trace")
+    parser.add_argument("--rtol", type=float, default=DEFAULT_RTOL)
+    parser.add_argument("--atol", type=float, default=DEFAULT_ATOL)
+    parser.add_argument("--dynamic", action="append", default=[], metavar="INPUT:AXIS[:NAME]",
+                        help="declare a dynamic axis of a (flattened) input, e.g. x:0:batch")
+    parser.add_argument("--jobs", "-j", type=int, default=1, help="targets probed at once")
+    parser.add_argument("--verbose", "-v", action="store_true",
+                        help="show the exporters' own output (warnings, logs)")
+    parser.add_argument("--color", choices=("auto", "always", "never"), default="auto")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Probe every target, print the report and return the exit code."""
+    require_probe_extra()
+    options = options_from_args(args)
+    reports = _probe(options, jobs=args.jobs, show_progress=args.format != "json")
+    if args.verbose:
+        for report, output in reports:
+            sys.stderr.write(f"--- {report.target} output ---\n{output}\n")
+    only = [report for report, _ in reports]
+    if args.format == "json":
+        from exportlint.probe.output import render_probe_json
+
+        sys.stdout.write(render_probe_json(only))
+    else:
+        from exportlint.probe.render import render_reports
+        from exportlint.report.terminal import make_console
+
+        color = {"auto": None, "always": True, "never": False}[args.color]
+        render_reports(only, make_console(color=color))
+    return exit_code(only)
+
+
+def require_probe_extra() -> None:
+    """Raise `MissingExtraError` when torch/onnx/onnxruntime/onnxscript are missing."""
+    missing = [name for name in _REQUIRED if importlib.util.find_spec(name) is None]
+    if missing:
+        raise MissingExtraError(f"`probe` needs {', '.join(missing)}: "
+                                "pip install 'exportlint[probe]'")
+
+
+def options_from_args(args: argparse.Namespace) -> list[ProbeOptions]:
+    """One `ProbeOptions` per target, from the flags and `[tool.exportlint]`."""
+    config = _config()
+    targets = list(args.targets) or list(getattr(config, "targets", ()))
+    if not targets:
+        raise ConfigError("no target: pass FILE.py:FACTORY or list `targets` in [tool.exportlint]")
+    exporter = args.exporter or getattr(config, "exporter", "both")
+    dynamic = parse_dynamic(args.dynamic)
+    return [ProbeOptions(target=t, exporter=exporter, depth=max(0, args.depth), fx=args.fx,
+                         rtol=args.rtol, atol=args.atol, timeout=args.timeout, dynamic=dynamic)
+            for t in targets]
+
+
+def _config() -> Any:
+    from exportlint import config
+
+    loader = getattr(config, "load_config", None)
+    return loader() if callable(loader) else config.Config()
+
+
+def parse_dynamic(values: Sequence[str]) -> dict[str, dict[int, str]]:
+    """`["x:0:batch", "y:1"]` -> `{"x": {0: "batch"}, "y": {1: "y_dim1"}}`."""
+    dynamic: dict[str, dict[int, str]] = {}
+    for value in values:
+        name, _, rest = value.partition(":")
+        axis, _, symbol = rest.partition(":")
+        if not name or not axis.isdigit():
+            raise ConfigError(f"--dynamic {value!r}: expected INPUT:AXIS[:NAME], e.g. x:0:batch")
+        dynamic.setdefault(name, {})[int(axis)] = symbol or f"{name}_dim{axis}"
+    return dynamic
+
+
+def _probe(options: list[ProbeOptions], jobs: int, show_progress: bool
+           ) -> list[tuple[ProbeReport, str]]:
+    from exportlint.probe.runner import probe_all
+
+    if not show_progress or not sys.stderr.isatty():
+        return probe_all(options, jobs=jobs)
+    from rich.console import Console
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
+    with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
+        task = progress.add_task(f"probing {len(options)} target(s)", total=len(options))
+
+        def done(report: ProbeReport) -> None:
+            progress.update(task, advance=1, description=f"probed {report.target}")
+
+        return probe_all(options, jobs=jobs, on_done=done)
+
+
+def exit_code(reports: Sequence[ProbeReport]) -> int:
+    """2 when no target could be probed; 1 with an error finding or a failed target; else 0."""
+    if reports and all(r.error for r in reports):
+        return EXIT_ERROR
+    if any(r.error for r in reports):
+        return EXIT_FINDINGS
+    if any(f.severity == "error" for r in reports for f in r.findings):
+        return EXIT_FINDINGS
+    return EXIT_CLEAN

@@ -1,0 +1,138 @@
+"""The one eager pass: run the model, record the user lines it executes and, with forward
+hooks, each submodule's real inputs."""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections import defaultdict
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from types import FrameType
+from typing import Any
+
+from exportlint.verify.frames import failure_from_exception, is_user_path
+from exportlint.verify.results import Failure
+
+
+@dataclass(frozen=True, slots=True)
+class Recorded:
+    """A submodule's first call: its inputs as received, and how often it was called."""
+
+    name: str
+    module: Any
+    depth: int
+    args: tuple[Any, ...] = ()
+    kwargs: Mapping[str, Any] = field(default_factory=dict)
+    calls: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class EagerRun:
+    """The outcome of the eager pass."""
+
+    output: Any = None
+    failure: Failure | None = None
+    executed: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
+    children: tuple[Recorded, ...] = ()
+    seconds: float = 0.0
+
+
+def run_eager(module: Any, args: tuple[Any, ...], kwargs: Mapping[str, Any], depth: int = 0
+              ) -> EagerRun:
+    """Run `module(*args, **kwargs)` once under `no_grad`, tracing user lines and children.
+
+    Args:
+        module: the model.
+        args: example positional inputs.
+        kwargs: example keyword inputs.
+        depth: record the inputs of submodules down to this depth (0: none).
+    """
+    import torch
+
+    start = time.perf_counter()
+    lines: dict[str, set[int]] = defaultdict(set)
+    calls: dict[str, list[Any]] = {}
+    handles = _hook_children(module, depth, calls)
+    try:
+        with torch.no_grad(), _trace_lines(lines):
+            output = module(*args, **dict(kwargs))
+    except Exception as error:  # noqa: BLE001 - the user's model failing is data
+        return EagerRun(failure=failure_from_exception(error), executed=_freeze(lines),
+                        seconds=time.perf_counter() - start)
+    finally:
+        for handle in handles:
+            handle.remove()
+    children = tuple(_recorded(module, name, seen) for name, seen in calls.items() if seen)
+    return EagerRun(output, None, _freeze(lines), children, time.perf_counter() - start)
+
+
+def _freeze(lines: Mapping[str, set[int]]) -> dict[str, tuple[int, ...]]:
+    return {path: tuple(sorted(found)) for path, found in lines.items()}
+
+
+def _hook_children(module: Any, depth: int, calls: dict[str, list[Any]]) -> list[Any]:
+    handles = []
+    for name, child in module.named_modules():
+        level = name.count(".") + 1
+        if not name or level > depth:
+            continue
+        calls[name] = []
+
+        def hook(_m: Any, args: tuple[Any, ...], kwargs: dict[str, Any], _out: Any,
+                 seen: list[Any] = calls[name]) -> None:
+            if not seen:
+                seen.append((_detach(args), _detach(kwargs)))
+            seen.append(None)
+
+        handles.append(child.register_forward_hook(hook, with_kwargs=True))
+    return handles
+
+
+def _recorded(root: Any, name: str, seen: list[Any]) -> Recorded:
+    args, kwargs = seen[0]
+    child = root.get_submodule(name)
+    return Recorded(name, child, name.count(".") + 1, tuple(args), dict(kwargs), len(seen) - 1)
+
+
+def _detach(value: Any) -> Any:
+    """A copy of nested inputs whose tensors no later in-place op can change."""
+    import torch
+
+    if isinstance(value, torch.Tensor):
+        return value.detach().clone()
+    if isinstance(value, tuple) and hasattr(value, "_fields"):
+        return type(value)(*(_detach(v) for v in value))
+    if isinstance(value, (list, tuple)):
+        return type(value)(_detach(v) for v in value)
+    if isinstance(value, dict):
+        return {k: _detach(v) for k, v in value.items()}
+    return value
+
+
+@contextmanager
+def _trace_lines(lines: dict[str, set[int]]) -> Iterator[None]:
+    """Record every executed line of user files (signature lines count when a call starts)."""
+    started: set[int] = set()
+
+    def local(frame: FrameType, event: str, _arg: Any) -> Any:
+        if event == "line":
+            found = lines[frame.f_code.co_filename]
+            if id(frame) not in started:
+                started.add(id(frame))
+                found.update(range(frame.f_code.co_firstlineno, frame.f_lineno))
+            found.add(frame.f_lineno)
+        return local
+
+    def on_call(frame: FrameType, event: str, _arg: Any) -> Any:
+        if event == "call" and is_user_path(frame.f_code.co_filename):
+            return local
+        return None
+
+    previous = sys.gettrace()
+    sys.settrace(on_call)
+    try:
+        yield
+    finally:
+        sys.settrace(previous)

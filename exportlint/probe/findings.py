@@ -1,0 +1,132 @@
+"""Turn what the probe saw (failures, divergences, warnings) into `Finding`s."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from exportlint.model import EXPORTERS, Exporter, Finding, Location, Outcome, Outcomes, severity_for
+from exportlint.probe.blame import Context, blame_failure
+from exportlint.probe.classify import error_kind, rule_for, warning_kind
+from exportlint.probe.codes import HINTS, code_for
+from exportlint.verify.frames import is_user_path, make_frame
+from exportlint.verify.results import Comparison, Failure, Frame, VerifyReport
+
+_VERB: dict[str, str] = {
+    "fails": "fails here",
+    "wrong": "bakes a value here: onnxruntime differs from eager on other inputs",
+    "specialized": "bakes a value here (the perturbed inputs still matched)",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One exporter's outcome pinned to a rule and a user line."""
+
+    rule: str
+    frame: Frame
+    exporter: Exporter | None
+    outcome: Outcome
+    evidence: str
+    message: str = ""
+
+
+def eager_events(failure: Failure, ctx: Context) -> list[Event]:
+    """The model failing on its own inputs: a device hard-code, or the user's own bug."""
+    blame = blame_failure(failure, ctx)
+    if error_kind(failure) == "device":
+        message = "hard-coded device: the model fails before export even starts"
+        return [Event("hardcoded-device", blame.frame, None, "fails", failure.evidence, message)]
+    message = "the model fails in eager mode on its example inputs (not an export problem)"
+    return [Event("eager-failure", blame.frame, None, "fails", failure.evidence, message)]
+
+
+def export_events(report: VerifyReport, ctx: Context) -> list[Event]:
+    """Events for one exporter: export failure, checker, onnxruntime, divergence, warnings."""
+    exporter = report.exporter
+    if report.export.failure is not None:
+        blame = blame_failure(report.export.failure, ctx)
+        return [Event(blame.rule, blame.frame, exporter, "fails", report.export.failure.evidence)]
+    if report.check is not None and report.check.failure is not None:
+        return [Event("invalid-onnx", ctx.forward, exporter, "fails",
+                      report.check.failure.evidence)]
+    broken = next((c for c in report.comparisons if c.case == "example" and c.failure), None)
+    if broken is not None and broken.failure is not None:
+        return [Event("onnxruntime-error", ctx.forward, exporter, "fails",
+                      broken.failure.evidence)]
+    return _divergence_events(report, ctx)
+
+
+def _divergence_events(report: VerifyReport, ctx: Context) -> list[Event]:
+    diverged = report.diverged
+    outcome: Outcome = "wrong" if diverged else "specialized"
+    suffix = f"; {_describe(diverged[0])}" if diverged else ""
+    events = []
+    for warning in report.export.warnings:
+        kind = warning_kind(warning)
+        if kind is None or warning.line <= 0 or not is_user_path(warning.path):
+            continue
+        rule = rule_for(kind, warning.source) or "tensor-to-python"
+        evidence = f"TracerWarning: {warning.message.splitlines()[0]}{suffix}"
+        frame = next((f for f in reversed(warning.frames)
+                      if (f.path, f.line) == (warning.path, warning.line)),
+                     make_frame(warning.path, warning.line))
+        events.append(Event(rule, frame, report.exporter, outcome, evidence))
+    if diverged and not events:
+        events.append(Event("output-divergence", ctx.forward, report.exporter, "wrong",
+                            _describe(diverged[0]),
+                            "onnxruntime differs from eager on other inputs"))
+    return _unique(events)
+
+
+def _describe(comparison: Comparison) -> str:
+    if comparison.failure is not None:
+        return f"onnxruntime fails on '{comparison.case}': {comparison.failure.evidence}"
+    details = [d.detail for d in comparison.diffs if d.detail]
+    what = details[0] if details else f"max abs err {comparison.max_abs:.3g}"
+    return f"onnxruntime differs from eager on '{comparison.case}' ({what})"
+
+
+def _unique(events: Iterable[Event]) -> list[Event]:
+    seen: dict[tuple[str, str, int, Exporter | None], Event] = {}
+    for event in events:
+        seen.setdefault((event.rule, event.frame.path, event.frame.line, event.exporter), event)
+    return list(seen.values())
+
+
+def build_findings(events: Sequence[Event], ctx: Context) -> tuple[Finding, ...]:
+    """One finding per event, each carrying what every exporter did at that line."""
+    by_line: dict[tuple[str, int], dict[Exporter, Outcome]] = {}
+    for event in events:
+        outcomes = by_line.setdefault((event.frame.path, event.frame.line), {})
+        for exporter in (event.exporter,) if event.exporter else EXPORTERS:
+            outcomes[exporter] = _worse(outcomes.get(exporter, "ok"), event.outcome)
+    return tuple(_finding(e, by_line[(e.frame.path, e.frame.line)], ctx) for e in events)
+
+
+_RANK: dict[str, int] = {"ok": 0, "specialized": 1, "wrong": 2, "fails": 3}
+
+
+def _worse(a: Outcome, b: Outcome) -> Outcome:
+    return a if _RANK[a] >= _RANK[b] else b
+
+
+def _finding(event: Event, seen: dict[Exporter, Outcome], ctx: Context) -> Finding:
+    outcomes = Outcomes(seen.get("dynamo", "ok"), seen.get("legacy", "ok"))
+    who = {"dynamo": "the dynamo exporter", "legacy": "the legacy exporter"}.get(
+        event.exporter or "", "eager")
+    source = f" `{event.frame.source}`" if event.frame.source else ""
+    message = event.message or f"{who} {_VERB[event.outcome]}:{source}".rstrip(":")
+    return Finding(
+        code=code_for(event.rule),
+        rule=event.rule,
+        message=message,
+        location=Location(event.frame.path, event.frame.line, 0, event.frame.line, 0),
+        origin="probe",
+        outcomes=outcomes,
+        severity="error" if event.exporter is None else severity_for(outcomes, ctx.choice),
+        symbol=event.frame.function,
+        hint=HINTS.get(event.rule, ""),
+        exporter=event.exporter,
+        evidence=event.evidence,
+    )

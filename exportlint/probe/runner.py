@@ -1,0 +1,89 @@
+"""Probe targets, each in its own child process, and collect their reports."""
+
+from __future__ import annotations
+
+import ast
+import importlib.util
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from exportlint.model import Finding, Location, Outcomes
+from exportlint.probe.codes import HINTS, code_for
+from exportlint.probe.options import ProbeOptions
+from exportlint.probe.report import ProbeReport, failed_report, report_from_data
+from exportlint.verify.isolate import ChildOutcome, run_in_child
+
+WORKER = "exportlint.probe.worker:probe_target"
+
+
+def probe_one(options: ProbeOptions) -> tuple[ProbeReport, str]:
+    """Probe one target in a child process; returns the report and the child's output.
+
+    A target that cannot be built gives a report with `error` set; a timeout or a crash
+    also gives a finding (EXL906 / EXL907) at the factory's line.
+    """
+    outcome = run_in_child(WORKER, options.to_data(), label=options.target,
+                           timeout=options.timeout)
+    if outcome.ok:
+        return report_from_data(outcome.data), outcome.output
+    report = failed_report(options.target, outcome.error, options.exporter)
+    if outcome.timed_out or outcome.data is None and outcome.returncode not in (0, None):
+        report = _with_death(report, outcome)
+    return report, outcome.output
+
+
+def _with_death(report: ProbeReport, outcome: ChildOutcome) -> ProbeReport:
+    import dataclasses
+
+    rule = "probe-timeout" if outcome.timed_out else "probe-crash"
+    path, line = target_location(report.target)
+    finding = Finding(
+        code=code_for(rule), rule=rule, message=outcome.error.split(": ", 1)[-1],
+        location=Location(path, line, 0, line, 0), origin="probe",
+        outcomes=Outcomes.same("fails"), severity="error", hint=HINTS[rule],
+        evidence=outcome.error,
+    )
+    return dataclasses.replace(report, findings=(finding,), seconds=outcome.seconds)
+
+
+def probe_all(
+    options: Sequence[ProbeOptions],
+    jobs: int = 1,
+    on_done: Callable[[ProbeReport], None] | None = None,
+) -> list[tuple[ProbeReport, str]]:
+    """Probe every target (`jobs` at a time), in the given order; one failure never stops
+    the others."""
+
+    def run(option: ProbeOptions) -> tuple[ProbeReport, str]:
+        result = probe_one(option)
+        if on_done is not None:
+            on_done(result[0])
+        return result
+
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        return list(pool.map(run, options))
+
+
+def target_location(spec: str) -> tuple[str, int]:
+    """The file and `def FACTORY` line of a target, found without importing it."""
+    location, _, factory = spec.rpartition(":")
+    path = location if location.endswith(".py") else _module_file(location)
+    if not path or not Path(path).is_file():
+        return location, 0
+    try:
+        tree = ast.parse(Path(path).read_text(encoding="utf-8"))
+    except (SyntaxError, UnicodeDecodeError, OSError):
+        return path, 0
+    line = next((n.lineno for n in tree.body
+                 if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == factory),
+                0)
+    return path, line
+
+
+def _module_file(dotted: str) -> str:
+    try:
+        spec = importlib.util.find_spec(dotted)
+    except (ImportError, ValueError):
+        return ""
+    return spec.origin if spec and spec.origin else ""

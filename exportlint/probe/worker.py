@@ -1,0 +1,150 @@
+"""The probe proper, run inside the child process: `probe_target(options) -> report data`."""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+import time
+import warnings
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from exportlint.model import Exporter, selected_exporters
+from exportlint.probe.blame import Context, blame_failure, forward_frame, param_frame
+from exportlint.probe.capture import Capture, explain, export_program, symbolic_trace
+from exportlint.probe.eager import EagerRun, run_eager
+from exportlint.probe.findings import Event, build_findings, eager_events, export_events
+from exportlint.probe.options import ProbeOptions
+from exportlint.probe.report import Parity, ProbeReport, Step, report_to_data
+from exportlint.probe.submodules import probe_children
+from exportlint.probe.target import Target, load_target
+from exportlint.verify.parity import verify_module
+from exportlint.verify.perturb import perturb_inputs
+from exportlint.verify.results import VerifyReport
+
+
+def probe_target(payload: Mapping[str, Any]) -> dict[str, Any]:
+    """Child entry point (see `exportlint.verify.isolate.run_in_child`)."""
+    _quiet()
+    options = ProbeOptions.from_data(payload)
+    return report_to_data(probe_loaded(load_target(options.target), options))
+
+
+def _quiet() -> None:
+    warnings.simplefilter("ignore")
+    for name in ("torch", "torch.onnx", "torch._dynamo", "torch.export", "onnxscript"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+
+
+def probe_loaded(target: Target, options: ProbeOptions) -> ProbeReport:
+    """Probe a built target in this process (the child calls this)."""
+    start = time.perf_counter()
+    target.module.eval()
+    eager = run_eager(target.module, target.args, target.kwargs, options.depth)
+    ctx = _context(target, options, eager)
+    if eager.failure is not None:
+        step = Step("eager", "fails", eager.seconds, eager.failure.evidence)
+        return _report(target, options, [step], eager_events(eager.failure, ctx), ctx, start)
+    steps = [Step("eager", "ok", eager.seconds)]
+    captures = _captures(target, options)
+    ctx = _with_captures(ctx, captures)
+    steps += [_capture_step(c, ctx) for c in captures]
+    with tempfile.TemporaryDirectory(prefix="exportlint-probe-") as folder:
+        reports = _exports(target, options, Path(folder))
+        events = [e for r in reports for e in export_events(r, ctx)]
+        steps += [_export_step(r, events) for r in reports]
+        rows = probe_children(eager.children, options, ctx, Path(folder)) if eager.children else ()
+    report = _report(target, options, steps, events, ctx, start)
+    return _with_results(report, reports, rows)
+
+
+def _context(target: Target, options: ProbeOptions, eager: EagerRun) -> Context:
+    args, module = target.args, target.module
+    trailing_dict = bool(args) and isinstance(args[-1], dict) and not target.kwargs
+    return Context(
+        sources=(target.source,) if target.source else (),
+        forward=forward_frame(module),
+        executed=eager.executed,
+        dict_param=param_frame(module, len(args) - 1) if trailing_dict else None,
+        choice=options.exporter,
+    )
+
+
+def _captures(target: Target, options: ProbeOptions) -> list[Capture]:
+    module, args, kwargs = target.module, target.args, target.kwargs
+    captures = []
+    if "dynamo" in selected_exporters(options.exporter):
+        non_strict = export_program(module, args, kwargs, strict=False)
+        captures.append(non_strict)
+        if not non_strict.ok:
+            captures.append(export_program(module, args, kwargs, strict=True))
+        captures.append(explain(module, args, kwargs))
+    if options.fx:
+        captures.append(symbolic_trace(module))
+    return captures
+
+
+def _with_captures(ctx: Context, captures: list[Capture]) -> Context:
+    import dataclasses
+
+    program = next((c.program for c in captures if c.strategy == "torch.export" and c.ok), None)
+    breaks = tuple(b for c in captures for b in c.graph_breaks)
+    return dataclasses.replace(ctx, program=program, graph_breaks=breaks)
+
+
+def _capture_step(capture: Capture, ctx: Context) -> Step:
+    if capture.failure is not None:
+        blame = blame_failure(capture.failure, ctx)
+        line = blame.frame.line if blame.located else 0
+        return Step(capture.strategy, "fails", capture.seconds, capture.failure.evidence,
+                    blame.frame.path if line else "", line)
+    detail = f"{len(capture.graph_breaks)} graph break(s)" if capture.strategy == "dynamo.explain" else ""
+    return Step(capture.strategy, "ok", capture.seconds, detail)
+
+
+def _exports(target: Target, options: ProbeOptions, folder: Path) -> list[VerifyReport]:
+    module, args, kwargs = target.module, target.args, target.kwargs
+    sets = perturb_inputs(module.forward, args, kwargs, seed=options.seed,
+                          dynamic=options.dynamic or None)
+    return [
+        verify_module(module, args, kwargs, path=folder / f"model.{exporter}.onnx",
+                      exporter=exporter, input_sets=sets, rtol=options.rtol, atol=options.atol,
+                      dynamic_axes=options.dynamic or None)
+        for exporter in selected_exporters(options.exporter)
+    ]
+
+
+def _export_step(report: VerifyReport, events: list[Event]) -> Step:
+    mine = [e for e in events if e.exporter == report.exporter]
+    worst = next((e for o in ("fails", "wrong", "specialized") for e in mine if e.outcome == o),
+                 None)
+    name = f"onnx-{report.exporter}"
+    if worst is None:
+        return Step(name, "ok", report.export.seconds)
+    return Step(name, worst.outcome, report.export.seconds, worst.evidence,
+                worst.frame.path, worst.frame.line)
+
+
+def _report(target: Target, options: ProbeOptions, steps: list[Step], events: list[Event],
+            ctx: Context, start: float) -> ProbeReport:
+    return ProbeReport(
+        target=target.spec, exporter=options.exporter, sources=ctx.sources, steps=tuple(steps),
+        findings=build_findings(events, ctx), graph_breaks=ctx.graph_breaks,
+        executed=ctx.executed, seconds=time.perf_counter() - start,
+    )
+
+
+def _with_results(report: ProbeReport, reports: list[VerifyReport], rows: Any) -> ProbeReport:
+    import dataclasses
+
+    parity = tuple(
+        Parity(r.exporter, c.case, c.ok, c.max_abs, c.max_rel,
+               c.failure.evidence if c.failure else "; ".join(d.detail for d in c.diffs if d.detail))
+        for r in reports for c in r.comparisons
+    )
+    cleared: tuple[Exporter, ...] = tuple(
+        r.exporter for r in reports
+        if r.ok and not any(s.name == f"onnx-{r.exporter}" and s.status != "ok" for s in report.steps)
+    )
+    return dataclasses.replace(report, parity=parity, cleared=cleared, submodules=tuple(rows))

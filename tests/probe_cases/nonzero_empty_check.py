@@ -1,0 +1,24 @@
+"""`nonzero` followed by a Python check of how many were kept: a data-dependent branch."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+from torch import Tensor, nn
+
+
+class KeepOrNothing(nn.Module):
+    def forward(self, boxes: Tensor, scores: Tensor) -> Tensor:
+        keep = torch.nonzero(scores > 0.5).squeeze(1)
+        if keep.numel() == 0:
+            return boxes[:0]
+        return boxes[keep] * 2
+
+
+def make() -> tuple[nn.Module, tuple[Any, ...]]:
+    scores = torch.tensor([0.9, 0.1, 0.8, 0.2, 0.7, 0.6])
+    return KeepOrNothing(), (torch.randn(6, 4), scores)
+
+
+EXPECTED = [("dynamic-branch", 14)]

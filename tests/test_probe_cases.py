@@ -1,0 +1,97 @@
+"""Each tests/probe_cases/<name>.py is probed for real; its EXPECTED (rule, line) pairs must be
+exactly the blockers reported, at the user's line, and bad targets must fail one line each."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from exportlint.probe.options import ProbeOptions
+from exportlint.probe.report import ProbeReport
+from exportlint.probe.runner import probe_all
+
+pytestmark = pytest.mark.ort
+
+CASES_DIR = Path(__file__).parent / "probe_cases"
+CASES = sorted(p.stem for p in CASES_DIR.glob("*.py") if "EXPECTED" in p.read_text())
+BAD = CASES_DIR / "bad_targets.py"
+
+
+def _expected(name: str) -> set[tuple[str, int]]:
+    tree = ast.parse((CASES_DIR / f"{name}.py").read_text())
+    for node in tree.body:
+        targets = [node.target] if isinstance(node, ast.AnnAssign) else getattr(node, "targets", [])
+        if any(getattr(t, "id", "") == "EXPECTED" for t in targets) and node.value is not None:
+            return {tuple(pair) for pair in ast.literal_eval(node.value)}
+    raise AssertionError(f"{name} has no EXPECTED")
+
+
+@pytest.fixture(scope="module")
+def reports() -> dict[str, ProbeReport]:
+    cases = [ProbeOptions(f"{CASES_DIR / name}.py:make", depth=0, timeout=240) for name in CASES]
+    bad = [ProbeOptions(f"{BAD}:{factory}", depth=0, timeout=8)
+           for factory in ("raises", "wrong_shape", "hangs", "exits", "segfaults")]
+    results = probe_all([*bad[:1], *cases, *bad[1:]], jobs=2)
+    return {r.target.rpartition(":")[0].rpartition("/")[2].removesuffix(".py") + ":"
+            + r.target.rpartition(":")[2]: r for r, _ in results}
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_probe_reports_the_expected_rule_at_the_user_line(
+    reports: dict[str, ProbeReport], name: str
+) -> None:
+    report = reports[f"{name}:make"]
+    assert report.error == ""
+    blockers = {(f.rule, f.location.line) for f in report.findings
+                if f.location.path == str(CASES_DIR / f"{name}.py")}
+    assert blockers == _expected(name)
+    assert all(f.origin == "probe" and f.evidence for f in report.findings)
+    assert all("site-packages" not in f.location.path for f in report.findings)
+
+
+def test_clean_cases_are_cleared_by_both_exporters(reports: dict[str, ProbeReport]) -> None:
+    for name in ("custom_function", "nonzero_filter"):
+        assert reports[f"{name}:make"].cleared == ("dynamo", "legacy")
+
+
+def test_findings_name_the_failing_exporter_and_its_error(
+    reports: dict[str, ProbeReport],
+) -> None:
+    found = {(f.exporter, f.outcomes.dynamo, f.outcomes.legacy, f.evidence.split(":")[0])
+             for f in reports["data_dependent_if:make"].findings}
+    assert found == {("dynamo", "fails", "wrong", "GuardOnDataDependentSymNode"),
+                     ("legacy", "fails", "wrong", "TracerWarning")}
+    rope = reports["complex_rope:make"].findings
+    assert [(f.exporter, f.evidence.split(":")[0]) for f in rope] == [
+        ("legacy", "UnsupportedOperatorError")]
+
+
+@pytest.mark.parametrize(
+    ("factory", "message"),
+    [
+        ("raises", "the factory raised RuntimeError: checkpoint not found"),
+        ("wrong_shape", "the factory returned a 4-item tuple; expected (module, args) or "
+                        "(module, args, kwargs)"),
+        ("hangs", "timed out after 8 s and was stopped (raise --timeout?)"),
+        ("exits", "the child process exited with code 7 before reporting"),
+        ("segfaults", "the child process crashed (SIGSEGV) before reporting"),
+    ],
+)
+def test_bad_targets_fail_with_one_line_naming_the_target(
+    reports: dict[str, ProbeReport], factory: str, message: str
+) -> None:
+    report = reports[f"bad_targets:{factory}"]
+    assert report.error == f"{BAD}:{factory}: {message}"
+    assert "\n" not in report.error and not report.steps
+
+
+def test_timeouts_and_crashes_become_9xx_findings_at_the_factory(
+    reports: dict[str, ProbeReport],
+) -> None:
+    codes = {factory: [(f.code, f.rule, f.location.line) for f in
+                       reports[f"bad_targets:{factory}"].findings]
+             for factory in ("hangs", "segfaults", "raises")}
+    assert codes == {"hangs": [("EXL906", "probe-timeout", 21)],
+                     "segfaults": [("EXL907", "probe-crash", 29)], "raises": []}
