@@ -7,19 +7,20 @@ nothing could be read.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import importlib
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import IO
 
 from exportlint import __version__
-from exportlint.config import Config
-from exportlint.errors import ExportlintError
+from exportlint.config import Config, ResolvedConfig, check_value, render_config, resolve_config
+from exportlint.errors import ConfigError, ExportlintError
 from exportlint.model import FileResult
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 FORMATS = ("rich", "json")
+SCAN_FORMATS = ("rich", "json", "concise", "github", "sarif")
 
 # Subcommands implemented in the layers that need torch; imported only when used.
 _HEAVY_COMMANDS = {
@@ -34,6 +35,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"exportlint {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     _add_scan(sub)
+    config = sub.add_parser("config", help="Print the effective configuration and where each value came from.")
+    config.add_argument("paths", nargs="*", type=Path, help="where to look for the config file (default: .)")
+    _add_config_options(config)
     rules = sub.add_parser("rules", help="List the rules.")
     rules.add_argument("--format", choices=FORMATS, default=None)
     rule = sub.add_parser("rule", help="Print one rule's documentation.")
@@ -47,15 +51,28 @@ def build_parser() -> argparse.ArgumentParser:
 def _add_scan(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     scan = sub.add_parser("scan", help="Statically scan files or directories (never imports them).")
     scan.add_argument("paths", nargs="*", type=Path, help="files or directories (default: .)")
-    scan.add_argument("--format", choices=FORMATS, default=None, help="output format (default: rich)")
-    scan.add_argument("--exporter", choices=("dynamo", "legacy", "both"), default=None,
-                      help="which exporters count for severity (default: both)")
-    scan.add_argument("--select", default=None, help="comma-separated rule slugs, codes or code prefixes")
-    scan.add_argument("--ignore", default=None, help="comma-separated rule slugs or codes to skip")
-    scan.add_argument("--jobs", "-j", type=int, default=None, help="worker processes (default: all cores)")
-    scan.add_argument("--no-cache", action="store_true", help="ignore and do not write the result cache")
+    scan.add_argument("--format", choices=SCAN_FORMATS, default=None, help="output format (default: rich)")
+    _add_config_options(scan)
     scan.add_argument("--color", choices=("auto", "always", "never"), default="auto")
     scan.add_argument("--quiet", "-q", action="store_true", help="rich: one line per finding, no source")
+    scan.add_argument("--output-file", "-o", type=Path, default=None, help="write the report to this file")
+    scan.add_argument("--exit-zero", action="store_true", help="exit 0 even with error findings")
+    scan.add_argument("--statistics", action="store_true", help="print counts per rule instead of findings")
+    scan.add_argument("--report-unused-ignores", action="store_true",
+                      help="report `# exportlint: ignore` comments that suppress nothing (unused-ignore)")
+    scan.add_argument("--add-ignores", action="store_true",
+                      help="add `# exportlint: ignore[rule]` comments for every current finding")
+
+
+def _add_config_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--config", type=Path, default=None,
+                        help="config file (default: nearest exportlint.toml or pyproject.toml [tool.exportlint])")
+    parser.add_argument("--exporter", choices=("dynamo", "legacy", "both"), default=None,
+                        help="which exporters count for severity (default: both)")
+    parser.add_argument("--select", default=None, help="comma-separated rule slugs, codes or code prefixes")
+    parser.add_argument("--ignore", default=None, help="comma-separated rule slugs or codes to skip")
+    parser.add_argument("--jobs", "-j", type=int, default=None, help="worker processes (default: all cores)")
+    parser.add_argument("--no-cache", action="store_true", help="ignore and do not write the result cache")
 
 
 def _heavy_arguments(module: str, parser: argparse.ArgumentParser) -> None:
@@ -81,6 +98,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "scan": run_scan,
         "rules": run_rules,
         "rule": run_rule,
+        "config": run_config,
     }
     try:
         if command in _HEAVY_COMMANDS:
@@ -106,21 +124,34 @@ def _run_heavy(command: str, args: argparse.Namespace) -> int:
     return result
 
 
-def scan_config(args: argparse.Namespace) -> Config:
-    """The configuration for a scan: defaults overridden by command-line flags."""
-    config = Config()
-    changes: dict[str, object] = {}
+def resolved_config(args: argparse.Namespace) -> ResolvedConfig:
+    """Defaults, overridden by the config file, overridden by command-line flags."""
+    flags: dict[str, tuple[object, str]] = {}
     if args.exporter:
-        changes["exporter"] = args.exporter
+        flags["exporter"] = (args.exporter, "--exporter")
     if args.select:
-        changes["select"] = _split(args.select)
+        flags["select"] = (check_value("select", list(_split(args.select)), "--select"), "--select")
     if args.ignore:
-        changes["ignore"] = _split(args.ignore)
+        flags["ignore"] = (check_value("ignore", list(_split(args.ignore)), "--ignore"), "--ignore")
     if args.jobs is not None:
-        changes["jobs"] = args.jobs
+        flags["jobs"] = (check_value("jobs", args.jobs, "--jobs"), "--jobs")
     if args.no_cache:
-        changes["cache"] = False
-    return dataclasses.replace(config, **changes)  # type: ignore[arg-type]
+        flags["cache"] = (False, "--no-cache")
+    if getattr(args, "report_unused_ignores", False):
+        flags["report_unused_ignores"] = (True, "--report-unused-ignores")
+    start = args.paths[0] if args.paths else None
+    return resolve_config(start, args.config, flags)
+
+
+def scan_config(args: argparse.Namespace) -> Config:
+    """The configuration for a scan: defaults, config file, then command-line flags."""
+    return resolved_config(args).config
+
+
+def run_config(args: argparse.Namespace) -> int:
+    """`exportlint config`: the effective configuration, each value with its source."""
+    sys.stdout.write(render_config(resolved_config(args)))
+    return EXIT_CLEAN
 
 
 def _split(value: str) -> tuple[str, ...]:
@@ -134,21 +165,70 @@ def run_scan(args: argparse.Namespace) -> int:
     config = scan_config(args)
     paths = args.paths or [Path(".")]
     results = scan_paths(paths, config)
+    if args.add_ignores:
+        return _add_ignores(results)
     _report(results, args)
-    return scan_exit_code(results)
+    if not results and all(p.is_file() and config.is_excluded(p) for p in paths):
+        return EXIT_CLEAN  # every named file is excluded by the config (pre-commit passes them)
+    code = scan_exit_code(results)
+    return EXIT_CLEAN if args.exit_zero and code == EXIT_FINDINGS else code
+
+
+def _add_ignores(results: Sequence[FileResult]) -> int:
+    from exportlint.suppress import add_ignores
+
+    done = add_ignores(results)
+    for error in done.errors:
+        print(f"exportlint: {error}", file=sys.stderr)
+    print(f"exportlint: added {done.comments} suppression comment{'s' if done.comments != 1 else ''} "
+          f"in {done.files} file{'s' if done.files != 1 else ''}", file=sys.stderr)
+    return EXIT_ERROR if done.errors else EXIT_CLEAN
+
+
+# Machine formats: module, function rendering list[FileResult] -> str. No progress, no colour.
+_RENDERERS = {
+    "json": ("exportlint.report.json", "render_json"),
+    "concise": ("exportlint.report.concise", "render_concise"),
+    "github": ("exportlint.report.github", "render_github"),
+    "sarif": ("exportlint.report.sarif", "render_sarif"),
+}
 
 
 def _report(results: Sequence[FileResult], args: argparse.Namespace) -> None:
     fmt = args.format or "rich"
-    if fmt == "json":
-        from exportlint.report.json import render_json
+    if args.statistics or fmt in _RENDERERS:
+        if args.statistics:
+            from exportlint.report.concise import render_statistics
 
-        sys.stdout.write(render_json(results))
+            text = render_statistics(results, as_json=fmt == "json")
+        else:
+            module, function = _RENDERERS[fmt]
+            text = getattr(importlib.import_module(module), function)(results)
+        _write(text, args.output_file)
         return
     from exportlint.report.terminal import make_console, render_rich
 
     color = {"auto": None, "always": True, "never": False}[args.color]
-    render_rich(results, make_console(color=color), verbose=not args.quiet)
+    if args.output_file is None:
+        render_rich(results, make_console(color=color), verbose=not args.quiet)
+        return
+    with _open_output(args.output_file) as out:
+        render_rich(results, make_console(file=out, color=False), verbose=not args.quiet)
+
+
+def _write(text: str, path: Path | None) -> None:
+    if path is None:
+        sys.stdout.write(text)
+        return
+    with _open_output(path) as out:
+        out.write(text)
+
+
+def _open_output(path: Path) -> IO[str]:
+    try:
+        return path.open("w", encoding="utf-8")
+    except OSError as e:
+        raise ConfigError(f"--output-file {path}: cannot write ({e.strerror or e})") from e
 
 
 def scan_exit_code(results: Sequence[FileResult]) -> int:

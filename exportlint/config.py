@@ -1,10 +1,28 @@
-"""[tool.exportlint] -> Config. The effective settings of one run."""
+"""[tool.exportlint] -> Config. The effective settings of one run, and where each value came from.
+
+The configuration is the nearest `exportlint.toml` (top-level keys) or `pyproject.toml` with a
+`[tool.exportlint]` table, walking up from the first scanned path. Command-line flags override it.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+import functools
+import json
+import os
+import re
+import subprocess
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
+from exportlint.errors import ConfigError
 from exportlint.model import ExporterChoice, Severity
+
+SEVERITIES = ("error", "warning", "info")
+EXPORTER_CHOICES = ("dynamo", "legacy", "both")
+DEFAULT_SOURCE = "default"
 
 
 @dataclass(frozen=True)
@@ -23,3 +41,329 @@ class Config:
     jobs: int = 0  # 0: all cores
     cache: bool = True
     cache_dir: str = ".exportlint_cache"
+    timeout: float = 300.0  # seconds for one probe / fix child process
+    respect_gitignore: bool = True
+    report_unused_ignores: bool = False
+    root: str = ""  # directory the config's globs are relative to ("": the current directory)
+
+    def is_excluded(self, path: Path) -> bool:
+        """Whether `exclude` / `extend-exclude` rule the file out."""
+        return matches_any(path, (*self.exclude, *self.extend_exclude), self.root)
+
+    def ignored_rules(self, path: Path) -> tuple[str, ...]:
+        """The rule keys `per-file-ignores` turns off for this file."""
+        return tuple(k for glob, keys in self.per_file_ignores.items() if matches_any(path, (glob,), self.root)
+                     for k in keys)
+
+
+@dataclass(frozen=True)
+class ResolvedConfig:
+    """The effective configuration, the file it was read from, and the source of every field."""
+
+    config: Config
+    file: Path | None
+    sources: dict[str, str]
+
+
+# -- values -------------------------------------------------------------------------------------
+
+Check = Callable[[str, Any], Any]
+
+
+def _strings(where: str, value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{where}: expected a list of strings, got {value!r}")
+    return tuple(value)
+
+
+def _rules(where: str, value: Any, prefixes: bool = True) -> tuple[str, ...]:
+    keys = _strings(where, value)
+    known = _known_rule_keys()
+    out = []
+    for key in keys:
+        norm = key.upper() if key.upper().startswith("EXL") else key
+        if norm not in known and not (prefixes and norm.startswith("EXL") and any(k.startswith(norm) for k in known)):
+            raise ConfigError(f"{where}: unknown rule `{key}` (`exportlint rules` lists them)")
+        out.append(norm)
+    return tuple(out)
+
+
+def _exact_rules(where: str, value: Any) -> tuple[str, ...]:
+    return _rules(where, value, prefixes=False)
+
+
+def _per_file_ignores(where: str, value: Any) -> dict[str, tuple[str, ...]]:
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where}: expected a table of glob = [rules], got {value!r}")
+    return {str(glob): _rules(f"{where}.{glob!r}", keys) for glob, keys in value.items()}
+
+
+def _severity(where: str, value: Any) -> dict[str, str]:
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where}: expected a table of rule = \"error\" | \"warning\" | \"info\", got {value!r}")
+    out: dict[str, str] = {}
+    for key, level in value.items():
+        if level not in SEVERITIES:
+            raise ConfigError(f"{where}.{key}: expected one of {', '.join(SEVERITIES)}, got {level!r}")
+        out[_exact_rules(where, [key])[0]] = level
+    return out
+
+
+def _exporter(where: str, value: Any) -> str:
+    if value not in EXPORTER_CHOICES:
+        raise ConfigError(f"{where}: expected one of {', '.join(EXPORTER_CHOICES)}, got {value!r}")
+    return str(value)
+
+
+def _bool(where: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ConfigError(f"{where}: expected true or false, got {value!r}")
+    return value
+
+
+def _jobs(where: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ConfigError(f"{where}: expected a whole number >= 0 (0: all cores), got {value!r}")
+    return value
+
+
+def _seconds(where: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+        raise ConfigError(f"{where}: expected a number of seconds > 0, got {value!r}")
+    return float(value)
+
+
+def _string(where: str, value: Any) -> str:
+    if not isinstance(value, str) or not value:
+        raise ConfigError(f"{where}: expected a non-empty string, got {value!r}")
+    return value
+
+
+# TOML key -> (Config field, check). Every key a user may write, and nothing else.
+KEYS: dict[str, tuple[str, Check]] = {
+    "select": ("select", _rules),
+    "ignore": ("ignore", _exact_rules),
+    "extend-select": ("extend_select", _exact_rules),
+    "per-file-ignores": ("per_file_ignores", _per_file_ignores),
+    "exclude": ("exclude", _strings),
+    "extend-exclude": ("extend_exclude", _strings),
+    "severity": ("severity", _severity),
+    "exporter": ("exporter", _exporter),
+    "targets": ("targets", _strings),
+    "timeout": ("timeout", _seconds),
+    "jobs": ("jobs", _jobs),
+    "cache": ("cache", _bool),
+    "cache-dir": ("cache_dir", _string),
+    "respect-gitignore": ("respect_gitignore", _bool),
+}
+_FIELD_KEYS = {f: k for k, (f, _) in KEYS.items()}
+
+
+def _known_rule_keys() -> frozenset[str]:
+    # NOTE: imported here, not at module level: config sits below rules in the layering, and
+    # only validation needs the registry.
+    from exportlint.rules import ALL_RULES
+
+    return frozenset(k for r in ALL_RULES for k in (r.code, r.name))
+
+
+def check_value(key: str, value: Any, where: str) -> Any:
+    """Validate one setting given under its TOML key; returns the Config field's value."""
+    if key not in KEYS:
+        raise ConfigError(f"{where}: unknown key `{key}`; known keys: {', '.join(KEYS)}")
+    return KEYS[key][1](f"{where}: `{key}`", value)
+
+
+# -- files --------------------------------------------------------------------------------------
+
+def find_config_file(start: Path) -> Path | None:
+    """The nearest exportlint.toml, or pyproject.toml with [tool.exportlint], at or above `start`."""
+    here = Path(os.path.abspath(start))
+    if not here.is_dir():
+        here = here.parent
+    for folder in (here, *here.parents):
+        own = folder / "exportlint.toml"
+        if own.is_file():
+            return own
+        pyproject = folder / "pyproject.toml"
+        if pyproject.is_file() and _table(pyproject) is not None:
+            return pyproject
+    return None
+
+
+def _table(path: Path) -> dict[str, Any] | None:
+    """The exportlint table of a config file; None for a pyproject.toml without one."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise ConfigError(f"{path}: cannot read the configuration ({e})") from e
+    if path.name != "exportlint.toml" and "exportlint" not in text:
+        return None
+    data = _toml_loads(text, path)
+    if path.name == "exportlint.toml":
+        return data
+    table = data.get("tool", {}).get("exportlint")
+    if table is not None and not isinstance(table, dict):
+        raise ConfigError(f"{path}: [tool.exportlint] must be a table")
+    return table
+
+
+def _toml_loads(text: str, path: Path) -> dict[str, Any]:
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10: the tomli backport, when installed
+        try:
+            import tomli as tomllib  # type: ignore[no-redef]
+        except ModuleNotFoundError as e:
+            raise ConfigError(f"{path}: reading TOML on Python 3.10 needs tomli: pip install tomli") from e
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f"{path}: invalid TOML: {e}") from e
+
+
+def read_config_file(path: Path) -> dict[str, Any]:
+    """The checked settings of one config file, by Config field name.
+
+    Raises:
+        ConfigError: the file is unreadable, not TOML, or has an unknown key or a bad value.
+    """
+    if not path.is_file():
+        raise ConfigError(f"{path}: no such configuration file")
+    table = _table(path) or {}
+    where = f"{path} [tool.exportlint]" if path.name != "exportlint.toml" else str(path)
+    return {KEYS[k][0] if k in KEYS else k: check_value(k, v, where) for k, v in table.items()}
+
+
+def resolve_config(
+    start: Path | None = None,
+    config_file: Path | None = None,
+    flags: Mapping[str, tuple[object, str]] | None = None,
+) -> ResolvedConfig:
+    """Defaults, overridden by the config file, overridden by command-line flags.
+
+    Args:
+        start: where to look for the config file (default: the current directory).
+        config_file: an explicit file (`--config`); no search when given.
+        flags: Config field -> (value, flag name) for the flags the user gave.
+    """
+    path = config_file or find_config_file(start or Path.cwd())
+    values: dict[str, Any] = {}
+    sources = {f.name: DEFAULT_SOURCE for f in dataclasses.fields(Config)}
+    if path is not None:
+        for name, value in read_config_file(path).items():
+            values[name], sources[name] = value, str(path)
+        values["root"], sources["root"] = str(Path(os.path.abspath(path)).parent), str(path)
+    for name, (value, flag) in (flags or {}).items():
+        values[name], sources[name] = value, flag
+    return ResolvedConfig(Config(**values), path, sources)
+
+
+def render_config(resolved: ResolvedConfig) -> str:
+    """The effective configuration as TOML, each line commented with where its value came from."""
+    config, sources = resolved.config, resolved.sources
+    lines = [f"# config file: {resolved.file or '(none found: defaults)'}",
+             f"# globs are relative to: {config.root or os.getcwd()}", "[tool.exportlint]"]
+    rows = [(f"{key} = {_toml_value(getattr(config, name))}", sources[name]) for name, key in _FIELD_KEYS.items()]
+    rows.append((f"# report-unused-ignores = {_toml_value(config.report_unused_ignores)}",
+                 sources["report_unused_ignores"]))
+    width = max(len(text) for text, _ in rows)
+    lines += [f"{text:<{width}}  # {source}" for text, source in rows]
+    return "\n".join(lines) + "\n"
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, dict):
+        items = ", ".join(f"{json.dumps(k)} = {_toml_value(v)}" for k, v in value.items())
+        return "{ " + items + " }" if items else "{}"
+    if isinstance(value, (tuple, list)):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    return json.dumps(value)
+
+
+# -- paths --------------------------------------------------------------------------------------
+
+@functools.lru_cache(maxsize=256)
+def glob_regex(pattern: str) -> re.Pattern[str]:
+    """A glob as a regex over '/'-separated paths: `*` and `?` stay in one segment, `**` spans
+    segments. A match also covers everything below the matched directory."""
+    out, i, text = [], 0, pattern.strip("/")
+    while i < len(text):
+        if text.startswith("**/", i):
+            out.append("(?:.*/)?")
+            i += 3
+        elif text.startswith("**", i):
+            out.append(".*")
+            i += 2
+        elif text[i] in "*?":
+            out.append("[^/]*" if text[i] == "*" else "[^/]")
+            i += 1
+        elif text[i] == "[" and "]" in text[i + 2:]:
+            end = text.index("]", i + 2)
+            body = text[i + 1:end]
+            out.append("[" + ("^" + body[1:] if body.startswith("!") else body).replace("\\", "\\\\") + "]")
+            i = end + 1
+        else:
+            out.append(re.escape(text[i]))
+            i += 1
+    return re.compile("".join(out) + "(?:/.*)?")
+
+
+def matches_any(path: Path, patterns: Sequence[str], root: str = "") -> bool:
+    """Whether a glob matches the path relative to `root` (or the current directory).
+
+    A pattern with a `/` is matched against the whole relative path; one without (`tests`,
+    `*_pb2.py`) against each file or directory name in it, like a .gitignore line.
+    """
+    if not patterns:
+        return False
+    rels = _relative_forms(path, root)
+    for pattern in patterns:
+        regex = glob_regex(pattern)
+        if "/" in pattern.strip("/"):
+            if any(regex.fullmatch(rel) for rel in rels):
+                return True
+        elif any(regex.fullmatch(part) for rel in rels for part in rel.split("/")):
+            return True
+    return False
+
+
+def _relative_forms(path: Path, root: str) -> list[str]:
+    absolute = os.path.abspath(path)
+    forms = []
+    for base in (root or os.getcwd(), os.getcwd()):
+        rel = os.path.relpath(absolute, base)
+        if not rel.startswith(".."):
+            forms.append(Path(rel).as_posix())
+    return forms or [Path(absolute).as_posix().lstrip("/")]
+
+
+def gitignored(files: Sequence[Path]) -> set[Path]:
+    """The files git ignores, asked of `git check-ignore` in one call (tracked files never are).
+
+    Outside a git work tree, or without git, nothing is ignored.
+    """
+    if not files:
+        return set()
+    top = _git_output(["rev-parse", "--show-toplevel"], Path(os.path.abspath(files[0])).parent)
+    if not top:
+        return set()
+    by_rel: dict[str, Path] = {}
+    for f in files:
+        for form in (os.path.abspath(f), os.path.realpath(f)):
+            rel = os.path.relpath(form, top.strip())
+            if not rel.startswith(".."):
+                by_rel[Path(rel).as_posix()] = f
+                break
+    out = _git_output(["check-ignore", "--stdin", "-z"], Path(top.strip()), "\0".join(by_rel) + "\0")
+    return {by_rel[p] for p in (out or "").split("\0") if p in by_rel}
+
+
+def _git_output(args: list[str], cwd: Path, stdin: str | None = None) -> str | None:
+    try:
+        proc = subprocess.run(["git", *args], cwd=cwd, input=stdin, capture_output=True, text=True,
+                              timeout=60, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    # check-ignore exits 1 when no path is ignored: that is an answer, not an error.
+    return proc.stdout if proc.returncode in (0, 1) else None

@@ -11,12 +11,13 @@ from pathlib import Path
 
 from exportlint.analysis import FileFacts, build_facts
 from exportlint.callgraph import follow_calls, module_name, qualified_calls
-from exportlint.config import Config
+from exportlint.config import Config, gitignored
 from exportlint.errors import SourceError
 from exportlint.model import FileResult, Finding, Location, severity_for
 from exportlint.rules import ALL_RULES
 from exportlint.rules.base import Pending, Rule
 from exportlint.source import SourceFile, load_source
+from exportlint.suppress import apply_suppressions
 
 _CLASS_RE = re.compile(r"^class\s+(\w+)\s*\(([^)]*)\)", re.MULTILINE)
 # Calls into these never lead back into the scanned tree.
@@ -49,6 +50,16 @@ def discover(paths: Sequence[Path]) -> Discovery:
         else:
             errors.append(FileResult(str(path), error=f"{path}: not a file or directory (broken link?)"))
     return Discovery(files, errors)
+
+
+def filter_discovery(found: Discovery, paths: Sequence[Path], config: Config) -> Discovery:
+    """Drop the files that `exclude` / `extend-exclude` or, for files found in directories, .gitignore rule out."""
+    files = [f for f in found.files if not config.is_excluded(f)]
+    if config.respect_gitignore and files:
+        named = {os.path.abspath(p) for p in paths}
+        ignored = gitignored([f for f in files if os.path.abspath(f) not in named])
+        files = [f for f in files if f not in ignored]
+    return Discovery(files, found.errors)
 
 
 def _add(files: list[Path], seen: set[Path], path: Path) -> None:
@@ -119,8 +130,11 @@ def scan_file(
         return FileResult(name, error=str(e))
     facts = build_facts(source.tree, known, roots)
     findings: list[Finding] = []
-    for rule_cls in selected_rules(config):
+    rules = selected_rules(config)
+    for rule_cls in rules:
         findings.extend(_run_rule(rule_cls, source, facts, config))
+    # Suppressions depend only on this file's text, path and the config: cached results stay right.
+    findings = apply_suppressions(findings, source.text, path, name, config, rules)
     findings.sort(key=lambda f: (f.location.line, f.location.column, f.code))
     module = module_name(path)
     calls = [(c, t) for c, t in facts.external_calls if t.split(".")[0] not in _EXTERNAL_PACKAGES]
@@ -183,7 +197,7 @@ def _finding(rule_cls: type[Rule], p: Pending, source: SourceFile, config: Confi
 
 def scan_paths(paths: Sequence[Path], config: Config) -> list[FileResult]:
     """Scan files and directories; results in discovery order, errors first."""
-    found = discover(paths)
+    found = filter_discovery(discover(paths), paths, config)
     texts = []
     for path in found.files:
         try:

@@ -1,0 +1,306 @@
+"""Suppressions: `# exportlint: ignore[...]` comments, `per-file-ignores`, unused-ignore
+reports, and `--add-ignores`, which writes a comment for every current finding.
+
+A comment covers the line it ends. A line that cannot end in a comment (inside a multi-line
+string, before a backslash continuation) is covered by the first line after it that can. A
+comment on a `def` or `class` line covers the whole definition.
+"""
+
+from __future__ import annotations
+
+import ast
+import bisect
+import codecs
+import io
+import os
+import re
+import stat
+import tempfile
+import tokenize
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+from exportlint.config import Config
+from exportlint.model import FileResult, Finding, Location
+
+DIRECTIVE = re.compile(r"#\s*exportlint:\s*ignore\b(?:\[([^\]]*)\])?", re.IGNORECASE)
+UNUSED_CODE, UNUSED_RULE = "EXL001", "unused-ignore"
+_NEVER_ADDED = {"EXL000", UNUSED_CODE}  # internal errors and unused-ignore reports
+
+
+class _RuleKeys(Protocol):
+    """Anything with a rule `code` and `name` (rule classes)."""
+
+    @property
+    def code(self) -> str: ...
+
+    @property
+    def name(self) -> str: ...
+
+
+@dataclass
+class Directive:
+    """One `# exportlint: ignore[...]` comment. `keys` is empty for a bare ignore."""
+
+    line: int
+    column: int
+    end_column: int
+    keys: tuple[str, ...]
+    scope: tuple[int, int] | None = None  # lines of the def/class whose header it is on
+    used: set[str] = field(default_factory=set)
+
+    def matches(self, finding: Finding) -> str | None:
+        """The key that suppresses the finding ("*" for a bare ignore), if any."""
+        if not self.keys:
+            return "*"
+        return next((k for k in self.keys if key_matches(k, finding.code, finding.rule)), None)
+
+
+def key_matches(key: str, code: str, rule: str) -> bool:
+    """A slug, a code or a code prefix (any case) naming the rule."""
+    upper = key.upper()
+    return key == rule or upper == code or (upper.startswith("EXL") and code.startswith(upper))
+
+
+def parse_keys(text: str | None) -> tuple[str, ...]:
+    """`dynamic-branch, EXL201` -> ("dynamic-branch", "EXL201")."""
+    return tuple(k.strip() for k in (text or "").split(",") if k.strip())
+
+
+# -- reading comments ---------------------------------------------------------------------------
+
+@dataclass
+class _Lines:
+    """Where comments can go: each physical line resolved to the line whose end holds its comment."""
+
+    comment_lines: list[int]
+    directives: list[Directive]
+
+    def resolve(self, line: int) -> int:
+        i = bisect.bisect_left(self.comment_lines, line)
+        return self.comment_lines[i] if i < len(self.comment_lines) else line
+
+
+def read_lines(text: str) -> _Lines:
+    """Tokenize once: the lines a comment can end, and the exportlint directives."""
+    ends: set[int] = set()
+    directives = []
+    try:
+        for tok in tokenize.generate_tokens(io.StringIO(text).readline):
+            if tok.type in (tokenize.NEWLINE, tokenize.NL):
+                ends.add(tok.start[0])
+            elif tok.type == tokenize.COMMENT and (m := DIRECTIVE.search(tok.string)):
+                ends.add(tok.start[0])
+                start = tok.start[1] + m.start()
+                directives.append(Directive(tok.start[0], start, tok.start[1] + m.end(), parse_keys(m.group(1))))
+    except (tokenize.TokenError, SyntaxError):
+        pass  # libcst parsed the file; keep what was read
+    return _Lines(sorted(ends), directives)
+
+
+def parse_directives(text: str) -> tuple[_Lines, list[Directive]]:
+    """The directives of a file, with def/class scopes attached."""
+    if not DIRECTIVE.search(text):
+        return _Lines([], []), []
+    lines = read_lines(text)
+    scopes = _definition_scopes(text)
+    directives: list[Directive] = []
+    for d in lines.directives:
+        for header, span in scopes:
+            if lines.resolve(header) == d.line:
+                directives.append(Directive(d.line, d.column, d.end_column, d.keys, span))
+        directives.append(d)
+    return lines, directives
+
+
+def _definition_scopes(text: str) -> list[tuple[int, tuple[int, int]]]:
+    """(header line, (first, last) line) of every def and class, innermost last."""
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError):
+        return []
+    out = []
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
+            out.append((node.lineno, (first, node.end_lineno or node.lineno)))
+    return out
+
+
+# -- applying them ------------------------------------------------------------------------------
+
+def apply_suppressions(
+    findings: Sequence[Finding], text: str, path: Path, display: str, config: Config, rules: Iterable[_RuleKeys],
+) -> list[Finding]:
+    """Drop the findings that `per-file-ignores` or a comment suppresses.
+
+    With `config.report_unused_ignores`, add an `unused-ignore` finding for each comment key
+    that suppressed nothing (keys naming rules that did not run on this file are left alone).
+    """
+    off = config.ignored_rules(path) if config.per_file_ignores else ()
+    kept = [f for f in findings if not any(key_matches(k, f.code, f.rule) for k in off)]
+    lines, directives = parse_directives(text)
+    if not directives:
+        return kept
+    out = [f for f in kept if not _suppress(f, lines, directives)]
+    if config.report_unused_ignores:
+        enabled = [r for r in rules if not any(key_matches(k, r.code, r.name) for k in off)]
+        out.extend(unused_findings(_merge_scoped(directives), enabled, display))
+    return out
+
+
+def _suppress(finding: Finding, lines: _Lines, directives: Sequence[Directive]) -> bool:
+    line = lines.resolve(finding.location.line)
+    own = [d for d in directives if d.scope is None and d.line == line]
+    scoped = sorted((d for d in directives if d.scope and d.scope[0] <= finding.location.line <= d.scope[1]),
+                    key=lambda d: d.scope[0] if d.scope else 0, reverse=True)
+    for directive in (*own, *scoped):
+        key = directive.matches(finding)
+        if key is not None:
+            directive.used.add(key)
+            return True
+    return False
+
+
+def _merge_scoped(directives: Sequence[Directive]) -> list[Directive]:
+    """One directive per comment: a def-line comment is used if its line or its body used it."""
+    merged: dict[tuple[int, int], Directive] = {}
+    for d in directives:
+        one = merged.setdefault((d.line, d.column), Directive(d.line, d.column, d.end_column, d.keys))
+        one.used |= d.used
+    return list(merged.values())
+
+
+def unused_findings(directives: Sequence[Directive], enabled: Sequence[_RuleKeys], display: str) -> list[Finding]:
+    """An `unused-ignore` finding for each key of a comment that suppressed nothing."""
+    from exportlint.rules import find_rule
+
+    out = []
+    for d in directives:
+        where = Location(display, d.line, d.column, d.line, d.end_column)
+        if not d.keys and "*" not in d.used:
+            out.append(_unused(where, "unused suppression: nothing is reported here"))
+        for key in d.keys:
+            if key in d.used:
+                continue
+            if find_rule(key) is None and not any(key_matches(key, r.code, r.name) for r in enabled):
+                out.append(_unused(where, f"unknown rule `{key}` in `# exportlint: ignore[...]`"))
+            elif any(key_matches(key, r.code, r.name) for r in enabled):
+                out.append(_unused(where, f"unused suppression: `{key}` reports nothing here"))
+    return out
+
+
+def _unused(where: Location, message: str) -> Finding:
+    return Finding(UNUSED_CODE, UNUSED_RULE, message, where, severity="warning",
+                   hint="Remove the stale key (or the whole comment) so it cannot hide a future finding.")
+
+
+# -- --add-ignores ------------------------------------------------------------------------------
+
+@dataclass
+class AddedIgnores:
+    """What `--add-ignores` did."""
+
+    comments: int = 0
+    files: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def add_ignores(results: Sequence[FileResult]) -> AddedIgnores:
+    """Write `# exportlint: ignore[slug]` for every finding, keeping each file's formatting."""
+    done = AddedIgnores()
+    for result in results:
+        wanted: dict[int, set[str]] = {}
+        for f in result.findings:
+            if f.code not in _NEVER_ADDED:
+                wanted.setdefault(f.location.line, set()).add(f.rule)
+        if result.error is not None or not wanted:
+            continue
+        try:
+            added = insert_ignores(Path(result.path), wanted)
+        except (OSError, UnicodeDecodeError, cst.ParserSyntaxError) as e:
+            done.errors.append(f"{result.path}: could not add suppressions ({e})")
+            continue
+        done.comments += added
+        done.files += bool(added)
+    return done
+
+
+def insert_ignores(path: Path, wanted: dict[int, set[str]]) -> int:
+    """Add the rule slugs of `wanted` (line -> slugs) to the lines' ignore comments.
+
+    Returns:
+        how many comments were written or extended.
+    """
+    data = path.read_bytes()
+    bom = data.startswith(codecs.BOM_UTF8)
+    text = data.decode("utf-8-sig")
+    lines = read_lines(text)
+    targets: dict[int, set[str]] = {}
+    for line, keys in wanted.items():
+        targets.setdefault(lines.resolve(line), set()).update(keys)
+    wrapper = MetadataWrapper(cst.parse_module(text))
+    adder = _CommentAdder(targets)
+    new_text = wrapper.visit(adder).code
+    if new_text != text:
+        write_atomic(path, (codecs.BOM_UTF8 if bom else b"") + new_text.encode("utf-8"))
+    return adder.changed
+
+
+class _CommentAdder(cst.CSTTransformer):
+    METADATA_DEPENDENCIES = (PositionProvider,)
+
+    def __init__(self, targets: dict[int, set[str]]) -> None:
+        super().__init__()
+        self.targets = targets
+        self.changed = 0
+
+    def leave_TrailingWhitespace(
+        self, original_node: cst.TrailingWhitespace, updated_node: cst.TrailingWhitespace
+    ) -> cst.TrailingWhitespace:
+        line = self.get_metadata(PositionProvider, original_node).start.line
+        keys = self.targets.pop(line, None)
+        if not keys:
+            return updated_node
+        old = updated_node.comment.value if updated_node.comment else None
+        new = merge_comment(old, keys)
+        if new == old:
+            return updated_node
+        self.changed += 1
+        space = updated_node.whitespace if old else cst.SimpleWhitespace("  ")
+        return updated_node.with_changes(whitespace=space, comment=cst.Comment(new))
+
+
+def merge_comment(comment: str | None, keys: Iterable[str]) -> str:
+    """A comment that also ignores `keys`: the existing directive extended, or one appended."""
+    if comment is None:
+        return f"# exportlint: ignore[{', '.join(sorted(keys))}]"
+    match = DIRECTIVE.search(comment)
+    if match is None:
+        return f"{comment}  # exportlint: ignore[{', '.join(sorted(keys))}]"
+    present = parse_keys(match.group(1))
+    if not present and match.group(1) is None:
+        return comment  # a bare ignore already covers everything
+    merged = list(present) + sorted(k for k in set(keys) if not any(key_matches(p, "", k) for p in present))
+    return comment[:match.start()] + f"# exportlint: ignore[{', '.join(merged)}]" + comment[match.end():]
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Replace a file's bytes in one step: a crash leaves the old file or the new one."""
+    mode = stat.S_IMODE(path.stat().st_mode)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
