@@ -4,12 +4,18 @@ from __future__ import annotations
 
 from exportlint.errors import ConfigError
 from exportlint.fixers.base import Fixer
+from exportlint.fixers.dict_access import DictAccessFixer
 from exportlint.fixers.dynamic_branch import DynamicBranchFixer
+from exportlint.fixers.dynamic_loop import DynamicLoopFixer
 from exportlint.fixers.list_tensor_input import ListTensorInputFixer
+from exportlint.fixers.variable_length_cat import VariableLengthCatFixer
 
 # Fixers that change the wrapper's interface come first, method rewrites after them.
 ALL_FIXERS: tuple[type[Fixer], ...] = (
     ListTensorInputFixer,
+    DictAccessFixer,
+    DynamicLoopFixer,
+    VariableLengthCatFixer,
     DynamicBranchFixer,
 )
 

@@ -144,6 +144,9 @@ def _wrapper_class(plan: WrapperPlan, classes: list[tuple[str, list[cst.Function
     views = _views(plan, [cls for cls, _ in classes])
     init = ("        self.model = _adopt(model, {" + views + "})" if views
             else "        self.model = model")
+    if len(init) > _WIDTH:
+        entries = "".join(f"                {v},\n" for v in views.split(", "))
+        init = f"        self.model = _adopt(\n            model,\n            {{\n{entries}            }},\n        )"
     return "\n".join([
         f"class {name}(nn.Module):",
         f'    """Export view of `{plan.facts.root_class}`: flat tensor inputs, flat tensor outputs."""',
@@ -177,7 +180,7 @@ def _export_inputs(plan: WrapperPlan) -> str:
     return "\n".join([
         f"{signature} -> tuple[Tensor, ...]:",
         '        """The graph inputs for one call of the original module, in INPUT_NAMES order."""',
-        *[f"        {line}" if line else "" for line in plan.adapter],
+        *[f"        {line}" if line else "" for line in "\n".join(plan.adapter).split("\n")],
         f"        return {result}"])
 
 
@@ -211,14 +214,12 @@ def _return_expr(plan: WrapperPlan) -> str:
 
 
 def _interface(plan: WrapperPlan, name: str) -> str:
-    names = ", ".join(f'"{i.name}"' for i in plan.inputs)
-    outs = ", ".join(f'"{n}"' for n, _ in plan.outputs)
     dynamic = {k: v for k, v in sorted(plan.dynamic_axes.items()) if v}
     unpack = "module, args, kwargs" if plan.factory_kwargs else "module, args"
     call = "*args, **kwargs" if plan.factory_kwargs else "*args"
     return "\n".join([
-        f"INPUT_NAMES = ({names}{',' if len(plan.inputs) == 1 else ''})",
-        f"OUTPUT_NAMES = ({outs}{',' if len(plan.outputs) == 1 else ''})",
+        _tuple_line("INPUT_NAMES", [i.name for i in plan.inputs]),
+        _tuple_line("OUTPUT_NAMES", [n for n, _ in plan.outputs]),
         f"DYNAMIC_AXES: dict[str, dict[int, str]] = {dynamic!r}",
         "", "",
         f"def make_export() -> tuple[{wrapper_class_name(plan)}, tuple[Tensor, ...]]:",
@@ -229,6 +230,14 @@ def _interface(plan: WrapperPlan, name: str) -> str:
         "", "",
         MAIN_BLOCK.format(name=name).strip("\n"),
     ])
+
+
+def _tuple_line(name: str, items: list[str]) -> str:
+    quoted = [f'"{i}"' for i in items]
+    line = f"{name} = ({', '.join(quoted)}{',' if len(items) == 1 else ''})"
+    if len(line) <= _WIDTH:
+        return line
+    return f"{name} = (\n" + "".join(f"    {q},\n" for q in quoted) + ")"
 
 
 def _param_text(param: object) -> str:

@@ -1,0 +1,151 @@
+"""Thread the memory padding mask to the attention that reads the concatenated memory.
+
+After the gather region, forward concatenates per-slot tensors (`prompt = torch.cat(...)`) and
+hands them to a module. When that module is an `nn.MultiheadAttention`, or a class of the
+user's file whose forward passes that argument as the key of an `nn.MultiheadAttention`, the
+call gets `key_padding_mask`: masked keys get exactly zero attention weight, so padded slots
+change nothing. Any other consumer needs manual work.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import libcst as cst
+
+from exportlint.fixers.memory_codegen import MASK_NAME, add_keyword, mask_source, param_text, prepend, \
+    replace_params
+from exportlint.fixers.plan import WrapperPlan
+
+_RULE = "variable-length-cat"
+
+
+@dataclass
+class _Use:
+    statement: cst.BaseStatement
+    call: cst.Call
+    attr: str
+    cat_var: str
+    cat_dim: int
+    arg_index: int | None
+    keyword: str | None
+
+
+def thread_mask(plan: WrapperPlan, module: Any, post: list[cst.BaseStatement], symbol: str) -> bool:
+    """Register the mask edits; False (with a manual-work item) when no consumer takes a mask."""
+    import torch
+
+    use = _find_use(post)
+    line = plan.index.methods[symbol].line
+    if use is None:
+        plan.needs_manual(_RULE, line, symbol, "no module call reads the concatenated memory; "
+                          "cannot mask the padded slots.")
+        return False
+    consumer = getattr(module, use.attr, None)
+    if isinstance(consumer, torch.nn.MultiheadAttention):
+        plan.edit(symbol, use.call, add_keyword("key_padding_mask", MASK_NAME))
+    elif type(consumer).__qualname__ in plan.index.classes:
+        reason = _thread_into(plan, consumer, use)
+        if reason:
+            plan.needs_manual(_RULE, line, symbol, reason)
+            return False
+        plan.edit(symbol, use.call, add_keyword(MASK_NAME, MASK_NAME))
+    else:
+        plan.needs_manual(_RULE, line, symbol, f"`self.{use.attr}` ({type(consumer).__name__}) "
+                          "reads the concatenated memory and takes no key padding mask.")
+        return False
+    plan.edit(symbol, use.statement, prepend(mask_source(use.cat_var, use.cat_dim)))
+    return True
+
+
+def _find_use(post: list[cst.BaseStatement]) -> _Use | None:
+    cats: dict[str, int] = {}
+    for statement in post:
+        for target, dim in _cat_assignments(statement):
+            cats[target] = dim
+        for call in _calls(statement):
+            func = call.func
+            if not (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name)
+                    and func.value.value == "self"):
+                continue
+            for i, arg in enumerate(call.args):
+                if isinstance(arg.value, cst.Name) and arg.value.value in cats:
+                    keyword = arg.keyword.value if arg.keyword else None
+                    return _Use(statement, call, func.attr.value, arg.value.value,
+                                cats[arg.value.value], None if keyword else i, keyword)
+    return None
+
+
+def _cat_assignments(statement: cst.BaseStatement) -> list[tuple[str, int]]:
+    found = []
+    if isinstance(statement, cst.SimpleStatementLine):
+        for small in statement.body:
+            if isinstance(small, cst.Assign) and isinstance(small.value, cst.Call) and \
+                    len(small.targets) == 1 and isinstance(small.targets[0].target, cst.Name):
+                func = cst.Module([]).code_for_node(small.value.func)
+                if func in ("torch.cat", "torch.concat", "torch.stack"):
+                    found.append((small.targets[0].target.value, _dim(small.value)))
+    return found
+
+
+def _dim(call: cst.Call) -> int:
+    for i, arg in enumerate(call.args):
+        if (arg.keyword and arg.keyword.value == "dim") or (i == 1 and arg.keyword is None):
+            if isinstance(arg.value, cst.Integer):
+                return int(arg.value.value)
+    return 0
+
+
+def _calls(node: cst.CSTNode) -> list[cst.Call]:
+    found: list[cst.Call] = []
+
+    class _Calls(cst.CSTVisitor):
+        def visit_Call(self, call: cst.Call) -> None:
+            found.append(call)
+
+    node.visit(_Calls())
+    return found
+
+
+def _thread_into(plan: WrapperPlan, consumer: Any, use: _Use) -> str:
+    """Edit the consumer class's forward to accept and apply the mask; a reason when it cannot."""
+    import torch
+
+    cls = type(consumer).__qualname__
+    method = plan.index.methods.get(f"{cls}.forward")
+    if method is None:
+        return f"`{cls}` defines no forward of its own to pass the mask into."
+    names = [p.name.value for p in method.node.params.params if p.name.value != "self"]
+    param = use.keyword or (names[use.arg_index] if use.arg_index is not None and
+                            use.arg_index < len(names) else None)
+    for call in _calls(method.node):
+        func = call.func
+        if not (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name)
+                and func.value.value == "self"):
+            continue
+        if not isinstance(getattr(consumer, func.attr.value, None), torch.nn.MultiheadAttention):
+            continue
+        if any(a.keyword and a.keyword.value == "key_padding_mask" for a in call.args):
+            return f"`{cls}.forward` already passes a key_padding_mask; combine it by hand."
+        key = next((a for i, a in enumerate(call.args) if (a.keyword and a.keyword.value == "key")
+                    or (i == 1 and a.keyword is None)), None)
+        if key is not None and param and param in _names(key.value):
+            plan.edit(method.symbol, call, add_keyword("key_padding_mask", MASK_NAME))
+            texts = [param_text(p) for p in method.node.params.params]
+            texts.append(f"{MASK_NAME}: Tensor | None = None")
+            plan.edit(method.symbol, method.node,
+                      replace_params("".join(f"    {t},\n" for t in texts).rstrip("\n")))
+            return ""
+    return f"`{cls}.forward` passes `{param}` to no nn.MultiheadAttention as its key."
+
+
+def _names(node: cst.CSTNode) -> set[str]:
+    found: set[str] = set()
+
+    class _Names(cst.CSTVisitor):
+        def visit_Name(self, name: cst.Name) -> None:
+            found.add(name.value)
+
+    node.visit(_Names())
+    return found

@@ -1,0 +1,253 @@
+"""The tracker memory pattern: where forward gathers memory from a dict, and its slot layout.
+
+Static side: in the root `forward`, the *gather region* runs from `L = []` to the last
+statement that reads the memory dict; `L` is the list the dict's entries are appended to.
+Runtime side: the region, run as a function (`gather_memory`) on a memory dict in which every
+looked-up frame is present, gives the maximum layout: one slot per element of `L`, each with
+its key (the element's non-tensor part, e.g. `t_pos`) and, for frames found by lookup, the
+dict path and key it came from.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import libcst as cst
+
+from exportlint.fixers.names import free_names
+
+
+@dataclass
+class GatherRegion:
+    """Statements `start..end` (indices in forward's body) build `list_name` from `param`."""
+
+    param: str
+    list_name: str
+    start: int
+    end: int
+    statements: list[cst.BaseStatement]
+
+
+@dataclass
+class Slot:
+    """One memory slot: its key, and the dict path + key of the frame it reads (None: always there)."""
+
+    key: tuple[Any, ...]
+    source: tuple[tuple[Any, ...], Any] | None = None
+
+
+@dataclass
+class MemoryLayout:
+    """The fixed-slot layout of the memory at its maximum."""
+
+    slots: list[Slot]
+    entry_index: int | None  # position of the tensor dict in each element (None: the element is it)
+    shapes: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    dtypes: dict[str, str] = field(default_factory=dict)
+
+
+def is_entry(value: Any) -> bool:
+    """A memory entry: a non-empty dict of tensors keyed by strings."""
+    import torch
+
+    return isinstance(value, Mapping) and bool(value) and all(
+        isinstance(k, str) and isinstance(v, torch.Tensor) for k, v in value.items())
+
+
+def entries_in(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[tuple[Any, ...], Mapping[str, Any]]]:
+    """Every memory entry in a nested dict, with its key path."""
+    if is_entry(value):
+        return [(path, value)]
+    if isinstance(value, Mapping):
+        return [found for k, v in value.items() for found in entries_in(v, (*path, k))]
+    return []
+
+
+def find_region(body: list[cst.BaseStatement], param: str) -> GatherRegion | str:
+    """The gather region of forward's body for the memory dict `param`, or why there is none."""
+    reads = [i for i, stmt in enumerate(body) if param in free_names([stmt])]
+    if not reads:
+        return f"`{param}` is never read in forward"
+    end = reads[-1]
+    appended = _appended_lists(body[end])
+    if not appended:
+        return f"the last statement reading `{param}` appends to no list"
+    list_name = appended[-1]
+    starts = [i for i in range(end + 1) if list_name in _assigned(body[i])]
+    if not starts:
+        return f"`{list_name}` is not created in forward"
+    start = starts[0]
+    later = free_names(body[end + 1:])
+    leaked = sorted((_assigned_all(body[start:end + 1]) - {list_name}) & later)
+    if leaked:
+        return f"names set while gathering memory are used after it: {', '.join(leaked)}"
+    return GatherRegion(param, list_name, start, end, body[start:end + 1])
+
+
+def _appended_lists(stmt: cst.CSTNode) -> list[str]:
+    found: list[str] = []
+
+    class _Appends(cst.CSTVisitor):
+        def visit_Call(self, node: cst.Call) -> None:
+            func = node.func
+            if isinstance(func, cst.Attribute) and func.attr.value == "append" and \
+                    isinstance(func.value, cst.Name):
+                found.append(func.value.value)
+
+    stmt.visit(_Appends())
+    return found
+
+
+def _assigned(stmt: cst.CSTNode) -> set[str]:
+    names: set[str] = set()
+
+    class _Targets(cst.CSTVisitor):
+        def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
+            target = node.target
+            items = [e.value for e in target.elements] if isinstance(target, (cst.Tuple, cst.List)) \
+                else [target]
+            names.update(t.value for t in items if isinstance(t, cst.Name))
+
+    if isinstance(stmt, cst.SimpleStatementLine):
+        stmt.visit(_Targets())
+    return names
+
+
+def _assigned_all(stmts: list[cst.BaseStatement]) -> set[str]:
+    return {name for stmt in stmts for name in _stores(stmt)}
+
+
+def _stores(stmt: cst.CSTNode) -> set[str]:
+    found: set[str] = set()
+
+    class _Stores(cst.CSTVisitor):
+        def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
+            found.update(_flat_names(node.target))
+
+        def visit_For(self, node: cst.For) -> None:
+            found.update(_flat_names(node.target))
+
+    stmt.visit(_Stores())
+    return found
+
+
+def _flat_names(target: cst.BaseExpression) -> set[str]:
+    if isinstance(target, cst.Name):
+        return {target.value}
+    if isinstance(target, (cst.Tuple, cst.List)):
+        return {n for e in target.elements for n in _flat_names(e.value)}
+    return set()
+
+
+class _Present(dict):  # type: ignore[type-arg]
+    """A dict in which every looked-up key is present: missing keys get a copy of `template`."""
+
+    def __init__(self, data: Mapping[Any, Any], template: Mapping[str, Any], path: tuple[Any, ...],
+                 log: dict[int, tuple[tuple[Any, ...], Any]]) -> None:
+        super().__init__(data)
+        self.template, self.path, self.log = template, path, log
+
+    def _entry(self, key: Any) -> Any:
+        entry = dict(super().__getitem__(key)) if super().__contains__(key) else dict(self.template)
+        self.log[id(entry)] = (self.path, key)
+        return entry
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        return self._entry(key)
+
+    def __getitem__(self, key: Any) -> Any:
+        return self._entry(key)
+
+    def __contains__(self, key: object) -> bool:
+        return True
+
+
+def full_memory(value: Any, template: Mapping[str, Any], log: dict[int, Any],
+                path: tuple[Any, ...] = ()) -> Any:
+    """A copy of the memory dict whose dicts of entries answer every lookup (see `_Present`)."""
+    holds_entries = isinstance(value, Mapping) and not is_entry(value) and \
+        all(is_entry(v) for v in value.values())
+    if path and holds_entries:
+        return _Present(value, template, path, log)
+    if isinstance(value, Mapping) and not is_entry(value):
+        return {k: full_memory(v, template, log, (*path, k)) for k, v in value.items()}
+    return copy.copy(value)
+
+
+def split_element(element: Any) -> tuple[tuple[Any, ...], Any, int | None]:
+    """(key, entry, entry index) of one gathered element: `(t_pos, entry)` -> ((t_pos,), entry, 1)."""
+    if is_entry(element):
+        return (), element, None
+    if isinstance(element, tuple):
+        where = [i for i, item in enumerate(element) if is_entry(item)]
+        if len(where) == 1:
+            i = where[0]
+            return element[:i] + element[i + 1:], element[i], i
+    raise ValueError(f"a gathered memory element is a {type(element).__name__}, "
+                     "not a dict of tensors or a tuple holding one")
+
+
+def compute_layout(gather: Any, args: tuple[Any, ...], kwargs: dict[str, Any], position: int | str,
+                   memory: Any) -> MemoryLayout:
+    """Run `gather` on a memory in which every looked-up frame exists: the maximum layout.
+
+    Args:
+        gather: the gather region as a bound function taking forward's arguments.
+        args: example positional arguments.
+        kwargs: example keyword arguments.
+        position: where the memory dict is passed (index in args, or keyword).
+        memory: the example memory dict.
+
+    Raises:
+        ValueError: the memory holds no entry to copy shapes from, or elements have no entry.
+    """
+    found = entries_in(memory)
+    if not found:
+        raise ValueError("the example memory holds no frame to take tensor shapes from")
+    template = found[0][1]
+    log: dict[int, tuple[tuple[Any, ...], Any]] = {}
+    full = full_memory(memory, template, log)
+    if isinstance(position, int):
+        args = (*args[:position], full, *args[position + 1:])
+    else:
+        kwargs = {**kwargs, position: full}
+    slots, index = [], None
+    for element in gather(*args, **kwargs):
+        key, entry, index = split_element(element)
+        slots.append(Slot(key, log.get(id(entry))))
+    shapes = {k: tuple(v.shape) for k, v in template.items()}
+    dtypes = {k: str(v.dtype) for k, v in template.items()}
+    return MemoryLayout(slots, index, shapes, dtypes)
+
+
+def memory_with(memory: Any, layout: MemoryLayout, present: set[int], seed: int) -> Any:
+    """A copy of `memory` holding exactly the lookup slots in `present` (others removed).
+
+    Frames the example lacks are filled with random tensors of the entry's shapes.
+    """
+    import torch
+
+    result = _copy_dicts(memory)
+    generator = torch.Generator().manual_seed(seed)
+    for i, slot in enumerate(layout.slots):
+        if slot.source is None:
+            continue
+        path, key = slot.source
+        holder = result
+        for part in path:
+            holder = holder[part]
+        if i not in present:
+            holder.pop(key, None)
+        elif key not in holder:
+            holder[key] = {name: torch.randn(shape, generator=generator).to(getattr(torch, dtype[6:]))
+                           for (name, shape), dtype in zip(layout.shapes.items(), layout.dtypes.values())}
+    return result
+
+
+def _copy_dicts(value: Any) -> Any:
+    if isinstance(value, Mapping) and not is_entry(value):
+        return {k: _copy_dicts(v) for k, v in value.items()}
+    return value
