@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from exportlint.rules.base import Rule
 from exportlint.rules.dynamic_branch import DynamicBranch
+from exportlint.rules.list_tensor_input import ListTensorInput
+from exportlint.rules.tensor_to_python import TensorToPython
 
 ALL_RULES: tuple[type[Rule], ...] = tuple(
     sorted(
         [
             DynamicBranch,
+            ListTensorInput,
+            TensorToPython,
         ],
         key=lambda r: r.code,
     )

@@ -1,0 +1,254 @@
+"""tensor-to-python: tensor values turned into Python numbers, lists or numpy arrays in forward."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from exportlint.analysis import FileFacts, Form
+from exportlint.analysis.dataflow import FunctionFlow
+from exportlint.analysis.names import dotted_name, resolve
+from exportlint.analysis.uses import Parents
+from exportlint.model import Outcomes
+from exportlint.rules.base import Invalid, Rule, Valid, forward, source_of
+
+_METHODS = {"item": "number", "tolist": "list", "numpy": "numpy array"}
+_CASTS = {"int": "int", "float": "float", "bool": "bool"}
+_NUMPY_CONVERTERS = {"numpy.array", "numpy.asarray", "numpy.asanyarray"}
+# Python functions whose result is still a Python value derived from their argument.
+_PY_PASSTHROUGH = {"int", "float", "bool", "round", "min", "max", "abs", "sum", "list", "tuple", "sorted",
+                   "reversed", "enumerate", "zip", "math.floor", "math.ceil", "math.sqrt", "math.prod"}
+_INERT = {"print", "str", "repr", "format", "len", "isinstance"}
+_MAX_DEPTH = 3
+
+_HINT = ("Keep the value a tensor: index or slice with the tensor itself, use torch ops instead of "
+         "Python arithmetic, and take sizes from `x.shape`.")
+_CONTROL_HINT = ("Keep it a tensor and express the decision in the graph (torch.where, a mask, "
+                 "torch.cond); ONNX loop counts and container keys cannot depend on tensor values.")
+
+
+class TensorToPython(Rule):
+    """## What it does
+    Checks for `.item()`, `.tolist()`, `.numpy()` (also `.cpu().numpy()`, `np.asarray(t)`) and
+    `int()` / `float()` / `bool()` of tensors in code reachable from `forward`, and follows the
+    Python value to where it is used.
+
+    ## Why is this bad?
+    Outside the tensor, the value is a plain Python number, and what the exporters do depends
+    on where it goes (measured with torch 2.13, onnxruntime against eager on a second input):
+    - into tensor operations (an index `x[i.item()]`, a slice bound, a size, `torch.split`
+      sizes from `.tolist()`, arithmetic): the dynamo exporter (`torch.onnx.export(dynamo=True)`,
+      `torch.export`) keeps it symbolic and stays right; the legacy tracer (`dynamo=False`)
+      records the example's value as a constant and is silently wrong on other inputs. Error.
+    - into Python control flow (`range(int(n))`, a key of a dict or list, a comparison):
+      dynamo fails (it cannot guard on a data-dependent value); legacy bakes the value and is
+      silently wrong. Error.
+    - a numpy round trip (`torch.from_numpy(np.exp(x.numpy()))`): dynamo traces the numpy
+      calls as torch ops (one without an ONNX counterpart, like `np.sort`, then fails at
+      conversion); legacy records the result as a constant, silently wrong. Error.
+    - `.item()` of a parameter or buffer: a constant for export, right under both (info); if
+      it decides control flow, dynamo fails while legacy stays right.
+    A conversion written directly in an `if`/`while` test is left to `dynamic-branch`.
+
+    ## Example
+        def forward(self, x, lengths):
+            n = lengths.max().item()
+            return x[:, :n]
+    Use instead:
+        def forward(self, x, lengths):
+            keep = torch.arange(x.shape[1]) < lengths.max()
+            return x * keep
+
+    ## Known problems
+    Uses are followed through local names, Python arithmetic and loops up to three steps, not
+    into other functions: a value passed to a helper counts as a tensor use.
+    """
+
+    code = "EXL204"
+    name = "tensor-to-python"
+    summary = "Tensor value turned into a Python number, list or numpy array"
+    hint = _HINT
+    VALID = [
+        Valid(forward("x", "return x.view(int(x.shape[0]), -1)")),
+        Valid(forward("x", "return x * float(self.eps)")),
+        # a conversion inside a branch test is dynamic-branch's finding
+        Valid(forward("x", "return x * 2 if x.sum().item() > 0 else x")),
+        Valid(forward("x", "return x.size(0) * x")),
+    ]
+    INVALID = [
+        Invalid(forward("x, n", "return x[: n.sum().item()]"), line=7, severity="error"),
+        Invalid(forward("x, n", "return [x * i for i in range(int(n.max()))]"), line=7, severity="error"),
+        Invalid(forward("x", "return torch.from_numpy(x.cpu().numpy() * 2)"), line=7, severity="error"),
+        Invalid(forward("x, sizes", "return torch.split(x, sizes.tolist())"), line=7, severity="error"),
+        Invalid(
+            "import torch\nfrom torch import nn\n\n\nclass M(nn.Module):\n"
+            "    def __init__(self):\n        super().__init__()\n"
+            "        self.scale = nn.Parameter(torch.ones(()))\n\n"
+            "    def forward(self, x):\n        return x * self.scale.item()\n",
+            line=11,
+            severity="info",
+        ),
+    ]
+
+    def __init__(self, facts: FileFacts) -> None:
+        super().__init__(facts)
+        self._parents: dict[cst.FunctionDef, Parents] = {}
+
+    def visit_Call(self, node: cst.Call) -> None:
+        flow = self.flow
+        if flow is None:
+            return
+        found = _conversion(node, flow)
+        if found is None:
+            return
+        what, source = found
+        parents = self._parents.setdefault(flow.fn, Parents(flow.fn))
+        if parents.in_test(node):
+            return
+        uses = {"control"} if what == "bool" else _use_kinds(node, parents, flow, 0)
+        state = _from_state(source, flow)
+        message, outcomes = _verdict(what, uses, state)
+        hint = _CONTROL_HINT if "control" in uses else _HINT
+        self.report(node, f"`{source_of(node)}` turns a tensor into a Python {what}{message}", outcomes, hint=hint)
+
+
+def _conversion(node: cst.Call, flow: FunctionFlow) -> tuple[str, cst.BaseExpression] | None:
+    """What a call converts a tensor into, and the tensor expression, or None."""
+    func = node.func
+    if isinstance(func, cst.Attribute) and func.attr.value in _METHODS and not node.args:
+        if flow.value(func.value).form is Form.TENSOR:
+            return _METHODS[func.attr.value], func.value
+        return None
+    if len(node.args) != 1 or node.args[0].star:
+        return None
+    arg = node.args[0].value
+    if flow.value(arg).form is not Form.TENSOR:
+        return None
+    if isinstance(func, cst.Name) and func.value in _CASTS:
+        return _CASTS[func.value], arg
+    if (resolve(dotted_name(func), flow.imports) or "") in _NUMPY_CONVERTERS:
+        return "numpy array", arg
+    return None
+
+
+def _from_state(expr: cst.BaseExpression, flow: FunctionFlow) -> bool:
+    """True when the tensor comes only from `self` (parameters, buffers), not from forward's inputs."""
+    names: list[str] = []
+
+    class _V(cst.CSTVisitor):
+        def visit_Attribute(self, node: cst.Attribute) -> bool:
+            node.value.visit(self)
+            return False
+
+        def visit_Name(self, node: cst.Name) -> None:
+            names.append(node.value)
+
+    expr.visit(_V())
+    data = [n for n in names if n != "self" and n in flow.env and flow.env[n].form in (Form.TENSOR, Form.TLIST, Form.DICT)]
+    return "self" in names and not data
+
+
+def _use_kinds(node: cst.CSTNode, parents: Parents, flow: FunctionFlow, depth: int) -> set[str]:
+    """Where a Python value goes: "control" (branch, loop count, key), "tensor" (tensor ops), "inert"."""
+    child = node
+    while True:
+        up = parents.parent(child)
+        if up is None or isinstance(up, cst.Return):
+            return {"tensor"}
+        step = _step(up, child, parents, flow, depth)
+        if isinstance(step, set):
+            return step
+        child = step
+
+
+def _step(up: cst.CSTNode, child: cst.CSTNode, parents: Parents, flow: FunctionFlow,
+          depth: int) -> set[str] | cst.CSTNode:
+    """One step up from `child`: a verdict, or the node to keep climbing from."""
+    if isinstance(up, cst.IfExp):
+        return {"control"} if up.test is child else up
+    if isinstance(up, (cst.Comparison, cst.ComparisonTarget, cst.BooleanOperation, cst.If, cst.While, cst.Assert)):
+        return {"control"}
+    if isinstance(up, cst.Arg):
+        return _argument(up, parents, flow)
+    if isinstance(up, (cst.Index, cst.Slice)):
+        subscript = parents.parent(parents.parent(up) or up)
+        if isinstance(subscript, cst.Subscript):
+            return {"tensor"} if flow.value(subscript.value).form is Form.TENSOR else {"control"}
+        return {"tensor"}
+    if isinstance(up, cst.DictElement):
+        return {"control"} if up.key is child else {"tensor"}
+    if isinstance(up, (cst.Assign, cst.For, cst.CompFor)):
+        return _through_names(up, parents, flow, depth)
+    if isinstance(up, (cst.BinaryOperation, cst.UnaryOperation, cst.Element, cst.Tuple, cst.List,
+                       cst.Attribute, cst.Subscript, cst.SubscriptElement, cst.StarredElement)):
+        return up
+    if isinstance(up, cst.Call) and up.func is child:
+        return up
+    return {"tensor"}
+
+
+def _argument(arg: cst.Arg, parents: Parents, flow: FunctionFlow) -> set[str] | cst.CSTNode:
+    call = parents.parent(arg)
+    if not isinstance(call, cst.Call):
+        return {"tensor"}
+    name = resolve(dotted_name(call.func), flow.imports) or ""
+    if name == "range":
+        return {"control"}
+    if name in _INERT or name.startswith(("logging.", "logger.")):
+        return {"inert"}
+    if name in _PY_PASSTHROUGH:
+        return call
+    return {"tensor"}
+
+
+def _through_names(up: cst.CSTNode, parents: Parents, flow: FunctionFlow, depth: int) -> set[str]:
+    """Follow an assignment or loop binding to the reads of the names it binds."""
+    if depth >= _MAX_DEPTH:
+        return {"tensor"}
+    if isinstance(up, cst.Assign):
+        targets: list[cst.BaseExpression] = [t.target for t in up.targets]
+    else:
+        targets = [up.target]  # type: ignore[attr-defined]
+    kinds: set[str] = set()
+    for name in _bound_names(targets):
+        for load in parents.loads(name):
+            kinds |= _use_kinds(load, parents, flow, depth + 1)
+    return kinds or {"inert"}
+
+
+def _bound_names(targets: list[cst.BaseExpression]) -> list[str]:
+    names: list[str] = []
+    for target in targets:
+        if isinstance(target, cst.Name):
+            names.append(target.value)
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            names.extend(_bound_names([el.value for el in target.elements]))
+        elif isinstance(target, cst.StarredElement):
+            names.extend(_bound_names([target.value]))
+    return names
+
+
+def _verdict(what: str, uses: set[str], state: bool) -> tuple[str, Outcomes]:
+    """The message tail and the outcomes for a conversion, from its uses and its source."""
+    if "control" in uses and state:
+        return _STATE_CONTROL, Outcomes(dynamo="fails", legacy="ok")
+    if "control" in uses:
+        return _DATA_CONTROL, Outcomes(dynamo="fails", legacy="wrong")
+    if "tensor" not in uses:
+        return " that is only printed or unused: harmless for export", Outcomes.same("ok")
+    if state:
+        return " from a parameter or buffer: a constant for export, both exporters stay right", Outcomes.same("ok")
+    if what == "numpy array":
+        return _NUMPY, Outcomes(dynamo="ok", legacy="wrong")
+    return _DATA_TENSOR, Outcomes(dynamo="ok", legacy="wrong")
+
+
+_STATE_CONTROL = (" from a parameter or buffer that decides Python control flow: dynamo fails (it cannot guard "
+                  "on a parameter's value); legacy bakes the value, right for these weights")
+_DATA_CONTROL = (" that decides Python control flow (a branch, a loop count or a container key): dynamo fails "
+                 "(it cannot guard on a data-dependent value); legacy bakes the example's value, silently wrong "
+                 "on other inputs")
+_NUMPY = (": dynamo traces the numpy code as torch ops (a numpy function without an ONNX counterpart, like "
+          "np.sort, fails at conversion); legacy records the result as a constant, silently wrong on other inputs")
+_DATA_TENSOR = (" used in tensor operations (an index, a slice bound, a size, arithmetic): dynamo keeps it "
+                "symbolic and stays right; legacy records the example's value as a constant, silently wrong "
+                "on other inputs")
