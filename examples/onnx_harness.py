@@ -23,6 +23,7 @@ from typing import Any
 
 RUNNER_FILES = {"check_exports.py", "export_cases.py", "onnx_harness.py"}
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
+_ORT_STATUS = re.compile(r"Name:'([^']*)'.*? false\. (.*)$")
 _USER_LINE = re.compile(r"(examples/[\w/]+\.py)\", line (\d+)")
 
 
@@ -138,7 +139,10 @@ def describe_error(exc: BaseException) -> str:
     while root.__cause__ is not None:
         root = root.__cause__
     text = _ANSI.sub("", str(root)).strip().splitlines()
-    first = " ".join(text[:2] if text and text[0].endswith(":") else text[:1])[:200]
+    first = " ".join(text[:2] if text and text[0].endswith(":") else text[:1])
+    if m := _ORT_STATUS.search(first):  # keep the node and the reason, drop the C++ location
+        first = f"node {m.group(1)}: {m.group(2)}"
+    first = first[:200]
     name = type(exc).__name__
     if root is not exc:
         name += f" <- {type(root).__name__}"
