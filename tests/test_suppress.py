@@ -1,0 +1,148 @@
+"""Suppression comments, unused-ignore reports and --add-ignores, through the real CLI."""
+
+from __future__ import annotations
+
+import json
+import stat
+from pathlib import Path
+
+import pytest
+
+from exportlint.cli import main
+from exportlint.suppress import merge_comment, parse_directives
+
+HEADER = "import torch\nfrom torch import nn\n\n\nclass M(nn.Module):\n"
+
+# Two dynamic-branch findings: line 7 (tensor data: error), line 9 (forward flag: warning).
+TWO_BRANCHES = HEADER + """\
+    def forward(self, x, dac=False):
+        if x.sum() > 0:{c7}
+            x = x * 2
+        if dac:{c9}
+            x = x + 1
+        return x
+"""
+
+
+def _findings(capsys: pytest.CaptureFixture[str], path: Path, *flags: str) -> tuple[int, list[dict]]:
+    code = main(["scan", str(path), "--format", "json", "--no-cache", *flags])
+    return code, json.loads(capsys.readouterr().out)["findings"]
+
+
+def _write(tmp_path: Path, c7: str = "", c9: str = "") -> Path:
+    path = tmp_path / "m.py"
+    path.write_text(TWO_BRANCHES.format(c7=c7, c9=c9))
+    return path
+
+
+@pytest.mark.parametrize(
+    "comment",
+    ["  # exportlint: ignore[dynamic-branch]", "  # exportlint: ignore[EXL101]", "  # exportlint: ignore[exl1]",
+     "  # exportlint: ignore", "  # why: data-dependent on purpose  # exportlint: ignore[other-rule, dynamic-branch]",
+     "  #exportlint:ignore[ dynamic-branch ] because reasons"],
+)
+def test_line_comment_suppresses_only_its_line(tmp_path: Path, capsys: pytest.CaptureFixture[str], comment: str) -> None:
+    code, findings = _findings(capsys, _write(tmp_path, c7=comment))
+    assert [f["line"] for f in findings] == [9]
+    assert code == 0  # the remaining finding is a warning: the error was suppressed
+
+
+def test_other_rule_key_does_not_suppress(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, findings = _findings(capsys, _write(tmp_path, c7="  # exportlint: ignore[list-tensor-input]"))
+    assert ([f["line"] for f in findings], code) == ([7, 9], 1)
+
+
+def test_def_and_class_line_cover_the_whole_body(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = _write(tmp_path)
+    text = path.read_text()
+    path.write_text(text.replace("dac=False):", "dac=False):  # exportlint: ignore[dynamic-branch]"))
+    assert _findings(capsys, path) == (0, [])
+    path.write_text(text.replace("class M(nn.Module):", "class M(nn.Module):  # exportlint: ignore"))
+    assert _findings(capsys, path) == (0, [])
+
+
+def test_multiline_condition_and_string_use_the_first_line_that_can_hold_a_comment() -> None:
+    text = 'x = f("""a\nb""",\n      c)\ny = 1 + \\\n    2  # exportlint: ignore\n'
+    lines, directives = parse_directives(text)
+    assert [lines.resolve(n) for n in (1, 2, 3, 4, 5)] == [2, 2, 3, 5, 5]
+    assert [(d.line, d.keys) for d in directives] == [(5, ())]
+
+
+def test_unused_ignores_are_reported_only_on_request(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = _write(tmp_path, c7="  # exportlint: ignore[dynamic-branch]")
+    text = path.read_text().replace("return x", "return x  # exportlint: ignore[dynamic-branch, EXL999x]")
+    path.write_text(text.replace("x = x * 2", "x = x * 2  # exportlint: ignore"))
+    _, findings = _findings(capsys, path)
+    assert [f["rule"] for f in findings] == ["dynamic-branch"]
+    code, findings = _findings(capsys, path, "--report-unused-ignores")
+    unused = [(f["line"], f["code"], f["severity"], f["message"]) for f in findings if f["rule"] == "unused-ignore"]
+    assert code == 0  # unused ignores are warnings
+    assert [(line, c, s) for line, c, s, _ in unused] == [(8, "EXL001", "warning"), (11, "EXL001", "warning"),
+                                                          (11, "EXL001", "warning")]
+    messages = " | ".join(m for *_, m in unused)
+    assert "nothing is reported here" in messages and "`dynamic-branch` reports nothing" in messages
+    assert "unknown rule `EXL999x`" in messages
+
+
+def test_unused_ignore_of_a_deselected_rule_is_not_reported(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = _write(tmp_path, c7="  # exportlint: ignore[dynamic-branch]")
+    _, findings = _findings(capsys, path, "--report-unused-ignores", "--ignore", "dynamic-branch")
+    assert findings == []
+
+
+def test_add_ignores_then_rescan_is_clean_and_only_comments_changed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = _write(tmp_path, c9="  # keep this note")
+    path.chmod(0o640)
+    before = path.read_text().splitlines()
+    assert main(["scan", str(tmp_path), "--add-ignores", "--no-cache"]) == 0
+    assert "added 2 suppression comments in 1 file" in capsys.readouterr().err
+    after = path.read_text().splitlines()
+    changed = [(b, a) for b, a in zip(before, after) if b != a]
+    assert len(before) == len(after) and changed == [
+        ("        if x.sum() > 0:", "        if x.sum() > 0:  # exportlint: ignore[dynamic-branch]"),
+        ("        if dac:  # keep this note", "        if dac:  # keep this note  # exportlint: ignore[dynamic-branch]"),
+    ]
+    assert stat.S_IMODE(path.stat().st_mode) == 0o640
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.py"]  # no temporary file left behind
+    assert _findings(capsys, path, "--report-unused-ignores") == (0, [])
+    assert main(["scan", str(tmp_path), "--add-ignores", "--no-cache"]) == 0  # idempotent
+    assert "added 0 suppression comments" in capsys.readouterr().err
+    assert path.read_text().splitlines() == after
+
+
+def test_add_ignores_keeps_bom_crlf_and_multiline_statements(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    source = HEADER + """\
+    def forward(self, x):
+        y = (x * 2
+             if x.sum() > 0
+             else x)
+        return y
+"""
+    path = tmp_path / "m.py"
+    path.write_bytes(b"\xef\xbb\xbf" + source.replace("\n", "\r\n").encode())
+    code, findings = _findings(capsys, path)
+    assert (code, [f["line"] for f in findings]) == (1, [8])  # the ternary's test
+    assert main(["scan", str(path), "--add-ignores", "--no-cache"]) == 0
+    data = path.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf") and data.count(b"\r\n") == source.count("\n") and b"\n" not in data.replace(b"\r\n", b"")
+    assert b"             if x.sum() > 0  # exportlint: ignore[dynamic-branch]\r\n" in data
+    assert _findings(capsys, path) == (0, [])
+
+
+def test_merge_comment() -> None:
+    assert merge_comment(None, {"b", "a"}) == "# exportlint: ignore[a, b]"
+    assert merge_comment("# exportlint: ignore[a]  # why", {"b"}) == "# exportlint: ignore[a, b]  # why"
+    assert merge_comment("# exportlint: ignore", {"b"}) == "# exportlint: ignore"
+    assert merge_comment("# note", {"a"}) == "# note  # exportlint: ignore[a]"
+
+
+def test_add_ignores_after_a_backslash_continuation(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "m.py"
+    path.write_text(HEADER + "    def forward(self, x):\n        if x.sum() > \\\n                0:\n            return x\n"
+                    "        return -x\n")
+    assert [f["line"] for f in _findings(capsys, path)[1]] == [7]
+    assert main(["scan", str(path), "--add-ignores", "--no-cache"]) == 0
+    assert path.read_text().splitlines()[7] == "                0:  # exportlint: ignore[dynamic-branch]"
+    assert _findings(capsys, path, "--report-unused-ignores") == (0, [])
