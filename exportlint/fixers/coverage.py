@@ -7,6 +7,7 @@ The report lists, per site, the cases that took each outcome.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -75,8 +76,11 @@ def cover_branches(plan: WrapperPlan, built: Built, cases: list[Case]) -> Covera
 
 def _record(plan: WrapperPlan, built: Built, case: Case,
             seen: dict[tuple[int, int], dict[bool, list[str]]]) -> None:
+    from exportlint.fixers.cpu_shim import cpu_shim
+
     try:
-        facts, _ = trace_forward(built.module, case.args, case.kwargs, plan.index)
+        with cpu_shim() if plan.cpu_reference else contextlib.nullcontext():
+            facts, _ = trace_forward(built.module, case.args, case.kwargs, plan.index)
     except Exception:  # noqa: BLE001 - eager rejecting a case is reported by the comparison
         return
     for key in seen:

@@ -121,8 +121,8 @@ def mask_source(cat_var: str, cat_dim: int) -> str:
 def helper_source(layout: MemoryLayout) -> str:
     """Module-level constants and helpers of the memory rewrite."""
     keys = ", ".join(repr(s.key) for s in layout.slots)
-    shapes = ", ".join(f'"{k}": {v!r}' for k, v in layout.shapes.items())
-    dtypes = ", ".join(f'"{k}": {v}' for k, v in layout.dtypes.items())
+    shapes = "".join(f'\n    "{k}": {v!r},' for k, v in layout.shapes.items())
+    dtypes = "".join(f'\n    "{k}": {v},' for k, v in layout.dtypes.items())
     if layout.entry_index is None:
         split = "key, entry = (), element"
     else:
@@ -136,8 +136,10 @@ HELPERS = '''
 # The memory slots of the export, in graph order: each slot's key (the non-tensor part of a
 # gathered memory element) and the shape and dtype of each tensor of its entry.
 MEMORY_SLOT_KEYS: tuple[tuple[object, ...], ...] = ({keys})
-MEMORY_ENTRY_SHAPES: dict[str, tuple[int, ...]] = {{{shapes}}}
-MEMORY_ENTRY_DTYPES: dict[str, torch.dtype] = {{{dtypes}}}
+MEMORY_ENTRY_SHAPES: dict[str, tuple[int, ...]] = {{{shapes}
+}}
+MEMORY_ENTRY_DTYPES: dict[str, torch.dtype] = {{{dtypes}
+}}
 
 
 def _fill_slots(gathered: list[object]) -> dict[str, Tensor]:
@@ -153,10 +155,12 @@ def _fill_slots(gathered: list[object]) -> dict[str, Tensor]:
             raise ValueError(f"memory element {{key}} has no free slot in the export")
         entries[free[0]] = entry  # type: ignore[assignment]
     stacked = {{
-        name: torch.stack([
-            e[name] if e is not None else torch.zeros(shape, dtype=MEMORY_ENTRY_DTYPES[name])
-            for e in entries
-        ])
+        name: torch.stack(
+            [
+                e[name] if e is not None else torch.zeros(shape, dtype=MEMORY_ENTRY_DTYPES[name])
+                for e in entries
+            ]
+        )
         for name, shape in MEMORY_ENTRY_SHAPES.items()
     }}
     stacked["{valid}"] = torch.tensor([e is not None for e in entries])

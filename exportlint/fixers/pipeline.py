@@ -124,9 +124,13 @@ def _call_factory(ref: TargetRef, user: ModuleType) -> tuple[Any, tuple[Any, ...
 
 def plan_fixes(built: Built, request: FixRequest) -> WrapperPlan:
     """Trace one eager forward, start from the identity plan and apply the selected fixers."""
-    facts, output = trace_forward(built.module, built.args, built.kwargs, built.index)
+    facts, output, shimmed = trace_original(built)
     params = bind_params(built.module, built.args, built.kwargs)
     plan = identity_plan(built.ref, built.index, facts, params, output)
+    plan.cpu_reference = shimmed
+    if shimmed:
+        plan.note("inputs", "the original calls CUDA-only APIs; its eager reference outputs are "
+                  "computed with those calls mapped to the CPU.")
     plan.factory_kwargs = bool(built.kwargs)
     plan.dynamic_axes = {k: {int(a): f"{k}_dim{a}" for a in v} for k, v in request.dynamic.items()}
     ctx = FixContext(plan, scan_findings(built.ref.path), built.module, built.args,
@@ -135,6 +139,26 @@ def plan_fixes(built: Built, request: FixRequest) -> WrapperPlan:
         plan.fixers.append(fixer.rule)
         fixer.apply(ctx)
     return plan
+
+
+def trace_original(built: Built) -> tuple[Any, Any, bool]:
+    """Trace one eager forward; on a CUDA-only failure, trace again under `cpu_shim`.
+
+    Raises:
+        ProbeError: the eager forward fails (the user's bug, not an export problem).
+    """
+    from exportlint.fixers.cpu_shim import cpu_shim, needs_cpu_shim
+
+    try:
+        facts, output = trace_forward(built.module, built.args, built.kwargs, built.index)
+        return facts, output, False
+    except Exception as error:  # noqa: BLE001 - classified below
+        if not needs_cpu_shim(error):
+            raise ProbeError(f"{built.ref.spec}: the eager forward fails on the example inputs "
+                             f"({type(error).__name__}: {error}); fix that first") from error
+    with cpu_shim():
+        facts, output = trace_forward(built.module, built.args, built.kwargs, built.index)
+    return facts, output, True
 
 
 def scan_findings(path: Path) -> list[Finding]:

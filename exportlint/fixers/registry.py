@@ -7,6 +7,7 @@ from exportlint.fixers.base import Fixer
 from exportlint.fixers.dict_access import DictAccessFixer
 from exportlint.fixers.dynamic_branch import DynamicBranchFixer
 from exportlint.fixers.dynamic_loop import DynamicLoopFixer
+from exportlint.fixers.hardcoded_device import HardcodedDeviceFixer
 from exportlint.fixers.list_tensor_input import ListTensorInputFixer
 from exportlint.fixers.variable_length_cat import VariableLengthCatFixer
 
@@ -17,6 +18,7 @@ ALL_FIXERS: tuple[type[Fixer], ...] = (
     DynamicLoopFixer,
     VariableLengthCatFixer,
     DynamicBranchFixer,
+    HardcodedDeviceFixer,
 )
 
 FIXERS_BY_RULE: dict[str, type[Fixer]] = {f.rule: f for f in ALL_FIXERS}

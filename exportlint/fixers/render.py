@@ -21,10 +21,10 @@ def render_wrapper(plan: WrapperPlan, out_dir: Path, name: str) -> str:
     classes = _rendered_classes(plan)
     methods = [m for _, nodes in classes for m in nodes]
     extra = [cst.parse_module(src) for src in plan.helpers.values()]
+    header = "\n\n".join([_docstring(plan, name), "from __future__ import annotations",
+                          _imports(plan, out_dir, methods + extra)])
     parts = [
-        _docstring(plan, name),
-        "from __future__ import annotations",
-        _imports(plan, out_dir, methods + extra),
+        header,
         ADOPT_HELPER if classes else "",
         *plan.helpers.values(),
         *[_subclass(plan, cls, nodes) for cls, nodes in classes],
@@ -77,9 +77,12 @@ def _docstring(plan: WrapperPlan, name: str) -> str:
         for item in plan.manual:
             lines.extend(_bullet(f"{item.rule} ({plan.target.path.name}:{item.line}, "
                                  f"{item.symbol}): {item.reason}"))
-    lines += ["", f"Graph inputs: {', '.join(i.name for i in plan.inputs) or 'none'}",
-              f"Graph outputs: {', '.join(n for n, _ in plan.outputs)}",
-              f"Run this file to export `{name}.onnx` next to it."]
+    lines += [""]
+    lines += textwrap.wrap(f"Graph inputs: {', '.join(i.name for i in plan.inputs) or 'none'}.",
+                           _WIDTH, subsequent_indent="    ", break_on_hyphens=False)
+    lines += textwrap.wrap(f"Graph outputs: {', '.join(n for n, _ in plan.outputs)}.", _WIDTH,
+                           subsequent_indent="    ", break_on_hyphens=False)
+    lines.append(f"Run this file to export `{name}.onnx` next to it.")
     body = "\n".join(line.rstrip() for line in lines)
     return f'"""{body}\n"""'
 
@@ -161,8 +164,9 @@ def _forward(plan: WrapperPlan) -> str:
         inner = "".join(f"        {i.name}: {i.annotation},\n" for i in plan.inputs)
         signature = f"    def forward(\n        self,\n{inner}    ) -> {_return_annotation(plan)}:"
     doc = f"Graph inputs: {', '.join(i.name for i in plan.inputs)}."
-    if len(doc) > _WIDTH - 14:
-        doc = "\n".join(textwrap.wrap(doc, _WIDTH - 8, subsequent_indent="        ")) + "\n        "
+    lines = textwrap.wrap(doc, _WIDTH - 14, break_on_hyphens=False)
+    if len(lines) > 1:
+        doc = "\n        ".join(lines) + "\n        "
     body = [f"        {line}" for line in plan.prelude]
     call = f"        out = self.model.{plan.entry}" if plan.entry else "        out = self.model"
     body.append(_call_line(call, [(a.keyword, a.expr) for a in plan.call]))

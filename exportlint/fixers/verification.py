@@ -114,13 +114,14 @@ def _verify_one(
     verdict.check_ok = check.ok
     verdict.check_error = check.failure.evidence if check.failure else ""
     for case in cases:
-        result = _compare(export.path, export_module, wrapper, built.module, case, request)
+        result = _compare(export.path, export_module, built.module, case, request,
+                          plan.cpu_reference)
         verdict.cases.append(_case_dict(result, names))
     return verdict
 
 
-def _compare(path: str, export_module: Any, wrapper: ModuleType, module: Any, case: Case,
-             request: FixRequest) -> Comparison:
+def _compare(path: str, export_module: Any, module: Any, case: Case, request: FixRequest,
+             shim: bool) -> Comparison:
     from exportlint.verify import Comparison, InputSet, compare_on, failure_from_exception
 
     try:
@@ -130,6 +131,11 @@ def _compare(path: str, export_module: Any, wrapper: ModuleType, module: Any, ca
                           description=case.description)
 
     def reference(*_: Any, **__: Any) -> Any:
+        if shim:
+            from exportlint.fixers.cpu_shim import cpu_shim
+
+            with cpu_shim():
+                return module(*case.args, **case.kwargs)
         return module(*case.args, **case.kwargs)
 
     return compare_on(path, export_module.forward, InputSet(case.name, inputs, {}, case.description),
