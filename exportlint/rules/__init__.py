@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from exportlint.rules.base import Rule
 from exportlint.rules.dynamic_branch import DynamicBranch
+from exportlint.rules.hardcoded_device import HardcodedDevice
 from exportlint.rules.list_tensor_input import ListTensorInput
 from exportlint.rules.tensor_to_python import TensorToPython
 
@@ -13,6 +14,7 @@ ALL_RULES: tuple[type[Rule], ...] = tuple(
             DynamicBranch,
             ListTensorInput,
             TensorToPython,
+            HardcodedDevice,
         ],
         key=lambda r: r.code,
     )
