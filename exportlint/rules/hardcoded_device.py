@@ -20,9 +20,9 @@ _CUDA_CALLS = {"synchronize", "current_device", "set_device", "Stream", "Event",
 _GUARDS = ("is_available", "device_count", "is_cuda", "is_initialized")
 
 _HINT = ("Follow the input's device (`x.to(other.device)`, `torch.zeros(..., device=x.device)`) and move the "
-         "whole model with `model.to(device)` outside forward.")
-_PIN_HINT = ("Move host offloading out of forward, or switch it off with a module flag for export: pinned "
-             "memory has no meaning in an ONNX graph.")
+         "whole model with `model.to(device)` outside forward (`exportlint fix --rule hardcoded-device`).")
+_PIN_HINT = ("Drop `.pin_memory()` from the export path: pinned memory has no meaning in an ONNX graph "
+             "(`exportlint fix --rule hardcoded-device`).")
 _FAILS = ("on a machine without {dev} both exporters fail (legacy: 'Torch not compiled with CUDA enabled' or "
           "'Cannot access accelerator device'; dynamo: torch.export fails on this call), and the eager forward "
           "fails there too")
@@ -61,6 +61,11 @@ class HardcodedDevice(Rule):
     ## Known problems
     Only literal device names are recognised: a device string passed in through a variable or
     a constructor argument is not followed.
+
+    ## Fix safety
+    Safe: the hardcoded-device fixer exports a wrapper whose copy of each affected method drops
+    `.pin_memory()` and takes the device from a tensor the method receives instead of CUDA.
+    It rewrites the methods that run in forward; an `__init__` that needs CUDA is changed by hand.
     """
 
     code = "EXL303"
