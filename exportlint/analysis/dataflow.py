@@ -10,7 +10,7 @@ import libcst as cst
 
 from exportlint.analysis.names import dotted_name, resolve
 from exportlint.analysis.params import param_value
-from exportlint.analysis.values import CONFIG, CONST, MODULE, TENSOR, Dep, Form, Val, join, scalar
+from exportlint.analysis.values import CONFIG, CONST, MODULE, TENSOR, Dep, Form, Val, join, lookup, scalar
 
 _SHAPE_METHODS = {"size", "dim", "numel", "nelement", "stride", "ndimension"}
 _DATA_METHODS = {"item", "tolist", "numpy"}
@@ -62,6 +62,10 @@ class FunctionFlow:
     def decision(self, expr: cst.BaseExpression) -> Dep:
         """What `if <expr>:` depends on."""
         return self.value(expr).decision
+
+    def legacy_miss(self, expr: cst.BaseExpression) -> bool:
+        """Whether `expr` comes from a lookup the legacy tracer gets wrong (see Val.legacy_miss)."""
+        return self.value(expr).legacy_miss
 
     def iter_element(self, expr: cst.BaseExpression) -> Val:
         """The value of each element a `for` loop over `expr` binds."""
@@ -249,8 +253,10 @@ class FunctionFlow:
                 return CONFIG
             return TENSOR
         if base.form is Form.DICT:
-            if attr in ("get", "pop", "setdefault", "items", "values", "keys", "__getitem__"):
-                return Val(Form.DICT, max(base.dep, Dep.LAYOUT, self._args_join(e).dep))
+            if attr in ("get", "pop", "setdefault", "__getitem__") and e.args:
+                return lookup(base, self.value(e.args[0].value))
+            if attr in ("items", "values", "keys"):
+                return Val(Form.DICT, max(base.dep, Dep.LAYOUT), base.legacy_miss)
             return base
         if base.form is Form.TLIST:
             if attr in ("index", "count"):
@@ -270,7 +276,7 @@ class FunctionFlow:
         if base.form is Form.TLIST:
             return TENSOR if all(isinstance(s.slice, cst.Index) for s in e.slice) else base
         if base.form is Form.DICT:
-            return Val(Form.DICT, max(base.dep, index.dep, Dep.LAYOUT if index.dep > Dep.CONST else base.dep))
+            return lookup(base, index)
         if base.form is Form.MODULE:
             return MODULE
         return scalar(max(base.dep, index.dep))
@@ -290,7 +296,9 @@ class FunctionFlow:
                 vals.append(_none_test(left, right))
                 vals[0] = CONST
             elif isinstance(comp.operator, (cst.In, cst.NotIn)) and right.form in (Form.DICT, Form.TLIST):
-                vals.append(scalar(max(Dep.LAYOUT, right.dep, left.dep if left.form is Form.VALUE else Dep.CONST)))
+                found = lookup(right, left) if right.form is Form.DICT else right
+                vals.append(scalar(max(Dep.LAYOUT, found.dep), found.legacy_miss))
+                vals[0] = CONST
             else:
                 vals.append(right)
         return join(*vals)
@@ -329,9 +337,9 @@ def _none_test(left: Val, right: Val) -> Val:
     """`x is None`: for values fetched from runtime containers it tests their layout."""
     operand = left if right.dep == Dep.CONST and right.form is Form.VALUE else right
     if operand.form in (Form.DICT, Form.TLIST):
-        return scalar(max(operand.dep, Dep.LAYOUT))
+        return scalar(max(operand.dep, Dep.LAYOUT), operand.legacy_miss)
     if operand.form is Form.VALUE:
-        return scalar(max(operand.dep, Dep.CONFIG))
+        return scalar(max(operand.dep, Dep.CONFIG), operand.legacy_miss)
     return CONFIG
 
 

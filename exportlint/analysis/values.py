@@ -30,10 +30,16 @@ class Form(Enum):
 
 @dataclass(frozen=True, slots=True)
 class Val:
-    """An abstract value: its form, and what deciding on it depends on."""
+    """An abstract value: its form, and what deciding on it depends on.
+
+    `legacy_miss` marks values fetched from a runtime container with a key computed from a
+    Python number passed to forward: the legacy tracer turns such numbers into tensors, so the
+    lookup misses (or finds something else) in the traced graph, even on the example inputs.
+    """
 
     form: Form
     dep: Dep
+    legacy_miss: bool = False
 
     @property
     def decision(self) -> Dep:
@@ -58,15 +64,23 @@ def join(*vals: Val) -> Val:
     if not vals:
         return CONST
     dep = max(v.dep for v in vals)
+    miss = any(v.legacy_miss for v in vals)
     forms = {v.form for v in vals}
     if Form.TENSOR in forms:
-        return Val(Form.TENSOR, Dep.DATA)
+        return Val(Form.TENSOR, Dep.DATA, miss)
     for form in (Form.TLIST, Form.DICT):
         if form in forms:
-            return Val(form, dep)
-    return Val(Form.VALUE, dep)
+            return Val(form, dep, miss)
+    return Val(Form.VALUE, dep, miss)
 
 
-def scalar(dep: Dep) -> Val:
+def scalar(dep: Dep, legacy_miss: bool = False) -> Val:
     """A Python value depending on `dep`."""
-    return Val(Form.VALUE, dep)
+    return Val(Form.VALUE, dep, legacy_miss)
+
+
+def lookup(container: Val, key: Val) -> Val:
+    """A value fetched from a runtime dict: its layout decides, and a forward-number key misses under legacy."""
+    miss = container.legacy_miss or key.legacy_miss or (key.form is Form.VALUE and key.dep >= Dep.FLAG)
+    dep = max(container.dep, key.dep, Dep.LAYOUT if key.dep > Dep.CONST else container.dep)
+    return Val(Form.DICT, dep, miss)

@@ -116,13 +116,23 @@ class Rule(cst.CSTVisitor):
         return True
 
 
-def outcomes_for(dep: Dep) -> Outcomes:
-    """What the exporters do with a Python-level decision that depends on `dep`."""
+def outcomes_for(dep: Dep, legacy_miss: bool = False) -> Outcomes:
+    """What the exporters do with a Python-level decision that depends on `dep`.
+
+    `legacy_miss`: the decision reads a lookup keyed by a forward number, which the legacy
+    tracer turns into a tensor, so its graph is wrong even on the example inputs.
+    """
     if dep >= Dep.DATA:
         return Outcomes(dynamo="fails", legacy="wrong")
     if dep >= Dep.FLAG:
-        return Outcomes.same("specialized")
-    return Outcomes.same("ok")
+        return Outcomes("specialized", "wrong" if legacy_miss else "specialized")
+    return Outcomes("ok", "wrong" if legacy_miss else "ok")
+
+
+LEGACY_MISS_WORDS = (
+    "; legacy: the key comes from a Python number passed to forward, which the legacy tracer turns "
+    "into a tensor, so the lookup misses and the graph is wrong even on the example inputs"
+)
 
 
 DEP_WORDS: dict[Dep, str] = {

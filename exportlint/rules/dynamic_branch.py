@@ -6,7 +6,17 @@ import libcst as cst
 
 from exportlint.analysis import Dep, FileFacts
 from exportlint.analysis.names import dotted_name
-from exportlint.rules.base import DEP_WORDS, EXPORT_WORDS, Invalid, Rule, Valid, forward, outcomes_for, source_of
+from exportlint.rules.base import (
+    DEP_WORDS,
+    EXPORT_WORDS,
+    LEGACY_MISS_WORDS,
+    Invalid,
+    Rule,
+    Valid,
+    forward,
+    outcomes_for,
+    source_of,
+)
 
 _HINTS: dict[Dep, str] = {
     Dep.CONFIG: "Nothing to do for this instance; export once per configuration you ship, or freeze it "
@@ -98,10 +108,12 @@ class DynamicBranch(Rule):
         dep = self.flow.decision(test)
         if dep == Dep.CONST or (dep == Dep.CONFIG and not _mentions_self(test)):
             return
+        miss = self.flow.legacy_miss(test)
         self.report(
             test,
-            f"{what} on {DEP_WORDS[dep]} (`{source_of(test)}`): {EXPORT_WORDS[dep]}",
-            outcomes_for(dep),
+            f"{what} on {DEP_WORDS[dep]} (`{source_of(test)}`): {EXPORT_WORDS[dep]}"
+            + (LEGACY_MISS_WORDS if miss else ""),
+            outcomes_for(dep, miss),
             hint=_HINTS[dep],
         )
 

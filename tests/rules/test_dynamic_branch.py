@@ -1,0 +1,63 @@
+"""dynamic-branch beyond one-line cases: helpers, variable-selected methods, lookups keyed by forward numbers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from exportlint.config import Config
+from exportlint.engine import scan_file
+
+MEMORY = """\
+import torch
+from torch import nn
+
+
+class Step(nn.Module):
+    def forward(self, frame_idx: int, feats, memory: dict):
+        out = memory.get(frame_idx - 1)
+        if out is None:
+            return feats
+        return feats + out
+"""
+
+SELECTED = """\
+import torch
+from torch import nn
+
+
+class Layer(nn.Module):
+    def forward(self, x, dac=False):
+        fn = self.forward_pre if self.pre_norm else self.forward_post
+        return fn(x, dac=dac)
+
+    def forward_pre(self, x, dac=False):
+        if dac:
+            x = x[: x.shape[0] // 2]
+        return self._gate(x)
+
+    def forward_post(self, x, dac=False):
+        return x
+
+    def _gate(self, y):
+        return y * 2 if y.mean() > 0 else y
+"""
+
+
+def _findings(tmp_path: Path, source: str, exporter: str = "both") -> list[tuple[int, str, str]]:
+    path = tmp_path / "m.py"
+    path.write_text(source)
+    result = scan_file(path, Config(select=("dynamic-branch",), exporter=exporter))  # type: ignore[arg-type]
+    return [(f.location.line, f.severity, f.symbol) for f in result.findings]
+
+
+def test_lookup_keyed_by_a_forward_number_is_wrong_under_legacy_only(tmp_path: Path) -> None:
+    assert _findings(tmp_path, MEMORY, "both") == [(8, "error", "Step.forward")]
+    assert _findings(tmp_path, MEMORY, "dynamo") == [(8, "warning", "Step.forward")]
+
+
+def test_methods_selected_through_a_variable_and_helpers_are_followed(tmp_path: Path) -> None:
+    assert _findings(tmp_path, SELECTED) == [
+        (7, "info", "Layer.forward"),
+        (11, "warning", "Layer.forward_pre"),
+        (19, "error", "Layer._gate"),
+    ]
