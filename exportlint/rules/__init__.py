@@ -5,6 +5,7 @@ from __future__ import annotations
 from exportlint.rules.base import Rule
 from exportlint.rules.dynamic_branch import DynamicBranch
 from exportlint.rules.hardcoded_device import HardcodedDevice
+from exportlint.rules.injected_module import InjectedModule
 from exportlint.rules.list_tensor_input import ListTensorInput
 from exportlint.rules.tensor_to_python import TensorToPython
 
@@ -15,6 +16,7 @@ ALL_RULES: tuple[type[Rule], ...] = tuple(
             ListTensorInput,
             TensorToPython,
             HardcodedDevice,
+            InjectedModule,
         ],
         key=lambda r: r.code,
     )

@@ -1,0 +1,200 @@
+"""injected-module: a submodule passed in through the constructor and called in the forward path."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from exportlint.analysis.classes import ClassInfo
+from exportlint.analysis.names import dotted_name
+from exportlint.analysis.params import is_self
+from exportlint.model import Outcomes
+from exportlint.rules.base import Invalid, Rule, Valid
+
+_MAX_FACTORY_DEPTH = 2
+
+
+class InjectedModule(Rule):
+    """## What it does
+    Checks for submodules a class receives through its constructor (`cross_attention: nn.Module`
+    stored as `self.cross_attn`, or any constructor argument stored on `self` and called like a
+    module) that its forward path calls. When the file shows which classes are passed in
+    (`Layer(cross_attention=MyAttention(...))`, directly, through a local variable or a factory
+    function of the file), the finding names them.
+
+    ## Why is this bad?
+    It is not bad in itself: the class is only known at run time, so its code cannot be checked
+    from here, and whether the layer exports depends on what is passed in. A hand-written
+    attention made of standard ops (linear, matmul, softmax, masked_fill) exports under both the
+    dynamo exporter (`torch.onnx.export(dynamo=True)`) and the legacy tracer (`dynamo=False`):
+    measured with torch 2.13, the `PromptCrossAttention` injected in
+    `examples/sam3_like/encoder.py` exports and matches onnxruntime on other inputs with both.
+    Info: check the classes named in the message, which are analysed as nn.Modules on their own.
+
+    ## Example
+        class Layer(nn.Module):
+            def __init__(self, cross_attention: nn.Module):
+                super().__init__()
+                self.cross_attn = cross_attention
+    Use instead:
+        class Layer(nn.Module):
+            def __init__(self, d_model: int, num_heads: int):
+                super().__init__()
+                self.cross_attn = PromptCrossAttention(d_model, num_heads)
+
+    ## Known problems
+    Only calls in the same file are searched for the classes passed in; a layer built in another
+    file of the tree is reported without names (its classes are still scanned in their own files).
+    """
+
+    code = "EXL304"
+    name = "injected-module"
+    summary = "Submodule passed in through the constructor: its code is checked where it is defined"
+    hint = ("Nothing to do if the classes passed in export; scan their files too, or probe the composed "
+            "model with `exportlint probe`.")
+    VALID = [
+        Valid(
+            "from torch import nn\n\n\nclass M(nn.Module):\n"
+            "    def __init__(self, dim: int):\n        super().__init__()\n        self.lin = nn.Linear(dim, dim)\n\n"
+            "    def forward(self, x):\n        return self.lin(x)\n"
+        ),
+        Valid(
+            "from torch import nn\n\n\nclass M(nn.Module):\n"
+            "    def __init__(self, act: nn.Module):\n        super().__init__()\n        self.act = act\n\n"
+            "    def forward(self, x):\n        return x\n"
+        ),
+    ]
+    INVALID = [
+        Invalid(
+            "from torch import nn\n\n\nclass M(nn.Module):\n"
+            "    def __init__(self, attn: nn.Module):\n        super().__init__()\n        self.attn = attn\n\n"
+            "    def forward(self, x):\n        return self.attn(x)\n",
+            line=5,
+            severity="info",
+        ),
+        Invalid(
+            "from torch import nn\n\n\nclass M(nn.Module):\n"
+            "    def __init__(self, block):\n        super().__init__()\n        self.block = block\n\n"
+            "    def forward(self, x):\n        return self.block(x) + x\n",
+            line=5,
+            severity="info",
+        ),
+    ]
+
+    def check_class(self, info: ClassInfo) -> None:
+        init = info.methods.get("__init__")
+        if init is None:
+            return
+        for attr, param in _injected(info, init).items():
+            call = self._forward_call(info, attr)
+            if call is None:
+                continue
+            passed = _passed_classes(self.facts.classes, self.facts.functions, info.name, init, param.name.value)
+            local = {n for n, c in self.facts.classes.items() if c.is_module}
+            self.report(param, _message(attr, param.name.value, call, passed, local), Outcomes.same("ok"),
+                        symbol=f"{info.name}.__init__")
+
+    def _forward_call(self, info: ClassInfo, attr: str) -> str | None:
+        """`Class.method` of the first forward-path call of `self.<attr>(...)`, or None."""
+        for flow in self.facts.flows:
+            if flow.owner != info.name:
+                continue
+            for call in _calls(flow.fn):
+                name = dotted_name(call.func) or ""
+                if name == f"self.{attr}" or name.startswith(f"self.{attr}."):
+                    return flow.symbol
+        return None
+
+
+def _injected(info: ClassInfo, init: cst.FunctionDef) -> dict[str, cst.Param]:
+    """Attributes set from a constructor parameter: annotated nn.Module ones, and any bare `self.a = param`."""
+    found = {attr: inj.node for attr, inj in info.injected.items()}
+    params = {p.name.value: p for p in [*init.params.params, *init.params.kwonly_params] if not is_self(p)}
+    for stmt in _assignments(init):
+        value = stmt.value
+        if not isinstance(value, cst.Name) or value.value not in params:
+            continue
+        for target in stmt.targets:
+            t = target.target
+            if isinstance(t, cst.Attribute) and isinstance(t.value, cst.Name) and t.value.value == "self":
+                found.setdefault(t.attr.value, params[value.value])
+    return found
+
+
+def _message(attr: str, param: str, where: str, passed: list[tuple[str, str]], local: set[str]) -> str:
+    base = (f"`{param}` is passed in through the constructor and called in the forward path as `self.{attr}` "
+            f"({where}): its code cannot be checked from this class; whether the layer exports depends on the "
+            "class passed in")
+    if not passed:
+        return base + " (no construction of this class in the file shows which)"
+    names = ", ".join(f"{cls} (in {site}, {'checked in this file' if cls in local else 'scan its file'})"
+                      for cls, site in passed)
+    return base + f". In this file it receives {names}"
+
+
+def _passed_classes(classes: dict[str, ClassInfo], functions: dict[str, cst.FunctionDef], owner: str,
+                    init: cst.FunctionDef, param: str) -> list[tuple[str, str]]:
+    """(class name, where) for each class the file passes as `param` when it constructs `owner`."""
+    positional = [p.name.value for p in init.params.params if not is_self(p)]
+    index = positional.index(param) if param in positional else -1
+    found: list[tuple[str, str]] = []
+    scopes = [(fn.name.value, fn) for fn in functions.values()]
+    scopes += [(f"{c.name}.{m.name.value}", m) for c in classes.values() for m in c.methods.values()]
+    for site, fn in scopes:
+        for call in _calls(fn):
+            if (dotted_name(call.func) or "").rsplit(".", 1)[-1] != owner:
+                continue
+            arg = _argument(call, param, index)
+            if arg is not None:
+                for name in _constructed(arg, fn, functions, 0):
+                    if (name, site) not in found:
+                        found.append((name, site))
+    return found
+
+
+def _argument(call: cst.Call, param: str, index: int) -> cst.BaseExpression | None:
+    for arg in call.args:
+        if arg.keyword is not None and arg.keyword.value == param:
+            return arg.value
+    positional = [a for a in call.args if a.keyword is None and not a.star]
+    return positional[index].value if 0 <= index < len(positional) else None
+
+
+def _constructed(expr: cst.BaseExpression, scope: cst.FunctionDef, functions: dict[str, cst.FunctionDef],
+                 depth: int) -> list[str]:
+    """Class names an expression constructs: `Cls(...)`, a local variable set to one, or a factory's return."""
+    if isinstance(expr, cst.Name):
+        values = [s.value for s in _assignments(scope) if any(
+            isinstance(t.target, cst.Name) and t.target.value == expr.value for t in s.targets)]
+        return [n for v in values if not isinstance(v, cst.Name) for n in _constructed(v, scope, functions, depth)]
+    if not isinstance(expr, cst.Call):
+        return []
+    callee = (dotted_name(expr.func) or "").rsplit(".", 1)[-1]
+    factory = functions.get(callee)
+    if factory is not None and depth < _MAX_FACTORY_DEPTH:
+        return [n for r in _returns(factory) for n in _constructed(r, factory, functions, depth + 1)]
+    return [callee] if callee[:1].isupper() else []
+
+
+def _calls(fn: cst.FunctionDef) -> list[cst.Call]:
+    return _collect(fn, cst.Call)  # type: ignore[return-value]
+
+
+def _assignments(fn: cst.FunctionDef) -> list[cst.Assign]:
+    return _collect(fn, cst.Assign)  # type: ignore[return-value]
+
+
+def _returns(fn: cst.FunctionDef) -> list[cst.BaseExpression]:
+    return [r.value for r in _collect(fn, cst.Return) if isinstance(r, cst.Return) and r.value is not None]
+
+
+def _collect(fn: cst.FunctionDef, kind: type[cst.CSTNode]) -> list[cst.CSTNode]:
+    found: list[cst.CSTNode] = []
+
+    class _V(cst.CSTVisitor):
+        def on_visit(self, node: cst.CSTNode) -> bool:
+            if isinstance(node, kind):
+                found.append(node)
+            return True
+
+    fn.body.visit(_V())
+    return found
