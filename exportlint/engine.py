@@ -11,9 +11,10 @@ from pathlib import Path
 
 from exportlint.analysis import FileFacts, build_facts
 from exportlint.callgraph import follow_calls, module_name, qualified_calls
-from exportlint.config import Config, gitignored
+from exportlint.config import Config
 from exportlint.errors import SourceError
 from exportlint.model import FileResult, Finding, Location, severity_for
+from exportlint.pathfilter import gitignored
 from exportlint.rules import ALL_RULES
 from exportlint.rules.base import Pending, Rule
 from exportlint.source import SourceFile, load_source

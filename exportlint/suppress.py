@@ -20,27 +20,17 @@ import tokenize
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from exportlint.config import Config
 from exportlint.model import FileResult, Finding, Location
+from exportlint.rules.base import Rule
 
 DIRECTIVE = re.compile(r"#\s*exportlint:\s*ignore\b(?:\[([^\]]*)\])?", re.IGNORECASE)
 UNUSED_CODE, UNUSED_RULE = "EXL001", "unused-ignore"
 _NEVER_ADDED = {"EXL000", UNUSED_CODE}  # internal errors and unused-ignore reports
-
-
-class _RuleKeys(Protocol):
-    """Anything with a rule `code` and `name` (rule classes)."""
-
-    @property
-    def code(self) -> str: ...
-
-    @property
-    def name(self) -> str: ...
 
 
 @dataclass
@@ -135,7 +125,7 @@ def _definition_scopes(text: str) -> list[tuple[int, tuple[int, int]]]:
 # -- applying them ------------------------------------------------------------------------------
 
 def apply_suppressions(
-    findings: Sequence[Finding], text: str, path: Path, display: str, config: Config, rules: Iterable[_RuleKeys],
+    findings: Sequence[Finding], text: str, path: Path, display: str, config: Config, rules: Iterable[type[Rule]],
 ) -> list[Finding]:
     """Drop the findings that `per-file-ignores` or a comment suppresses.
 
@@ -176,7 +166,7 @@ def _merge_scoped(directives: Sequence[Directive]) -> list[Directive]:
     return list(merged.values())
 
 
-def unused_findings(directives: Sequence[Directive], enabled: Sequence[_RuleKeys], display: str) -> list[Finding]:
+def unused_findings(directives: Sequence[Directive], enabled: Sequence[type[Rule]], display: str) -> list[Finding]:
     """An `unused-ignore` finding for each key of a comment that suppressed nothing."""
     from exportlint.rules import find_rule
 

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from exportlint.cli import main
-from exportlint.config import find_config_file, glob_regex, matches_any, resolve_config
+from exportlint.config import find_config_file, resolve_config
+from exportlint.pathfilter import glob_regex, matches_any
 
 DATA_BRANCH = """\
 import torch
