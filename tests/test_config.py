@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -173,3 +174,17 @@ def test_gitignore_is_respected_for_directories_not_for_named_files(
 def test_glob_matching(tmp_path: Path, pattern: str, path: str, hit: bool) -> None:
     assert matches_any(tmp_path / path, (pattern,), str(tmp_path)) is hit
     assert glob_regex(pattern) is glob_regex(pattern)  # compiled once
+
+
+def test_readme_config_example_is_valid(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    readme = Path(__file__).resolve().parents[1] / "README.md"
+    blocks = re.findall(r"```toml\n(.*?)```", readme.read_text() if readme.exists() else "", re.DOTALL)
+    examples = [b for b in blocks if "[tool.exportlint]" in b]
+    if not examples:
+        pytest.skip("the README has no [tool.exportlint] example yet")
+    for example in examples:
+        (tmp_path / "pyproject.toml").write_text(example)
+        monkeypatch.chdir(tmp_path)
+        assert main(["config"]) == 0, capsys.readouterr().err
+        assert str(tmp_path / "pyproject.toml") in capsys.readouterr().out
