@@ -72,8 +72,8 @@ def test_findings_name_the_failing_exporter_and_its_error(
     ("factory", "message"),
     [
         ("raises", "the factory raised RuntimeError: checkpoint not found"),
-        ("wrong_shape", "the factory returned a 4-item tuple; expected (module, args) or "
-                        "(module, args, kwargs)"),
+        ("wrong_shape", ("the factory returned a 4-item tuple; expected (module, args) or "
+                        "(module, args, kwargs)")),
         ("hangs", "timed out after 8 s and was stopped (raise --timeout?)"),
         ("exits", "the child process exited with code 7 before reporting"),
         ("segfaults", "the child process crashed (SIGSEGV) before reporting"),

@@ -10,7 +10,7 @@ from exportlint.verify.results import CapturedWarning, Failure
 ErrorKind = Literal["device", "guard", "int", "op", "signature", "constraint", "iter", "other"]
 
 _KIND_PATTERNS: tuple[tuple[ErrorKind, re.Pattern[str]], ...] = (
-    ("device", re.compile(r"cuda|pin_memory|NVIDIA driver|no (GPU|accelerator)", re.IGNORECASE)),
+    ("device", re.compile(r"cuda|pin_memory|NVIDIA driver|accelerator device|no GPU", re.IGNORECASE)),
     ("int", re.compile(r"extract specialized integer|Python (integer|number|index|float|list)")),
     ("guard", re.compile(r"guard on data-dependent|data-dependent|Data-dependent|generic_jump|"
                          r"Python boolean")),

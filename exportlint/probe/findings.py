@@ -14,7 +14,7 @@ from exportlint.verify.results import Comparison, Failure, Frame, VerifyReport
 
 _VERB: dict[str, str] = {
     "fails": "fails here",
-    "wrong": "bakes a value here: onnxruntime differs from eager on other inputs",
+    "wrong": "bakes a value here and onnxruntime differs from eager",
     "specialized": "bakes a value here (the perturbed inputs still matched)",
 }
 
@@ -60,11 +60,11 @@ def export_events(report: VerifyReport, ctx: Context) -> list[Event]:
 def _divergence_events(report: VerifyReport, ctx: Context) -> list[Event]:
     diverged = report.diverged
     outcome: Outcome = "wrong" if diverged else "specialized"
-    suffix = f"; {_describe(diverged[0])}" if diverged else ""
+    suffix = f"; {_describe(diverged[0])}{_dropped(report)}" if diverged else ""
     events = []
     for warning in report.export.warnings:
         kind = warning_kind(warning)
-        if kind is None or warning.line <= 0 or not is_user_path(warning.path):
+        if kind is None or warning.line <= 0 or not is_user_path(warning.origin_path):
             continue
         rule = rule_for(kind, warning.source) or "tensor-to-python"
         evidence = f"TracerWarning: {warning.message.splitlines()[0]}{suffix}"
@@ -74,9 +74,15 @@ def _divergence_events(report: VerifyReport, ctx: Context) -> list[Event]:
         events.append(Event(rule, frame, report.exporter, outcome, evidence))
     if diverged and not events:
         events.append(Event("output-divergence", ctx.forward, report.exporter, "wrong",
-                            _describe(diverged[0]),
+                            _describe(diverged[0]) + _dropped(report),
                             "onnxruntime differs from eager on other inputs"))
     return _unique(events)
+
+
+def _dropped(report: VerifyReport) -> str:
+    """Tensor inputs the exporter dropped: a value it baked instead of reading."""
+    names = [n for n in report.export.dropped_inputs if not n.endswith("_key")]
+    return f"; the exported graph ignores inputs: {', '.join(names[:4])}" if names else ""
 
 
 def _describe(comparison: Comparison) -> str:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+import functools
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -14,9 +15,10 @@ from exportlint.probe.findings import export_events
 from exportlint.probe.options import ProbeOptions
 from exportlint.probe.report import ChildState, ChildStatus, SubmoduleRow
 from exportlint.verify.flatten import flatten_inputs
+from exportlint.verify.frames import is_user_path
 from exportlint.verify.parity import verify_module
 from exportlint.verify.perturb import perturb_inputs
-from exportlint.verify.results import VerifyReport
+from exportlint.verify.results import Frame, VerifyReport
 
 
 def probe_children(
@@ -34,17 +36,63 @@ def probe_children(
 
 
 def _row(child: Recorded, options: ProbeOptions, ctx: Context, folder: Path) -> SubmoduleRow:
-    child_ctx = dataclasses.replace(ctx, forward=forward_frame(child.module), program=None,
-                                    graph_breaks=(), dict_param=None)
-    sets = perturb_inputs(child.module.forward, child.args, child.kwargs, seed=options.seed)
+    forward = forward_frame(child.module)
+    child_ctx = dataclasses.replace(
+        ctx, forward=forward if is_user_path(forward.path) else Frame("", 0),
+        program=None, graph_breaks=(), dict_param=None)
+    module, args = bind_settings(child.module, child.args, child.kwargs)
+    sets = perturb_inputs(module.forward, args, seed=options.seed)
     statuses = []
     for exporter in selected_exporters(options.exporter):
-        report = verify_module(child.module, child.args, child.kwargs, exporter=exporter,
+        report = verify_module(module, args, exporter=exporter,
                                path=folder / f"{child.name}.{exporter}.onnx", input_sets=sets,
                                rtol=options.rtol, atol=options.atol)
         statuses.append(child_status(report, child_ctx))
     return SubmoduleRow(child.name, type(child.module).__name__, child.depth, child.calls,
                         describe_inputs(child), tuple(statuses))
+
+
+def bind_settings(
+    module: Any, args: tuple[Any, ...], kwargs: Mapping[str, Any]
+) -> tuple[Any, tuple[Any, ...]]:
+    """A child called with keywords, made callable with positional tensors only.
+
+    Keyword settings that hold no tensor (`need_weights=False`) become constants and keyword
+    tensors are passed positionally after `args`: exported alone, a child would otherwise get
+    Python bools as graph inputs (the legacy exporter turns them into tensors), and the legacy
+    exporter cannot pass keyword arguments; neither is how the parent calls it.
+    """
+    if not kwargs:
+        return module, tuple(args)
+    fixed = {k: v for k, v in kwargs.items() if not _holds_tensor(v)}
+    names = tuple(k for k in kwargs if k not in fixed)
+    bound = _bound_class()(module, len(args), names, fixed).train(module.training)
+    return bound, (*args, *(kwargs[k] for k in names))
+
+
+def _holds_tensor(value: Any) -> bool:
+    from exportlint.verify.flatten import walk
+
+    return any(leaf.is_tensor for leaf in walk(value, "v"))
+
+
+@functools.lru_cache(maxsize=1)
+def _bound_class() -> type:
+    import torch
+
+    class Bound(torch.nn.Module):
+        """Calls `inner(*args[:count], **named tensors, **fixed settings)`."""
+
+        def __init__(self, inner: Any, count: int, names: tuple[str, ...],
+                     fixed: dict[str, Any]) -> None:
+            super().__init__()
+            self.inner, self.count, self.names, self.fixed = inner, count, names, fixed
+
+        def forward(self, *args: Any) -> Any:
+            named = dict(zip(self.names, args[self.count:]))
+            return self.inner(*args[: self.count], **named, **self.fixed)
+
+    return Bound
 
 
 def child_status(report: VerifyReport, ctx: Context) -> ChildStatus:

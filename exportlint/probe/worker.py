@@ -17,8 +17,10 @@ from exportlint.probe.eager import EagerRun, run_eager
 from exportlint.probe.findings import Event, build_findings, eager_events, export_events
 from exportlint.probe.options import ProbeOptions
 from exportlint.probe.report import Parity, ProbeReport, Step, report_to_data
+from exportlint.probe.runner import target_location
 from exportlint.probe.submodules import probe_children
 from exportlint.probe.target import Target, load_target
+from exportlint.verify.frames import is_user_path, make_frame
 from exportlint.verify.parity import verify_module
 from exportlint.verify.perturb import perturb_inputs
 from exportlint.verify.results import VerifyReport
@@ -62,9 +64,12 @@ def probe_loaded(target: Target, options: ProbeOptions) -> ProbeReport:
 def _context(target: Target, options: ProbeOptions, eager: EagerRun) -> Context:
     args, module = target.args, target.module
     trailing_dict = bool(args) and isinstance(args[-1], dict) and not target.kwargs
+    forward = forward_frame(module)
+    if not is_user_path(forward.path):
+        forward = make_frame(*target_location(target.spec), "make")
     return Context(
         sources=(target.source,) if target.source else (),
-        forward=forward_frame(module),
+        forward=forward,
         executed=eager.executed,
         dict_param=param_frame(module, len(args) - 1) if trailing_dict else None,
         choice=options.exporter,

@@ -30,6 +30,9 @@ Run and compare:
 Inputs:
     flatten_inputs(forward, args, kwargs) -> list[Leaf]  exporter-style names: `x`, `feats_0`,
         `memory_frame_3`, keyword args by key (nested list/tuple/dict flattened in order)
+    legacy_leaves(forward, args, kwargs) -> list[Leaf]   what the legacy exporter takes as
+        inputs, in its order (tensors, bool/int/float, non-string dict keys as `<dict>_<k>_key`)
+    named_leaves(forward, args, kwargs) -> list[Leaf]    union of both, for feeding by name
     flatten_outputs(output) -> list[Leaf]                tensor leaves named `out_0`, `out_1_a`
     map_inputs(forward, args, kwargs, fn) -> (args, kwargs)   rebuild with fn(name, leaf)
     perturb_inputs(forward, args, kwargs=None, *, seed=0, dynamic=None, extra=())
@@ -54,7 +57,9 @@ from exportlint.verify.flatten import (
     Leaf,
     flatten_inputs,
     flatten_outputs,
+    legacy_leaves,
     map_inputs,
+    named_leaves,
     to_numpy,
 )
 from exportlint.verify.frames import failure_from_exception, first_user_frame, is_user_path
@@ -79,7 +84,7 @@ __all__ = [
     "ChildOutcome", "Comparison", "ExportResult", "Failure", "Frame", "InputSet", "Leaf",
     "OutputDiff", "VerifyReport", "check_onnx", "compare_arrays", "compare_on",
     "compare_outputs", "eager_outputs", "export_onnx", "failure_from_exception",
-    "first_user_frame", "flatten_inputs", "flatten_outputs", "is_user_path", "map_inputs",
+    "first_user_frame", "flatten_inputs", "flatten_outputs", "is_user_path", "legacy_leaves", "map_inputs", "named_leaves",
     "perturb_inputs", "run_feeds", "run_in_child", "run_onnxruntime", "to_numpy",
     "verify_module",
 ]

@@ -17,6 +17,7 @@ from exportlint.model import Exporter
 from exportlint.verify.flatten import (
     Leaf,
     flatten_inputs,
+    legacy_call_args,
     legacy_leaves,
     map_inputs,
     parameter_names,
@@ -58,8 +59,8 @@ def export_onnx(
     Returns:
         An `ExportResult` with the kept input names, warnings and the failure if any.
     """
-    leaves = flatten_inputs(module.forward, tuple(args), kwargs)
-    names = [leaf.name for leaf in _graph_leaves(leaves, exporter)]
+    leaves = _graph_leaves(module.forward, tuple(args), kwargs, exporter)
+    names = [leaf.name for leaf in leaves]
     start = time.perf_counter()
     log = io.StringIO()
     with _capture_warnings() as captured, contextlib.redirect_stdout(log), \
@@ -75,8 +76,12 @@ def export_onnx(
                      time.perf_counter() - start, log.getvalue())
 
 
-def _graph_leaves(leaves: list[Leaf], exporter: Exporter) -> list[Leaf]:
-    return tensor_leaves(leaves) if exporter == "dynamo" else legacy_leaves(leaves)
+def _graph_leaves(
+    forward: Any, args: tuple[Any, ...], kwargs: Mapping[str, Any] | None, exporter: Exporter
+) -> list[Leaf]:
+    if exporter == "legacy":
+        return legacy_leaves(forward, args, kwargs)
+    return tensor_leaves(flatten_inputs(forward, args, kwargs))
 
 
 def _write_atomically(
@@ -94,7 +99,9 @@ def _write_atomically(
     # mislabel inputs if its kwargs order differed, so names are given to legacy only.
     if exporter == "legacy":
         options["input_names"] = names
-        args = args + (dict(kwargs),) if kwargs else args
+        # NOTE: spelled out the way the legacy exporter would read them (keywords and
+        # defaults in signature order); the trailing {} stops it reading a dict twice.
+        args = (*legacy_call_args(module.forward, args, kwargs)[0], {})
     else:
         options.update(kwargs=dict(kwargs or {}), external_data=False)
     if dynamic_axes and exporter == "legacy":
@@ -151,7 +158,7 @@ def _describe(
 
     graph = onnx.load(str(path), load_external_data=False).graph
     kept = tuple(i.name for i in graph.input)
-    dropped = tuple(leaf.name for leaf in _graph_leaves(leaves, exporter) if leaf.name not in kept)
+    dropped = tuple(leaf.name for leaf in leaves if leaf.name not in kept)
     outputs = tuple(o.name for o in graph.output)
     return ExportResult(exporter, True, str(path), kept, outputs, dropped, None, captured,
                         seconds, log)
@@ -169,7 +176,8 @@ def _capture_warnings() -> Iterator[list[CapturedWarning]]:
         where = user or next((f for f in frames if f.path == filename), None)
         captured.append(CapturedWarning(
             category.__name__, str(message), where.path if where else filename,
-            where.line if where else lineno, where.source if where else "", frames))
+            where.line if where else lineno, where.source if where else "", frames,
+            filename, lineno))
 
     with warnings.catch_warnings():
         warnings.simplefilter("always")

@@ -72,9 +72,69 @@ def tensor_leaves(leaves: list[Leaf]) -> list[Leaf]:
     return [leaf for leaf in leaves if leaf.is_tensor]
 
 
-def legacy_leaves(leaves: list[Leaf]) -> list[Leaf]:
-    """The leaves the legacy exporter turns into graph inputs: tensors and bool/int/float."""
-    return [leaf for leaf in leaves if leaf.is_tensor or leaf.is_scalar]
+def legacy_call_args(
+    forward: Callable[..., Any], args: tuple[Any, ...], kwargs: Mapping[str, Any] | None = None
+) -> tuple[tuple[Any, ...], list[str]]:
+    """The positional arguments the legacy exporter really traces with, and their names.
+
+    Like `torch.onnx.export(dynamo=False)`: a trailing dict in `args` (when no `kwargs` are
+    given) is read as keyword arguments; then every later parameter, in signature order,
+    takes its keyword value or its default (parameters with neither are skipped).
+    """
+    values = list(args)
+    keywords = dict(kwargs or {})
+    if not keywords and values and isinstance(values[-1], Mapping):
+        keywords = dict(values.pop())
+    try:
+        params = list(inspect.signature(forward).parameters.values())
+    except (TypeError, ValueError):
+        params = []
+    names = parameter_names(forward, len(values))
+    for param in params[len(values):]:
+        if param.name in keywords:
+            values.append(keywords[param.name])
+        elif param.default is not param.empty:
+            values.append(param.default)
+        else:
+            continue
+        names.append(param.name)
+    return tuple(values), names
+
+
+def legacy_leaves(
+    forward: Callable[..., Any], args: tuple[Any, ...], kwargs: Mapping[str, Any] | None = None
+) -> list[Leaf]:
+    """The leaves the legacy exporter turns into graph inputs, in its order.
+
+    Like `torch._C._jit_flatten` over `legacy_call_args`: tensors and bool/int/float values,
+    and the non-string keys of dicts (named `<dict>_<key>_key`) before their values; None
+    and strings are dropped.
+    """
+    values, names = legacy_call_args(forward, args, kwargs)
+    return [leaf for name, value in zip(names, values) for leaf in _walk_legacy(value, name)
+            if leaf.is_tensor or leaf.is_scalar]
+
+
+def _walk_legacy(value: Any, name: str) -> list[Leaf]:
+    if isinstance(value, (list, tuple)):
+        return [leaf for i, item in enumerate(value) for leaf in _walk_legacy(item, f"{name}_{i}")]
+    if isinstance(value, Mapping):
+        leaves = []
+        for key, item in value.items():
+            if not isinstance(key, str):
+                leaves.append(Leaf(f"{name}_{key}_key", key))
+            leaves += _walk_legacy(item, f"{name}_{key}")
+        return leaves
+    return [Leaf(name, value)]
+
+
+def named_leaves(
+    forward: Callable[..., Any], args: tuple[Any, ...], kwargs: Mapping[str, Any] | None = None
+) -> list[Leaf]:
+    """Every value either exporter may take as a graph input, by name (for feeding by name)."""
+    leaves = flatten_inputs(forward, args, kwargs)
+    known = {leaf.name for leaf in leaves}
+    return leaves + [leaf for leaf in legacy_leaves(forward, args, kwargs) if leaf.name not in known]
 
 
 def flatten_outputs(output: Any) -> list[Leaf]:

@@ -10,7 +10,7 @@ from exportlint.errors import VerifyError
 from exportlint.model import Exporter
 from exportlint.verify.compare import DEFAULT_ATOL, DEFAULT_RTOL, compare_outputs
 from exportlint.verify.export import DynamicAxes, export_onnx
-from exportlint.verify.flatten import flatten_inputs, flatten_outputs, to_numpy
+from exportlint.verify.flatten import flatten_outputs, named_leaves, to_numpy
 from exportlint.verify.frames import failure_from_exception
 from exportlint.verify.ort import check_onnx, run_onnxruntime
 from exportlint.verify.results import Comparison, InputSet, VerifyReport
@@ -41,7 +41,7 @@ def compare_on(
         return Comparison(inputs.name, False, failure=failure_from_exception(error),
                           eager_failed=True, description=inputs.description)
     try:
-        actual = run_onnxruntime(path, flatten_inputs(forward, inputs.args, inputs.kwargs))
+        actual = run_onnxruntime(path, named_leaves(forward, inputs.args, inputs.kwargs))
     except (Exception, VerifyError) as error:  # noqa: BLE001 - onnxruntime failing is data
         return Comparison(inputs.name, False, failure=failure_from_exception(error),
                           description=inputs.description)

@@ -53,7 +53,12 @@ class Failure:
 
 @dataclass(frozen=True, slots=True)
 class CapturedWarning:
-    """A warning raised during export (TracerWarning and friends) with the stack at that moment."""
+    """A warning raised during export (TracerWarning and friends) with the stack at that moment.
+
+    `path`/`line` is the innermost user frame; `origin_path`/`origin_line` is where the warning
+    was raised (a torch file when torch's own code converted a tensor, e.g. inside
+    nn.MultiheadAttention).
+    """
 
     category: str
     message: str
@@ -61,6 +66,8 @@ class CapturedWarning:
     line: int
     source: str = ""
     frames: tuple[Frame, ...] = ()
+    origin_path: str = ""
+    origin_line: int = 0
 
 
 @dataclass(frozen=True, slots=True)

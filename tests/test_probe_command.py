@@ -1,0 +1,39 @@
+"""`exportlint probe` through `main(argv)`: JSON schema, exit codes and bad input."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from exportlint.cli import main
+from exportlint.probe.command import parse_dynamic
+
+CASES = Path(__file__).parent / "probe_cases"
+SCAN_KEYS = {"rule", "code", "severity", "path", "line", "col", "end_line", "end_col", "symbol",
+             "message", "hint", "origin", "exporter", "evidence"}
+
+
+@pytest.mark.ort
+def test_json_report_uses_the_scan_schema(capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["probe", f"{CASES / 'while_tensor.py'}:make", f"{CASES / 'bad_targets.py'}:four",
+                 "--format", "json", "--depth", "1", "--jobs", "2"])
+    doc = json.loads(capsys.readouterr().out)
+    assert code == 1
+    assert {f["rule"] for f in doc["findings"]} == {"dynamic-loop"}
+    assert all(SCAN_KEYS <= set(f) and f["origin"] == "probe" for f in doc["findings"])
+    assert {f["exporter"] for f in doc["findings"]} == {"dynamo", "legacy"}
+    [target, bad] = doc["targets"]
+    assert next(s["name"] for s in target["steps"]) == "eager"
+    assert bad["error"] == doc["errors"][0]["message"]
+    assert doc["errors"][0]["message"].endswith("has no callable `four`")
+    assert doc["summary"]["failed_targets"] == 1
+
+
+def test_no_target_and_bad_dynamic_are_usage_errors(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["probe"]) == 2
+    assert "no target" in capsys.readouterr().err
+    assert main(["probe", "x.py:make", "--dynamic", "x"]) == 2
+    assert parse_dynamic(["x:0:batch", "feats_1:2"]) == {"x": {0: "batch"},
+                                                         "feats_1": {2: "feats_1_dim2"}}
