@@ -8,6 +8,7 @@ from exportlint.rules.hardcoded_device import HardcodedDevice
 from exportlint.rules.injected_module import InjectedModule
 from exportlint.rules.list_tensor_input import ListTensorInput
 from exportlint.rules.tensor_to_python import TensorToPython
+from exportlint.rules.unsupported_op import UnsupportedOp
 
 ALL_RULES: tuple[type[Rule], ...] = tuple(
     sorted(
@@ -15,6 +16,7 @@ ALL_RULES: tuple[type[Rule], ...] = tuple(
             DynamicBranch,
             ListTensorInput,
             TensorToPython,
+            UnsupportedOp,
             HardcodedDevice,
             InjectedModule,
         ],

@@ -1,0 +1,209 @@
+"""unsupported-op: operations one or both ONNX exporters cannot express (measured with torch 2.13)."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from exportlint.analysis import FileFacts, Form
+from exportlint.analysis.classes import ClassInfo
+from exportlint.analysis.complex_values import ComplexValues
+from exportlint.analysis.names import dotted_name, resolve
+from exportlint.analysis.uses import Parents
+from exportlint.model import Outcomes
+from exportlint.rules.base import Invalid, Rule, Valid, forward, source_of
+
+_BOTH, _LEGACY, _DYNAMO = Outcomes.same("fails"), Outcomes(dynamo="ok", legacy="fails"), Outcomes("fails", "ok")
+# Operator name -> who fails, from exporting each one alone and comparing onnxruntime with eager.
+_OPS: dict[str, Outcomes] = {
+    **dict.fromkeys(["linalg.inv", "inverse", "linalg.svd", "svd", "linalg.eigh", "linalg.qr", "linalg.solve",
+                     "linalg.cholesky", "linalg.lstsq", "linalg.matrix_exp", "searchsorted", "median", "nanmedian",
+                     "kthvalue", "mode", "cummax", "cummin", "erfinv", "special.erfinv", "digamma",
+                     "special.digamma", "lgamma", "istft"], _BOTH),
+    **dict.fromkeys(["histc", "bincount", "quantile", "logcumsumexp", "stft"], _LEGACY),
+    "cdist": _DYNAMO,
+}
+_METHOD_OPS = {"inverse", "median", "nanmedian", "kthvalue", "cummax", "cummin", "erfinv", "digamma", "lgamma",
+               "histc", "bincount", "quantile", "logcumsumexp", "stft", "istft"}
+_WHY = {
+    _BOTH: "no ONNX conversion in either exporter (dynamo fails at conversion, legacy raises "
+           "UnsupportedOperatorError)",
+    _LEGACY: "dynamo converts it; legacy raises UnsupportedOperatorError (no ONNX symbolic)",
+    _DYNAMO: "legacy converts it; dynamo fails at conversion (no ONNX function)",
+}
+_OP_HINT = ("Replace it with ops both exporters support, compute it outside the exported model, or select the "
+            "exporter that converts it (`--exporter`).")
+_COMPLEX_HINT = ("Rotate with real tensors instead: keep cos/sin tables and compute (x1*cos - x2*sin, "
+                 "x1*sin + x2*cos); a real-valued rotation exports under both and matches.")
+_COMPLEX = ("complex tensors: dynamo converts them (as real/imaginary pairs); legacy fails "
+            "(UnsupportedOperatorError / 'ScalarType ComplexFloat')")
+
+
+class UnsupportedOp(Rule):
+    """## What it does
+    Checks code reachable from `forward` for operations the ONNX exporters cannot express:
+    complex numbers (`torch.view_as_complex`, `torch.polar`, `torch.complex`, complex dtypes,
+    complex tensors stored on the module in `__init__`, SAM-style RoPE), FFTs, operators without an
+    ONNX conversion (`torch.linalg.inv`, `median`, `searchsorted`, `histc`, `cdist`...), Python-side
+    randomness (`random.*`, `np.random.*`), and custom `torch.autograd.Function`s.
+
+    ## Why is this bad?
+    Measured with torch 2.13, onnxruntime against eager on a second input, per exporter:
+    - complex values made in forward, or `.to(torch.complex64)`: the dynamo exporter
+      (`torch.onnx.export(dynamo=True)`) converts them; the legacy tracer (`dynamo=False`)
+      fails. A complex tensor stored on the module exports under dynamo too. But dynamo fails
+      on `repeat`, `repeat_interleave`, `expand`, `tile`, `unsqueeze` or `exp` of a complex
+      tensor, and a factory with a complex `dtype=` gives a graph onnxruntime rejects. Error.
+    - FFTs (`torch.fft.*`, `torch.stft`), `histc`, `bincount`, `quantile`, `logcumsumexp`:
+      dynamo converts them, legacy fails. Error.
+    - `linalg.inv/svd/eigh/qr/solve/cholesky/lstsq/matrix_exp`, `median`, `kthvalue`, `mode`,
+      `cummax`, `cummin`, `searchsorted`, `erfinv`, `digamma`, `lgamma`, `istft`: both fail.
+      `cdist`: dynamo fails, legacy converts it. Error.
+    - `random.random()`, `np.random.*`: both record the value drawn at export as a constant, so
+      every run of the graph reuses it, silently. Error.
+    - a custom `torch.autograd.Function`: both trace its forward op by op (backward is
+      ignored), so it exports when its forward does. Info.
+    `masked_select` is reported by `data-dependent-index`, numpy round trips by
+    `tensor-to-python`.
+
+    ## Example
+        xq_ = torch.view_as_complex(xq.reshape(*xq.shape[:-1], -1, 2))
+        out = torch.view_as_real(xq_ * freqs_cis).flatten(3)
+    Use instead:
+        x1, x2 = xq[..., 0::2], xq[..., 1::2]
+        out = torch.stack((x1 * cos - x2 * sin, x1 * sin + x2 * cos), dim=-1).flatten(3)
+
+    ## Known problems
+    Complex values are followed through local names, `self` attributes and helper functions of
+    the file that return them, not through parameters of helpers.
+    """
+
+    code = "EXL302"
+    name = "unsupported-op"
+    summary = "Operation an ONNX exporter cannot express (complex, FFT, linalg, Python randomness)"
+    hint = _OP_HINT
+    scopes = ("forward", "init")
+    VALID = [
+        Valid(forward("x", "return torch.view_as_real(torch.randn(3)) * x")),
+        Valid(forward("x", "return x.cos() * 2 + x.sin()")),
+        Valid(forward("x", "return x if x.dtype == torch.complex64 else x * 2")),
+        Valid(forward("x", "return torch.rand(x.shape) * x")),
+    ]
+    INVALID = [
+        Invalid(forward("x, a", "return torch.view_as_real(torch.polar(x, a))"), line=7, severity="error"),
+        Invalid(forward("x", "return torch.fft.rfft2(x).abs()"), line=7, severity="error"),
+        Invalid(forward("x", "return torch.linalg.inv(x)"), line=7, severity="error"),
+        Invalid(forward("x", "return x * random.random()"), line=7, severity="error"),
+        Invalid(forward("x", "return x.to(torch.complex64).abs()"), line=7, severity="error"),
+        Invalid(forward("x", "return x.median(dim=-1)"), line=7, severity="error"),
+        Invalid(forward("x", "c = torch.view_as_complex(x)\n        return c.repeat(2, 1)"), line=8, severity="error"),
+        Invalid(
+            "import torch\nfrom torch import nn\n\n\nclass Fn(torch.autograd.Function):\n"
+            "    @staticmethod\n    def forward(ctx, x):\n        return x * 2\n\n\n"
+            "class M(nn.Module):\n    def forward(self, x):\n        return Fn.apply(x)\n",
+            line=13,
+            severity="info",
+        ),
+    ]
+
+    def __init__(self, facts: FileFacts) -> None:
+        super().__init__(facts)
+        self._complex = ComplexValues(facts)
+        self._parents: dict[cst.FunctionDef, Parents] = {}
+
+    def check_class(self, info: ClassInfo) -> None:
+        self._complex.class_attrs(info)
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        if self.scope == "init" and self.flow is not None:
+            for target in node.targets:
+                self._stored_complex(node, target.target, node.value)
+
+    def visit_Attribute(self, node: cst.Attribute) -> None:
+        if self.scope != "forward" or self.flow is None:
+            return
+        if not self._complex.is_complex_dtype(node, self.flow.imports):
+            return
+        parents = self._parents.setdefault(self.flow.fn, Parents(self.flow.fn))
+        up = parents.parent(node)
+        if any(isinstance(a, cst.Comparison) for a in parents.ancestors(node)[:3]):
+            return
+        if isinstance(up, cst.Arg) and up.keyword is not None and up.keyword.value == "dtype":
+            call = parents.parent(up)
+            if isinstance(call, cst.Call) and not (isinstance(call.func, cst.Attribute) and call.func.attr.value == "to"):
+                self.report(node, f"`{source_of(node)}` as a factory dtype: dynamo produces a graph onnxruntime "
+                            "rejects (complex64 inputs to real ops); legacy fails on the complex value",
+                            _BOTH, hint=_COMPLEX_HINT)
+                return
+        self.report(node, f"`{source_of(node)}` makes {_COMPLEX}", _LEGACY, hint=_COMPLEX_HINT)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        flow = self.flow
+        if flow is None:
+            return
+        if self.scope == "init":
+            name = dotted_name(node.func) or ""
+            if name == "self.register_buffer" and len(node.args) > 1:
+                key = node.args[0].value
+                label = f"self.{key.evaluated_value!s}" if isinstance(key, cst.SimpleString) else "a buffer"
+                self._stored_complex(node, None, node.args[1].value, label)
+            return
+        full = resolve(dotted_name(node.func), flow.imports) or ""
+        if self._complex.is_maker(node, flow.imports):
+            self.report(node, f"`{source_of(node)}` makes {_COMPLEX}", _LEGACY, hint=_COMPLEX_HINT)
+        elif self._complex.dynamo_breaks(node, flow):
+            self.report(node, f"`{source_of(node)}` on a complex tensor: dynamo fails at conversion (no complex "
+                        "ONNX function for it) and legacy fails on the complex value", _BOTH, hint=_COMPLEX_HINT)
+        elif full.startswith("torch.fft."):
+            self.report(node, f"`{source_of(node)}`: dynamo converts FFTs; legacy raises "
+                        "UnsupportedOperatorError (no ONNX symbolic for aten::fft_*)", _LEGACY,
+                        hint="Select the dynamo exporter, or compute the transform outside the model.")
+        elif full.startswith(("random.", "numpy.random.")):
+            self.report(node, f"`{source_of(node)}` draws a random number in Python: both exporters record the "
+                        "value drawn at export as a constant, so every run of the graph reuses it, silently",
+                        Outcomes.same("wrong"), hint="Draw with torch.rand / torch.randn (exported as random ops), "
+                        "or pass the random values in as an input.")
+        else:
+            self._operator(node, full)
+
+    def _operator(self, node: cst.Call, full: str) -> None:
+        assert self.flow is not None
+        func = node.func
+        op = full[len("torch."):] if full.startswith("torch.") else ""
+        method = isinstance(func, cst.Attribute) and not op and func.attr.value in _METHOD_OPS
+        if method and isinstance(func, cst.Attribute) and self.flow.value(func.value).form is Form.TENSOR:
+            op = func.attr.value
+        if op == "nn.functional.interpolate" and _keyword_true(node, "antialias"):
+            self.report(node, f"`{source_of(node)}` with antialias=True: {_WHY[_LEGACY]}", _LEGACY, hint=_OP_HINT)
+        elif op in _OPS:
+            self.report(node, f"`{source_of(node)}`: {_WHY[_OPS[op]]}", _OPS[op], hint=_OP_HINT)
+        elif isinstance(func, cst.Attribute) and func.attr.value == "apply" and self._autograd(func.value):
+            self.report(node, f"`{source_of(node)}` runs a custom torch.autograd.Function: both exporters trace "
+                        "its forward op by op (backward is ignored), so it exports when its forward does",
+                        Outcomes.same("ok"), hint="Nothing to do if its forward uses exportable ops.")
+
+    def _autograd(self, receiver: cst.BaseExpression) -> bool:
+        info = self.facts.classes.get(dotted_name(receiver) or "")
+        return info is not None and any(b.endswith(("autograd.Function", "autograd.function.Function"))
+                                        for b in info.bases)
+
+    def _stored_complex(self, node: cst.CSTNode, target: cst.BaseExpression | None, value: cst.BaseExpression,
+                        label: str = "") -> None:
+        """Report a complex tensor built in __init__ and stored on self, when forward reads it."""
+        assert self.flow is not None
+        if target is not None:
+            attr = dotted_name(target) or ""
+            if not attr.startswith("self.") or attr.count(".") != 1:
+                return
+            label = attr
+        if not self._complex.expr_is_complex(value, self.flow.fn, self.flow.owner, depth=0):
+            return
+        if not self._complex.read_in_forward(self.flow.owner, label[len("self."):]):
+            return
+        self.report(node, f"`{label}` holds a complex tensor built in `__init__`: dynamo stores it as a real "
+                    "initializer and exports (until a repeat/expand/unsqueeze/exp of it); legacy fails on "
+                    "the complex value", _LEGACY, hint=_COMPLEX_HINT)
+
+
+def _keyword_true(node: cst.Call, name: str) -> bool:
+    return any(a.keyword is not None and a.keyword.value == name and isinstance(a.value, cst.Name)
+               and a.value.value == "True" for a in node.args)

@@ -1,0 +1,101 @@
+"""unsupported-op: complex values, FFT, operator table, randomness and autograd.Function per exporter."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from exportlint.config import Config
+from exportlint.engine import scan_file
+from exportlint.model import ExporterChoice, Finding
+
+HEAD = "import random\n\nimport numpy as np\nimport torch\nimport torch.nn.functional as F\nfrom torch import nn\n\n\n"
+
+ROPE = """\
+def make_cis(n):
+    angles = torch.outer(torch.arange(n, dtype=torch.float32), torch.ones(4))
+    cis = torch.polar(torch.ones_like(angles), angles)
+    return torch.cat([cis, cis], dim=-1)
+
+
+class Rope(nn.Module):
+    def __init__(self, n):
+        super().__init__()
+        self.register_buffer("freqs", make_cis(n))
+        self.unused = make_cis(n)
+        self.scale = torch.ones(3)
+
+    def forward(self, x):
+        f = self.freqs.repeat(2, 1)
+        return torch.view_as_real(f).flatten(-2) * x * self.scale
+"""
+
+
+def _scan(tmp_path: Path, body: str, exporter: ExporterChoice = "both") -> list[Finding]:
+    path = tmp_path / "case.py"
+    path.write_text(HEAD + body)
+    result = scan_file(path, Config(select=("EXL302",), exporter=exporter))
+    assert result.error is None, result.error
+    return list(result.findings)
+
+
+def test_complex_buffer_from_a_helper_and_repeat_on_it(tmp_path: Path) -> None:
+    found = {(f.location.line, f.symbol): f for f in _scan(tmp_path, ROPE)}
+    buffer, repeat = found[(18, "Rope.__init__")], found[(23, "Rope.forward")]
+    assert (buffer.outcomes.dynamo, buffer.outcomes.legacy) == ("ok", "fails")
+    assert "self.freqs" in buffer.message
+    assert (repeat.outcomes.dynamo, repeat.outcomes.legacy) == ("fails", "fails")
+    # make_cis runs only in __init__; `self.unused` is complex but never read in forward
+    assert len(found) == 2
+
+
+def _one(tmp_path: Path, line: str, exporter: ExporterChoice = "both") -> Finding:
+    body = f"class M(nn.Module):\n    def forward(self, x, y):\n        return {line}\n"
+    [f] = _scan(tmp_path, body, exporter)
+    return f
+
+
+@pytest.mark.parametrize(
+    ("line", "dynamo", "legacy"),
+    [
+        ("torch.cdist(x, y)", "fails", "ok"),
+        ("torch.histc(x, bins=4)", "ok", "fails"),
+        ("torch.searchsorted(x, y)", "fails", "fails"),
+        ("F.interpolate(x, scale_factor=0.5, mode='bilinear', antialias=True)", "ok", "fails"),
+        ("torch.view_as_real(torch.zeros(3, dtype=torch.complex64) + x)", "fails", "fails"),
+        ("x + torch.from_numpy(np.random.randn(3))", "wrong", "wrong"),
+        ("torch.fft.fftn(x).abs()", "ok", "fails"),
+    ],
+)
+def test_measured_outcomes(tmp_path: Path, line: str, dynamo: str, legacy: str) -> None:
+    f = _one(tmp_path, line)
+    assert (f.outcomes.dynamo, f.outcomes.legacy) == (dynamo, legacy), f.message
+
+
+def test_fft_is_info_when_only_dynamo_counts(tmp_path: Path) -> None:
+    assert _one(tmp_path, "torch.fft.rfft(x).abs()", "dynamo").severity == "info"
+    assert _one(tmp_path, "torch.fft.rfft(x).abs()", "legacy").severity == "error"
+
+
+def test_complex_dtype_in_a_comparison_is_not_reported(tmp_path: Path) -> None:
+    body = "class M(nn.Module):\n    def forward(self, x):\n        assert x.dtype != torch.cfloat\n        return x\n"
+    assert _scan(tmp_path, body) == []
+
+
+def test_autograd_function_imported_base_is_info(tmp_path: Path) -> None:
+    body = (
+        "from torch.autograd import Function\n\n\n"
+        "class Clamp(Function):\n    @staticmethod\n    def forward(ctx, x):\n        return x.clamp(min=0)\n\n\n"
+        "class M(nn.Module):\n    def forward(self, x):\n        return Clamp.apply(x)\n"
+    )
+    [f] = _scan(tmp_path, body)
+    assert f.severity == "info" and "trace its forward" in f.message
+
+
+def test_tensor_method_needs_a_tensor_receiver(tmp_path: Path) -> None:
+    body = (
+        "class M(nn.Module):\n    def forward(self, x):\n"
+        "        stats = {'a': 1}\n        m = self.cfg.median()\n        return x.median(dim=0)[0] * m\n"
+    )
+    assert [f.location.line for f in _scan(tmp_path, body)] == [13]
