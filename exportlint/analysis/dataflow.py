@@ -312,11 +312,13 @@ class FunctionFlow:
         return join(*vals)
 
     def _comprehension(self, e: cst.ListComp | cst.GeneratorExp | cst.SetComp | cst.DictComp) -> Val:
+        from exportlint.analysis.interpret import bind_loop_target
+
         count = Dep.CONST
         for_in: cst.CompFor | None = e.for_in
         while for_in is not None:
             count = max(count, self.loop_count(for_in.iter))
-            self.assign(for_in.target, self.iter_element(for_in.iter), for_in.iter, loop=True)
+            bind_loop_target(self, for_in.target, for_in.iter)
             if for_in.ifs:
                 count = max(count, *(self.decision(i.test) for i in for_in.ifs))
             for_in = for_in.inner_for_in

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import libcst as cst
+from libcst.metadata import MetadataWrapper, PositionProvider
 
 from exportlint.analysis.classes import ClassInfo, collect_attrs, collect_classes, mark_modules, method_of
 from exportlint.analysis.dataflow import FunctionFlow
@@ -28,10 +29,22 @@ class FileFacts:
     # (caller symbol, import path of the callee) for calls that leave this file, e.g.
     # ("Layer.forward", ".utils.rotate"): the engine follows them through the package call graph.
     external_calls: set[tuple[str, str]] = field(default_factory=set)
+    module: cst.Module | None = field(default=None, repr=False)
+    _lines: dict[cst.CSTNode, int] | None = field(default=None, repr=False)
 
     @property
     def module_classes(self) -> list[ClassInfo]:
         return [c for c in self.classes.values() if c.is_module]
+
+    def line_of(self, node: cst.CSTNode) -> int:
+        """The 1-based line where `node` starts, for messages that point at a second place
+        (0 when unknown). Positions are resolved on first use only."""
+        if self._lines is None:
+            self._lines = {}
+            if self.module is not None:
+                wrapper = MetadataWrapper(self.module, unsafe_skip_copy=True)
+                self._lines = {n: r.start.line for n, r in wrapper.resolve(PositionProvider).items()}
+        return self._lines.get(node, 0)
 
 
 def build_facts(
@@ -48,7 +61,7 @@ def build_facts(
     classes = collect_classes(module, imports)
     mark_modules(classes, known_modules)
     functions = {s.name.value: s for s in module.body if isinstance(s, cst.FunctionDef)}
-    facts = FileFacts(imports, classes, functions)
+    facts = FileFacts(imports, classes, functions, module=module)
     for info in facts.module_classes:
         collect_attrs(info, classes, imports, known_modules)
     _Reach(facts).run(roots)

@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from exportlint.analysis.values import Form, Val, join
+from exportlint.analysis.names import dotted_name
+from exportlint.analysis.values import CONST, Form, Val, join
 
 if TYPE_CHECKING:
     from exportlint.analysis.dataflow import FunctionFlow
@@ -28,6 +29,23 @@ def join_env(a: Env, b: Env) -> Env:
     for name, val in b.items():
         out[name] = join(out[name], val) if name in out and out[name] != val else val
     return out
+
+
+def bind_loop_target(flow: FunctionFlow, target: cst.BaseExpression, it: cst.BaseExpression) -> None:
+    """Bind the target of `for target in it`, pairing up `enumerate` and `zip` targets: the
+    counter of `enumerate` is a plain int (a constant in each unrolled iteration) and each name of
+    `for a, b in zip(xs, ys)` gets the elements of its own sequence."""
+    els = [e.value for e in target.elements] if isinstance(target, (cst.Tuple, cst.List)) else []
+    args = [a.value for a in it.args if a.keyword is None and not a.star] if isinstance(it, cst.Call) else []
+    name = dotted_name(it.func) if isinstance(it, cst.Call) else None
+    if name == "enumerate" and len(els) == 2 and args:
+        flow.assign(els[0], CONST, None, loop=True)
+        bind_loop_target(flow, els[1], args[0])
+    elif name == "zip" and els and len(els) == len(args):
+        for el, arg in zip(els, args):
+            bind_loop_target(flow, el, arg)
+    else:
+        flow.assign(target, flow.iter_element(it), it, loop=True)
 
 
 class Interpreter:
@@ -119,7 +137,7 @@ class Interpreter:
         for _ in range(_LOOP_ROUNDS):
             start = dict(self.flow.env)
             if isinstance(stmt, cst.For):
-                self.flow.assign(stmt.target, self.flow.iter_element(stmt.iter), stmt.iter, loop=True)
+                bind_loop_target(self.flow, stmt.target, stmt.iter)
             else:
                 self.flow.value(stmt.test)
             self._suite(stmt.body)

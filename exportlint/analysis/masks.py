@@ -1,0 +1,111 @@
+"""Boolean tensors: which expressions are masks, and which tensor a mask was computed from."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from exportlint.analysis.control import Structure
+from exportlint.analysis.dataflow import FunctionFlow
+from exportlint.analysis.names import dotted_name
+from exportlint.analysis.params import annotation_text
+from exportlint.analysis.values import Form
+
+# Tensor methods and torch functions that return a boolean tensor.
+_BOOL_OPS = frozenset({
+    "bool", "logical_not", "logical_and", "logical_or", "logical_xor", "isnan", "isinf", "isfinite",
+    "isneginf", "isposinf", "eq", "ne", "gt", "ge", "lt", "le", "greater", "greater_equal", "less",
+    "less_equal", "not_equal", "isin", "signbit", "isclose",
+})
+_NOT_VALUE_TESTS = (cst.Is, cst.IsNot, cst.In, cst.NotIn)
+_MAX_DEPTH = 4
+
+
+def is_bool_tensor(flow: FunctionFlow, structure: Structure, expr: cst.BaseExpression, depth: int = 0) -> bool:
+    """True when `expr` is a boolean tensor: a tensor comparison, `~m`, `a & b`, `.bool()`, `isnan` ...,
+    or a local name assigned from one, or a parameter annotated `BoolTensor`."""
+    if depth > _MAX_DEPTH:
+        return False
+    if isinstance(expr, cst.Comparison):
+        return all(not isinstance(c.operator, _NOT_VALUE_TESTS) for c in expr.comparisons) and any(
+            flow.value(e).form is Form.TENSOR for e in [expr.left, *(c.comparator for c in expr.comparisons)])
+    if isinstance(expr, cst.UnaryOperation) and isinstance(expr.operator, cst.BitInvert):
+        return is_bool_tensor(flow, structure, expr.expression, depth + 1)
+    if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, (cst.BitAnd, cst.BitOr, cst.BitXor)):
+        return any(is_bool_tensor(flow, structure, side, depth + 1) for side in (expr.left, expr.right))
+    if isinstance(expr, cst.Call):
+        return _bool_call(flow, expr)
+    if isinstance(expr, cst.Name):
+        return _bool_name(flow, structure, expr, depth)
+    return False
+
+
+def same_base(flow: FunctionFlow, structure: Structure, base: cst.BaseExpression, mask: cst.BaseExpression) -> bool:
+    """True when the mask was computed from `base` itself (`x[x > 0] = ...`), so it has its shape."""
+    target = _root(base)
+    return target is not None and target in _roots(structure, mask, 0)
+
+
+def _bool_call(flow: FunctionFlow, call: cst.Call) -> bool:
+    name = dotted_name(call.func) or ""
+    last = name.rsplit(".", 1)[-1]
+    if last in _BOOL_OPS:
+        return isinstance(call.func, cst.Attribute)
+    if last in ("any", "all") and call.args and isinstance(call.func, cst.Attribute):
+        return flow.value(call.func.value).form is Form.TENSOR
+    if last == "to" and call.args:
+        return (dotted_name(call.args[0].value) or "").endswith("bool")
+    return False
+
+
+def _bool_name(flow: FunctionFlow, structure: Structure, name: cst.Name, depth: int) -> bool:
+    sites = structure.reaching(name.value, name)
+    if not sites:
+        params = flow.fn.params
+        for p in [*params.posonly_params, *params.params, *params.kwonly_params]:
+            if p.name.value == name.value:
+                return "BoolTensor" in annotation_text(p)
+        return False
+    return any(s.kind == "assign" and s.value is not None and is_bool_tensor(flow, structure, s.value, depth + 1)
+               for s in sites)
+
+
+def _root(expr: cst.BaseExpression) -> str | None:
+    """The variable an expression starts from: `boxes` for `boxes[:, 0]` or `boxes.sigmoid()`."""
+    while True:
+        if isinstance(expr, cst.Name):
+            return expr.value
+        if isinstance(expr, cst.Subscript):
+            expr = expr.value
+        elif isinstance(expr, cst.Attribute):
+            return dotted_name(expr)
+        elif isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute):
+            expr = expr.func.value
+        else:
+            return None
+
+
+def _roots(structure: Structure, mask: cst.BaseExpression, depth: int) -> set[str]:
+    """Variables a mask is computed from, following local assignments."""
+    found: set[str] = set()
+    for name in _names(mask):
+        found.add(name.value)
+        if depth < _MAX_DEPTH:
+            for site in structure.reaching(name.value, name):
+                if site.kind == "assign" and site.value is not None:
+                    found |= _roots(structure, site.value, depth + 1)
+    return found
+
+
+def _names(expr: cst.BaseExpression) -> list[cst.Name]:
+    names: list[cst.Name] = []
+
+    class _V(cst.CSTVisitor):
+        def visit_Attribute(self, node: cst.Attribute) -> bool:
+            node.value.visit(self)
+            return False
+
+        def visit_Name(self, node: cst.Name) -> None:
+            names.append(node)
+
+    expr.visit(_V())
+    return names
