@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from exportlint.rules.base import Rule
+from exportlint.rules.dict_access import DictAccess
 from exportlint.rules.dynamic_branch import DynamicBranch
 from exportlint.rules.hardcoded_device import HardcodedDevice
 from exportlint.rules.injected_module import InjectedModule
@@ -15,6 +16,7 @@ ALL_RULES: tuple[type[Rule], ...] = tuple(
         [
             DynamicBranch,
             ListTensorInput,
+            DictAccess,
             TensorToPython,
             UnsupportedOp,
             HardcodedDevice,
