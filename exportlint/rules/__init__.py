@@ -5,6 +5,7 @@ from __future__ import annotations
 from exportlint.rules.base import Rule
 from exportlint.rules.dict_access import DictAccess
 from exportlint.rules.dynamic_branch import DynamicBranch
+from exportlint.rules.dynamic_loop import DynamicLoop
 from exportlint.rules.hardcoded_device import HardcodedDevice
 from exportlint.rules.injected_module import InjectedModule
 from exportlint.rules.list_tensor_input import ListTensorInput
@@ -15,6 +16,7 @@ ALL_RULES: tuple[type[Rule], ...] = tuple(
     sorted(
         [
             DynamicBranch,
+            DynamicLoop,
             ListTensorInput,
             DictAccess,
             TensorToPython,
