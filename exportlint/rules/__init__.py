@@ -11,6 +11,7 @@ from exportlint.rules.injected_module import InjectedModule
 from exportlint.rules.list_tensor_input import ListTensorInput
 from exportlint.rules.tensor_to_python import TensorToPython
 from exportlint.rules.unsupported_op import UnsupportedOp
+from exportlint.rules.variable_length_cat import VariableLengthCat
 
 ALL_RULES: tuple[type[Rule], ...] = tuple(
     sorted(
@@ -20,6 +21,7 @@ ALL_RULES: tuple[type[Rule], ...] = tuple(
             ListTensorInput,
             DictAccess,
             TensorToPython,
+            VariableLengthCat,
             UnsupportedOp,
             HardcodedDevice,
             InjectedModule,
