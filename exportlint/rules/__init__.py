@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from exportlint.rules.base import Rule
+from exportlint.rules.data_dependent_index import DataDependentIndex
 from exportlint.rules.dict_access import DictAccess
 from exportlint.rules.dynamic_branch import DynamicBranch
 from exportlint.rules.dynamic_loop import DynamicLoop
@@ -20,6 +21,7 @@ ALL_RULES: tuple[type[Rule], ...] = tuple(
             DynamicLoop,
             ListTensorInput,
             DictAccess,
+            DataDependentIndex,
             TensorToPython,
             VariableLengthCat,
             UnsupportedOp,
