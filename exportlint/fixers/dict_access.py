@@ -55,10 +55,13 @@ class DictAccessFixer(Fixer):
         except ValueError as error:
             plan.needs_manual(self.rule, forward.line, forward.symbol, str(error))
             return
-        if not thread_mask(plan, ctx.module, body[region.end + 1:], forward.symbol):
+        runs = thread_mask(plan, ctx, body[region.end + 1:], forward.symbol, layout,
+                           _position(ctx, param), param.value)
+        if runs is None:
             return
         _rewrite_forward(plan, forward.node, body, region, layout, param)
         _interface(plan, param, layout, gather_src)
+        plan.helpers["memory"] = helper_source(layout, runs)
         plan.case_builders.append(_case_builder(param, layout, _position(ctx, param)))
         _notes(plan, param, region, layout, body)
 
@@ -130,7 +133,6 @@ def _interface(plan: WrapperPlan, param: ParamFact, layout: MemoryLayout, gather
     """Graph inputs, the wrapper's call and export_inputs' host-side stacking."""
     root = plan.facts.root_class
     plan.new_methods.setdefault(root, []).append(gather_src)
-    plan.helpers["memory"] = helper_source(layout)
     position = next(i for i, g in enumerate(plan.inputs) if g.name == param.name)
     memory = [GraphInput(input_name(k), f'memory["{k}"]') for k in layout.shapes]
     memory.append(GraphInput(VALID_NAME, f'memory["{VALID_NAME}"]'))

@@ -114,11 +114,10 @@ def param_text(param: cst.Param) -> str:
 def mask_source(cat_var: str, cat_dim: int) -> str:
     """The key padding mask (batch, tokens) for the concatenated memory `cat_var`."""
     batch_dim = 1 if cat_dim == 0 else 0
-    return (f"{MASK_NAME} = _padding_mask({VALID_NAME}, {cat_var}, token_dim={cat_dim}, "
-            f"batch_dim={batch_dim})")
+    return f"{MASK_NAME} = _padding_mask({VALID_NAME}, batch={cat_var}.shape[{batch_dim}])"
 
 
-def helper_source(layout: MemoryLayout) -> str:
+def helper_source(layout: MemoryLayout, runs: tuple[tuple[int, int], ...]) -> str:
     """Module-level constants and helpers of the memory rewrite."""
     keys = ", ".join(repr(s.key) for s in layout.slots)
     shapes = "".join(f'\n    "{k}": {v!r},' for k, v in layout.shapes.items())
@@ -128,8 +127,9 @@ def helper_source(layout: MemoryLayout) -> str:
     else:
         i = layout.entry_index
         split = f"key, entry = element[:{i}] + element[{i + 1}:], element[{i}]"
+    runs_text = ", ".join(f"({s}, {n})" for s, n in runs) + ("," if len(runs) == 1 else "")
     return HELPERS.format(keys=keys + ("," if len(layout.slots) == 1 else ""), shapes=shapes,
-                          dtypes=dtypes, split=split, valid=VALID_NAME)
+                          dtypes=dtypes, split=split, valid=VALID_NAME, runs=runs_text)
 
 
 HELPERS = '''
@@ -140,6 +140,9 @@ MEMORY_ENTRY_SHAPES: dict[str, tuple[int, ...]] = {{{shapes}
 }}
 MEMORY_ENTRY_DTYPES: dict[str, torch.dtype] = {{{dtypes}
 }}
+# The concatenated memory's tokens in order, as runs of (slot, count); slot -1: tokens of no
+# slot, always attended to. Measured on the original by `exportlint fix`.
+MEMORY_TOKEN_RUNS: tuple[tuple[int, int], ...] = ({runs})
 
 
 def _fill_slots(gathered: list[object]) -> dict[str, Tensor]:
@@ -167,8 +170,9 @@ def _fill_slots(gathered: list[object]) -> dict[str, Tensor]:
     return stacked
 
 
-def _padding_mask(valid: Tensor, memory: Tensor, token_dim: int, batch_dim: int) -> Tensor:
-    """Key padding mask (batch, tokens) of concatenated memory: True on empty slots' tokens."""
-    tokens = valid.repeat_interleave(memory.shape[token_dim] // valid.shape[0])
-    return (~tokens).unsqueeze(0).expand(memory.shape[batch_dim], -1)
+def _padding_mask(valid: Tensor, batch: int) -> Tensor:
+    """Key padding mask (batch, tokens) of the concatenated memory: True on empty slots' tokens."""
+    per_slot = torch.cat([valid, torch.ones(1, dtype=torch.bool, device=valid.device)])
+    tokens = torch.cat([per_slot[slot].expand(count) for slot, count in MEMORY_TOKEN_RUNS])
+    return (~tokens).unsqueeze(0).expand(batch, -1)
 '''

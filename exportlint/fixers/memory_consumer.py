@@ -14,6 +14,9 @@ from typing import Any
 
 import libcst as cst
 
+from exportlint.fixers.base import FixContext
+from exportlint.fixers.memory_layout import MemoryLayout
+from exportlint.fixers.memory_tokens import Runs, token_runs
 from exportlint.fixers.memory_codegen import MASK_NAME, add_keyword, mask_source, param_text, prepend, \
     replace_params
 from exportlint.fixers.plan import WrapperPlan
@@ -32,17 +35,29 @@ class _Use:
     keyword: str | None
 
 
-def thread_mask(plan: WrapperPlan, module: Any, post: list[cst.BaseStatement], symbol: str) -> bool:
-    """Register the mask edits; False (with a manual-work item) when no consumer takes a mask."""
-    import torch
-
+def thread_mask(plan: WrapperPlan, ctx: FixContext, post: list[cst.BaseStatement], symbol: str,
+                layout: MemoryLayout, position: int | str, memory: Any) -> Runs | None:
+    """Register the mask edits and return the token runs; None (manual work) when impossible."""
     use = _find_use(post)
     line = plan.index.methods[symbol].line
     if use is None:
         plan.needs_manual(_RULE, line, symbol, "no module call reads the concatenated memory; "
                           "cannot mask the padded slots.")
-        return False
-    consumer = getattr(module, use.attr, None)
+        return None
+    consumer = getattr(ctx.module, use.attr, None)
+    where = use.keyword or use.arg_index
+    assert where is not None
+    runs = token_runs(ctx.module, consumer, where, use.cat_dim, ctx.args, dict(ctx.kwargs),
+                      position, memory, layout, plan.cpu_reference)
+    if isinstance(runs, str):
+        plan.needs_manual(_RULE, line, symbol, f"{runs}; cannot tell which tokens to mask.")
+        return None
+    return runs if _edit_consumer(plan, consumer, use, symbol, line) else None
+
+
+def _edit_consumer(plan: WrapperPlan, consumer: Any, use: _Use, symbol: str, line: int) -> bool:
+    import torch
+
     if isinstance(consumer, torch.nn.MultiheadAttention):
         plan.edit(symbol, use.call, add_keyword("key_padding_mask", MASK_NAME))
     elif type(consumer).__qualname__ in plan.index.classes:

@@ -37,6 +37,7 @@ class Slot:
 
     key: tuple[Any, ...]
     source: tuple[tuple[Any, ...], Any] | None = None
+    path: tuple[Any, ...] = ()  # where the slot's entry sits in a memory holding every slot
 
 
 @dataclass
@@ -168,9 +169,11 @@ class _Present(dict):  # type: ignore[type-arg]
 def full_memory(value: Any, template: Mapping[str, Any], log: dict[int, Any],
                 path: tuple[Any, ...] = ()) -> Any:
     """A copy of the memory dict whose dicts of entries answer every lookup (see `_Present`)."""
+    if is_entry(value):
+        return value  # the same object, so slots can be traced back to their place
     holds_entries = isinstance(value, Mapping) and not is_entry(value) and \
         all(is_entry(v) for v in value.values())
-    if path and holds_entries:
+    if holds_entries and (path or value):
         return _Present(value, template, path, log)
     if isinstance(value, Mapping) and not is_entry(value):
         return {k: full_memory(v, template, log, (*path, k)) for k, v in value.items()}
@@ -215,9 +218,12 @@ def compute_layout(gather: Any, args: tuple[Any, ...], kwargs: dict[str, Any], p
     else:
         kwargs = {**kwargs, position: full}
     slots, index = [], None
+    paths = {id(entry): path for path, entry in entries_in(memory)}
     for element in gather(*args, **kwargs):
         key, entry, index = split_element(element)
-        slots.append(Slot(key, log.get(id(entry))))
+        source = log.get(id(entry))
+        path = (*source[0], source[1]) if source else paths.get(id(entry), ())
+        slots.append(Slot(key, source, path))
     shapes = {k: tuple(v.shape) for k, v in template.items()}
     dtypes = {k: str(v.dtype) for k, v in template.items()}
     return MemoryLayout(slots, index, shapes, dtypes)

@@ -184,7 +184,7 @@ def _export_inputs(plan: WrapperPlan) -> str:
     return "\n".join([
         f"{signature} -> tuple[Tensor, ...]:",
         '        """The graph inputs for one call of the original module, in INPUT_NAMES order."""',
-        *[f"        {line}" if line else "" for line in "\n".join(plan.adapter).split("\n")],
+        *[f"        {line}" if line else "" for a in plan.adapter for line in a.split("\n")],
         f"        return {result}"])
 
 

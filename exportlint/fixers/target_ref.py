@@ -36,7 +36,8 @@ class TargetRef:
     @property
     def loose_name(self) -> str:
         """The module name a loose file is loaded under."""
-        cleaned = "".join(c if c.isalnum() else "_" for c in self.stem)
+        raw = f"{self.path.parent.name}_{self.stem}"
+        cleaned = "".join(c if c.isalnum() else "_" for c in raw)
         return f"exportlint_target_{cleaned}"
 
 

@@ -31,7 +31,7 @@ LOAD_FILE_HELPER = '''
 def _load_user_module() -> ModuleType:
     """Load the user's file once, under the name `exportlint fix` used for it."""
     loaded = sys.modules.get(_USER_MODULE)
-    if loaded is not None:
+    if loaded is not None and Path(loaded.__file__ or "").resolve() == _USER_FILE.resolve():
         return loaded
     spec = importlib.util.spec_from_file_location(_USER_MODULE, _USER_FILE)
     assert spec is not None and spec.loader is not None, f"cannot load {_USER_FILE}"

@@ -1,0 +1,130 @@
+"""ONNX export wrapper for `GatedBlock`, written by `exportlint fix`.
+
+Target: tests/fixers/dynamic_branch/config_flags.in.py:make
+The wrapper reuses the module the factory builds: its views share the original's
+parameters, buffers and submodules (nothing is copied), and the user's code is not edited.
+
+Frozen or rewritten (the export keeps only these paths):
+- inputs: `normalize=True`: not a tensor, so not a graph input; the wrapper passes the example's
+  value.
+- dynamic-branch (config_flags.in.py:18): `self.mode == "relu"` is False for this configuration:
+  this branch is dropped.
+- dynamic-branch (config_flags.in.py:20): `self.mode == "gelu"` is True for this configuration:
+  the `if` body is kept.
+- dynamic-branch (config_flags.in.py:24): `normalize` is True for the argument value passed
+  (normalize): the `if` body is kept.
+- dynamic-branch (config_flags.in.py:27): `self.use_residual` is True for this configuration: uses
+  `x + h`.
+
+Graph inputs: x, scale.
+Graph outputs: output.
+Run this file to export `config_flags.onnx` next to it.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+_USER_FILE = Path(__file__).resolve().parent / "config_flags.in.py"
+_USER_MODULE = "exportlint_target_dynamic_branch_config_flags"
+
+
+def _load_user_module() -> ModuleType:
+    """Load the user's file once, under the name `exportlint fix` used for it."""
+    loaded = sys.modules.get(_USER_MODULE)
+    if loaded is not None and Path(loaded.__file__ or "").resolve() == _USER_FILE.resolve():
+        return loaded
+    spec = importlib.util.spec_from_file_location(_USER_MODULE, _USER_FILE)
+    assert spec is not None and spec.loader is not None, f"cannot load {_USER_FILE}"
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[_USER_MODULE] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+_user = _load_user_module()
+GatedBlock = _user.GatedBlock
+make = _user.make
+
+
+def _adopt(model: nn.Module, classes: dict[str, type[nn.Module]]) -> nn.Module:
+    """A view of `model` in which the submodules at the paths in `classes` have those classes.
+
+    A view is a new object of the given class sharing the original's `__dict__` entries: the
+    same parameters, buffers and submodules, so nothing is copied and the weights stay the
+    user's. The original modules are not modified.
+    """
+    return _view(model, "", classes)
+
+
+def _view(module: nn.Module, path: str, classes: dict[str, type[nn.Module]]) -> nn.Module:
+    cls = classes.get(path, type(module))
+    view = cls.__new__(cls)
+    view.__dict__.update(module.__dict__)
+    prefix = f"{path}." if path else ""
+    children = dict(module._modules)
+    for name, child in children.items():
+        inner = f"{prefix}{name}"
+        if child is not None and any(p == inner or p.startswith(f"{inner}.") for p in classes):
+            children[name] = _view(child, inner, classes)
+    view.__dict__["_modules"] = children
+    return view
+
+
+class GatedBlockForExport(GatedBlock):
+    """`GatedBlock` with rewritten copies of: forward."""
+
+    def forward(self, x: Tensor, scale: Tensor | None = None, normalize: bool = False) -> Tensor:
+        h = F.gelu(self.proj(x))
+        h = F.normalize(h, dim=-1)
+        h = h * scale if scale is not None else h
+        return x + h
+
+
+class GatedBlockExport(nn.Module):
+    """Export view of `GatedBlock`: flat tensor inputs, flat tensor outputs."""
+
+    def __init__(self, model: GatedBlock) -> None:
+        super().__init__()
+        self.model = _adopt(model, {"": GatedBlockForExport})
+
+    def forward(self, x: Tensor, scale: Tensor) -> Tensor:
+        """Graph inputs: x, scale."""
+        out = self.model(x, scale, normalize=True)
+        return out
+
+    def export_inputs(self, x, scale=None, normalize=False) -> tuple[Tensor, ...]:
+        """The graph inputs for one call of the original module, in INPUT_NAMES order."""
+        return (x, scale)
+
+
+INPUT_NAMES = ("x", "scale")
+OUTPUT_NAMES = ("output",)
+DYNAMIC_AXES: dict[str, dict[int, str]] = {}
+
+
+def make_export() -> tuple[GatedBlockExport, tuple[Tensor, ...]]:
+    """The wrapper around the module `make()` builds, and its example inputs."""
+    module, args, kwargs = make()
+    wrapper = GatedBlockExport(module)
+    return wrapper, wrapper.export_inputs(*args, **kwargs)
+
+
+if __name__ == "__main__":
+    model, inputs = make_export()
+    torch.onnx.export(
+        model.eval(),
+        inputs,
+        str(Path(__file__).with_name("config_flags.onnx")),
+        input_names=list(INPUT_NAMES),
+        output_names=list(OUTPUT_NAMES),
+        dynamic_axes=DYNAMIC_AXES or None,
+        dynamo=True,
+    )

@@ -1,0 +1,128 @@
+"""ONNX export wrapper for `PositionalScale`, written by `exportlint fix`.
+
+Target: tests/fixers/hardcoded_device/device_kwargs.in.py:make
+The wrapper reuses the module the factory builds: its views share the original's
+parameters, buffers and submodules (nothing is copied), and the user's code is not edited.
+
+Frozen or rewritten (the export keeps only these paths):
+- inputs: the original calls CUDA-only APIs; its eager reference outputs are computed with those
+  calls mapped to the CPU.
+- hardcoded-device (device_kwargs.in.py:15): `torch.arange(tokens.shape[1], device="cuda",
+  dtype=torch.float32)` now follows `tokens.device`.
+- hardcoded-device (device_kwargs.in.py:16): `torch.ones(tokens.shape[-1],
+  device=torch.device("cuda:0"))` now follows `tokens.device`.
+- hardcoded-device (device_kwargs.in.py:16): `torch.device("cuda:0")` becomes `tokens.device`.
+- hardcoded-device (device_kwargs.in.py:17): `tokens.to("cuda", non_blocking=True)` now follows
+  `tokens.device`.
+
+Graph inputs: tokens, gain.
+Graph outputs: output.
+Run this file to export `device_kwargs.onnx` next to it.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import torch
+from torch import Tensor, nn
+
+_USER_FILE = Path(__file__).resolve().parent / "device_kwargs.in.py"
+_USER_MODULE = "exportlint_target_hardcoded_device_device_kwargs"
+
+
+def _load_user_module() -> ModuleType:
+    """Load the user's file once, under the name `exportlint fix` used for it."""
+    loaded = sys.modules.get(_USER_MODULE)
+    if loaded is not None and Path(loaded.__file__ or "").resolve() == _USER_FILE.resolve():
+        return loaded
+    spec = importlib.util.spec_from_file_location(_USER_MODULE, _USER_FILE)
+    assert spec is not None and spec.loader is not None, f"cannot load {_USER_FILE}"
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[_USER_MODULE] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+_user = _load_user_module()
+PositionalScale = _user.PositionalScale
+make = _user.make
+
+
+def _adopt(model: nn.Module, classes: dict[str, type[nn.Module]]) -> nn.Module:
+    """A view of `model` in which the submodules at the paths in `classes` have those classes.
+
+    A view is a new object of the given class sharing the original's `__dict__` entries: the
+    same parameters, buffers and submodules, so nothing is copied and the weights stay the
+    user's. The original modules are not modified.
+    """
+    return _view(model, "", classes)
+
+
+def _view(module: nn.Module, path: str, classes: dict[str, type[nn.Module]]) -> nn.Module:
+    cls = classes.get(path, type(module))
+    view = cls.__new__(cls)
+    view.__dict__.update(module.__dict__)
+    prefix = f"{path}." if path else ""
+    children = dict(module._modules)
+    for name, child in children.items():
+        inner = f"{prefix}{name}"
+        if child is not None and any(p == inner or p.startswith(f"{inner}.") for p in classes):
+            children[name] = _view(child, inner, classes)
+    view.__dict__["_modules"] = children
+    return view
+
+
+class PositionalScaleForExport(PositionalScale):
+    """`PositionalScale` with rewritten copies of: forward."""
+
+    def forward(self, tokens: Tensor, gain: Tensor) -> Tensor:
+        steps = torch.arange(tokens.shape[1], device=tokens.device, dtype=torch.float32)
+        ones = torch.ones(tokens.shape[-1], device=tokens.device)
+        scaled = tokens.to(tokens.device) * gain
+        return self.proj(scaled + steps[None, :, None] * ones)
+
+
+class PositionalScaleExport(nn.Module):
+    """Export view of `PositionalScale`: flat tensor inputs, flat tensor outputs."""
+
+    def __init__(self, model: PositionalScale) -> None:
+        super().__init__()
+        self.model = _adopt(model, {"": PositionalScaleForExport})
+
+    def forward(self, tokens: Tensor, gain: Tensor) -> Tensor:
+        """Graph inputs: tokens, gain."""
+        out = self.model(tokens, gain)
+        return out
+
+    def export_inputs(self, tokens, gain) -> tuple[Tensor, ...]:
+        """The graph inputs for one call of the original module, in INPUT_NAMES order."""
+        return (tokens, gain)
+
+
+INPUT_NAMES = ("tokens", "gain")
+OUTPUT_NAMES = ("output",)
+DYNAMIC_AXES: dict[str, dict[int, str]] = {}
+
+
+def make_export() -> tuple[PositionalScaleExport, tuple[Tensor, ...]]:
+    """The wrapper around the module `make()` builds, and its example inputs."""
+    module, args = make()
+    wrapper = PositionalScaleExport(module)
+    return wrapper, wrapper.export_inputs(*args)
+
+
+if __name__ == "__main__":
+    model, inputs = make_export()
+    torch.onnx.export(
+        model.eval(),
+        inputs,
+        str(Path(__file__).with_name("device_kwargs.onnx")),
+        input_names=list(INPUT_NAMES),
+        output_names=list(OUTPUT_NAMES),
+        dynamic_axes=DYNAMIC_AXES or None,
+        dynamo=True,
+    )

@@ -1,0 +1,96 @@
+"""Each fixer on its own test modules: golden wrapper sources, then the onnxruntime round trip.
+
+Golden pairs live in `tests/fixers/<rule_name>/<case>.in.py` (the user's module, with `make()`)
+and `<case>.out.py` (the wrapper `exportlint fix --rule <rule>` writes next to it).
+Regenerate them after an intended change with `EXPORTLINT_UPDATE_GOLDEN=1 pytest tests/fixers`.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from exportlint.fixers.pipeline import FixRequest, build_target, fix_target, plan_fixes
+from exportlint.fixers.render import render_wrapper
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+CASES = sorted(HERE.glob("*/*.in.py"))
+# Options per case beyond the rule of its directory.
+EXTRA: dict[str, dict[str, Any]] = {
+    "shape_branch": {"dynamic": {"x": [0, 1]}},
+}
+
+
+def _rule(case: Path) -> str:
+    return case.parent.name.replace("_", "-")
+
+
+def _name(case: Path) -> str:
+    return case.name.removesuffix(".in.py")
+
+
+def _request(case: Path, out: Path, **changes: Any) -> FixRequest:
+    options = {"rules": (_rule(case),), **EXTRA.get(_name(case), {}), **changes}
+    spec = f"{case.relative_to(ROOT).as_posix()}:make"
+    return FixRequest(target=spec, out=str(out), name=_name(case), cwd=str(ROOT), **options)
+
+
+def render_case(case: Path) -> str:
+    request = _request(case, case.parent)
+    built = build_target(request.target, ROOT)
+    return render_wrapper(plan_fixes(built, request), case.parent, _name(case))
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: f"{c.parent.name}/{_name(c)}")
+def test_golden_wrapper(case: Path) -> None:
+    source = render_case(case)
+    golden = case.with_name(f"{_name(case)}.out.py")
+    if os.environ.get("EXPORTLINT_UPDATE_GOLDEN"):
+        golden.write_text(source, encoding="utf-8")
+    assert golden.exists(), f"missing golden file {golden.name}; run with EXPORTLINT_UPDATE_GOLDEN=1"
+    assert source == golden.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("case", CASES[:2], ids=lambda c: f"{c.parent.name}/{_name(c)}")
+def test_rendering_is_deterministic(case: Path) -> None:
+    assert render_case(case) == render_case(case)
+
+
+# ---------------------------------------------------------------- onnxruntime round trips
+
+# What each case must show beyond "every comparison passed": extra case names, coverage.
+EXPECT: dict[str, dict[str, Any]] = {
+    "frame_bank": {"cases": {"memory-0", "memory-1", "memory-2", "memory-3"}},
+    "nested_state": {"cases": {"memory-0", "memory-1", "memory-2"}},
+    "data_where": {"both_outcomes": 2},
+}
+
+
+@pytest.fixture(scope="module")
+def reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
+    """Every case fixed, exported (dynamo and legacy) and verified once, in this process."""
+    out = tmp_path_factory.mktemp("fix")
+    return {_name(c): fix_target(_request(c, out, exporter="both")) for c in CASES}
+
+
+@pytest.mark.ort
+@pytest.mark.parametrize("case", CASES, ids=lambda c: f"{c.parent.name}/{_name(c)}")
+def test_round_trip_matches_eager(case: Path, reports: dict[str, dict[str, Any]]) -> None:
+    report = reports[_name(case)]
+    assert report["ok"], report
+    assert [v["exporter"] for v in report["exporters"]] == ["dynamo", "legacy"]
+    for verdict in report["exporters"]:
+        assert verdict["export_ok"] and verdict["check_ok"], verdict
+        names = {c["case"] for c in verdict["cases"]}
+        assert {"example", "values-1", "values-2", "flipped"} <= names
+        assert EXPECT.get(_name(case), {}).get("cases", set()) <= names
+        for result in verdict["cases"]:
+            assert result["ok"] and not result["eager_failed"], result
+            for output in result["outputs"]:
+                assert output["max_abs"] <= 1e-4 + 1e-3 * 10, output
+    flipped = sum(1 for site in report["coverage"] if site["both"])
+    assert flipped == EXPECT.get(_name(case), {}).get("both_outcomes", 0)
