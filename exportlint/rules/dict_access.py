@@ -34,7 +34,7 @@ _MISS_WHAT = {"get": "`.get` always returns its default, silently", "pop": "`.po
 def lookup_outcomes(dep: Dep, kind: str) -> Outcomes:
     """What the exporters do with a lookup whose key depends on `dep`."""
     if dep >= Dep.DATA:
-        return Outcomes(dynamo="fails", legacy="fails" if kind == "subscript" else "wrong")
+        return Outcomes(dynamo="fails", legacy="wrong")
     if legacy_misses(dep):
         return Outcomes(dynamo="specialized", legacy="fails" if kind in ("subscript", "pop") else "wrong")
     return Outcomes.same("specialized")
