@@ -16,6 +16,7 @@ SiteKind = Literal["assign", "grow", "bind"]
 
 _SCOPES = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
 _SUITES = (cst.IndentedBlock, cst.SimpleStatementSuite)
+_MAX_ROOT_DEPTH = 4
 # List methods that change how many items a list holds.
 GROW_METHODS = frozenset({"append", "extend", "insert", "pop", "remove", "clear"})
 
@@ -77,6 +78,34 @@ class Structure:
             if site.kind != "grow" and self.dominates(site.node, use):
                 start = i
         return before[start:]
+
+    def roots(self, expr: cst.CSTNode, depth: int = 0) -> set[str]:
+        """The variables `expr` is computed from, following local assignments and the sequences
+        that loops and comprehensions iterate (`k` in `for k in sorted(d)` comes from `d`)."""
+        found: set[str] = set()
+        for name in names_read(expr):
+            found.add(name.value)
+            if depth >= _MAX_ROOT_DEPTH:
+                continue
+            for source in self._sources(name):
+                found |= self.roots(source, depth + 1)
+        return found
+
+    def _sources(self, name: cst.Name) -> list[cst.CSTNode]:
+        for up in self.ancestors(name):
+            if isinstance(up, (cst.ListComp, cst.GeneratorExp, cst.SetComp, cst.DictComp)):
+                for_in: cst.CompFor | None = up.for_in
+                while for_in is not None:
+                    if name.value in {n.value for n in names_read(for_in.target)}:
+                        return [for_in.iter]
+                    for_in = for_in.inner_for_in
+        found: list[cst.CSTNode] = []
+        for site in self.reaching(name.value, name):
+            if site.value is not None:
+                found.append(site.value)
+            elif isinstance(site.node, cst.For):
+                found.append(site.node.iter)
+        return found
 
     def dominates(self, first: cst.CSTNode, later: cst.CSTNode) -> bool:
         """True when `first` sits in a block that encloses `later` (no branch or loop between)."""
@@ -197,3 +226,23 @@ class _Walker(cst.CSTVisitor):
              method: str = "") -> None:
         site = Site(kind, name, node, value, self.out.order[node], method)
         self.out.sites.setdefault(name, []).append(site)
+
+
+def names_read(expr: cst.CSTNode) -> list[cst.Name]:
+    """The variable names in an expression (attribute names and keywords excluded)."""
+    names: list[cst.Name] = []
+
+    class _V(cst.CSTVisitor):
+        def visit_Attribute(self, node: cst.Attribute) -> bool:
+            node.value.visit(self)
+            return False
+
+        def visit_Arg(self, node: cst.Arg) -> bool:
+            node.value.visit(self)
+            return False
+
+        def visit_Name(self, node: cst.Name) -> None:
+            names.append(node)
+
+    expr.visit(_V())
+    return names

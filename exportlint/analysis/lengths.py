@@ -175,6 +175,8 @@ class Sizes:
                 causes.append(self.length(site.value, follow_growth))
             elif site.kind == "grow" and follow_growth:
                 causes.append(self.growth(site, sites))
+            elif site.kind == "bind" and not isinstance(site.node, cst.For):
+                causes.append(self._shape_or_value(name))  # `a, b = x.max(-1)`: what the name holds
         return worst(causes)
 
     def growth(self, site: Site, sites: list[Site]) -> Cause | None:
@@ -255,6 +257,8 @@ class Sizes:
         return Cause(Dep.SHAPE, e, f"`{code(e)}`")
 
     def _binary_length(self, e: cst.BinaryOperation, follow_growth: bool) -> Cause | None:
+        if self.flow.value(e).form is Form.TENSOR:
+            return self._shape_or_value(e)
         sides = [e.left, e.right]
         if isinstance(e.operator, cst.Multiply):
             return worst(self.length(s, follow_growth) if self._is_sequence(s) else self.count(s) for s in sides)

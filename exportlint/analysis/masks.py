@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import libcst as cst
 
 from exportlint.analysis.control import Structure
@@ -18,6 +20,8 @@ _BOOL_OPS = frozenset({
 })
 _NOT_VALUE_TESTS = (cst.Is, cst.IsNot, cst.In, cst.NotIn)
 _MAX_DEPTH = 4
+# Unannotated tensor parameters whose name says they hold a boolean mask.
+_MASK_NAME = re.compile(r"(^|_)(mask|keep|valid|selected)s?$")
 
 
 def is_bool_tensor(flow: FunctionFlow, structure: Structure, expr: cst.BaseExpression, depth: int = 0) -> bool:
@@ -42,12 +46,12 @@ def is_bool_tensor(flow: FunctionFlow, structure: Structure, expr: cst.BaseExpre
 def same_base(flow: FunctionFlow, structure: Structure, base: cst.BaseExpression, mask: cst.BaseExpression) -> bool:
     """True when the mask was computed from `base` itself (`x[x > 0] = ...`), so it has its shape."""
     target = _root(base)
-    return target is not None and target in _roots(structure, mask, 0)
+    return target is not None and target in structure.roots(mask)
 
 
 def _bool_call(flow: FunctionFlow, call: cst.Call) -> bool:
-    name = dotted_name(call.func) or ""
-    last = name.rsplit(".", 1)[-1]
+    func = call.func
+    last = func.attr.value if isinstance(func, cst.Attribute) else (dotted_name(func) or "")
     if last in _BOOL_OPS:
         return isinstance(call.func, cst.Attribute)
     if last in ("any", "all") and call.args and isinstance(call.func, cst.Attribute):
@@ -63,7 +67,7 @@ def _bool_name(flow: FunctionFlow, structure: Structure, name: cst.Name, depth: 
         params = flow.fn.params
         for p in [*params.posonly_params, *params.params, *params.kwonly_params]:
             if p.name.value == name.value:
-                return "BoolTensor" in annotation_text(p)
+                return "BoolTensor" in annotation_text(p) or bool(_MASK_NAME.search(name.value))
         return False
     return any(s.kind == "assign" and s.value is not None and is_bool_tensor(flow, structure, s.value, depth + 1)
                for s in sites)
@@ -82,30 +86,3 @@ def _root(expr: cst.BaseExpression) -> str | None:
             expr = expr.func.value
         else:
             return None
-
-
-def _roots(structure: Structure, mask: cst.BaseExpression, depth: int) -> set[str]:
-    """Variables a mask is computed from, following local assignments."""
-    found: set[str] = set()
-    for name in _names(mask):
-        found.add(name.value)
-        if depth < _MAX_DEPTH:
-            for site in structure.reaching(name.value, name):
-                if site.kind == "assign" and site.value is not None:
-                    found |= _roots(structure, site.value, depth + 1)
-    return found
-
-
-def _names(expr: cst.BaseExpression) -> list[cst.Name]:
-    names: list[cst.Name] = []
-
-    class _V(cst.CSTVisitor):
-        def visit_Attribute(self, node: cst.Attribute) -> bool:
-            node.value.visit(self)
-            return False
-
-        def visit_Name(self, node: cst.Name) -> None:
-            names.append(node)
-
-    expr.visit(_V())
-    return names

@@ -169,7 +169,7 @@ class DataDependentIndex(Rule):
                             "values; both exporters export it (NonZero) and stay right on other masks",
                             Outcomes.same("ok"), hint=_HINTS["shape"])
             return True
-        if isinstance(index, cst.Name) and _is_input(self.flow.fn, structure, index):
+        if node not in self._stores and isinstance(index, cst.Name) and _is_input(self.flow.fn, structure, index):
             self.report(node, f"index tensor `{index.value}` (an input): both exporters export a Gather that "
                         "stays right for other index values; nothing to fix", Outcomes.same("ok"),
                         hint="Nothing to do: tensor-valued indices export.")

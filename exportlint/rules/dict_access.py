@@ -5,7 +5,6 @@ from __future__ import annotations
 import libcst as cst
 
 from exportlint.analysis import Dep, FileFacts
-from exportlint.analysis.control import Structure
 from exportlint.analysis.lengths import code, sizes_of
 from exportlint.analysis.lookups import Lookup, key_dep, legacy_misses, lookup_at
 from exportlint.analysis.names import dotted_name
@@ -46,7 +45,8 @@ class DictAccess(Rule):
     forward receives or builds (a memory bank keyed by frame index, a feature cache ...) when
     the key is decided at run time: a forward argument, a shape, the contents of a container, or
     tensor values. Constant keys (`output_dict["cond_frame_outputs"]`), keys from module
-    configuration, and keys taken from iterating the same dict are not reported.
+    configuration, and keys taken from the same dict (`for k in d: d[k]`, `d[list(d)[-1]]`) are
+    not reported.
 
     ## Why is this bad?
     ONNX has no dicts: the exporters run the lookup once, in Python, and keep what it found.
@@ -86,12 +86,13 @@ class DictAccess(Rule):
         Valid(forward("x, feats: dict", 'return x + feats.get("p3", x)')),
         Valid(forward("x, feats: dict", "return sum(feats[k] for k in feats)")),
         Valid(forward("x", "return {0: x, 1: x * 2}[self.level]")),
+        Valid(forward("x, feats: dict", "return x + feats[list(feats.keys())[-1]]")),
         Valid(forward("x, feats: dict", "return x if 'p3' in feats else x * 2")),
     ]
     INVALID = [
         Invalid(_MEMORY, line=7, severity="error"),
         Invalid(forward("x, memory: dict", "return memory[int(x.argmax())]"), line=7, severity="error"),
-        Invalid(forward("x, memory: dict", "return memory[len(memory) - 1]"), line=7, severity="warning"),
+        Invalid(forward("x, memory: dict, other: dict", "return memory[len(other) - 1]"), line=7, severity="warning"),
         Invalid(forward("x, memory: dict, frame_idx: int", "return x if frame_idx in memory else x * 2"),
                 line=7, severity="error"),
     ]
@@ -131,31 +132,23 @@ class DictAccess(Rule):
         self.report(node, _message(found, dep), lookup_outcomes(dep, found.kind))
 
     def _iterates_same_dict(self, found: Lookup) -> bool:
-        """`for k in d: d[k]`: the keys come from the dict itself, whatever its layout."""
-        if not isinstance(found.key, cst.Name) or self.flow is None:
+        """`for k in d: d[k]`, `d[list(d)[-1]]`: keys taken from the dict itself, whatever its layout."""
+        if self.flow is None:
             return False
-        sources = _loop_sources(sizes_of(self.flow).structure, found.key)
-        for it in sources:
-            if isinstance(it, cst.Call) and isinstance(it.func, cst.Attribute) and it.func.attr.value in ("keys", "items"):
-                it = it.func.value
-            if code(it) != code(found.receiver):
-                return False
-        return bool(sources)
+        base = _root_name(found.receiver)
+        return base is not None and base in sizes_of(self.flow).structure.roots(found.key)
 
 
-def _loop_sources(structure: Structure, name: cst.Name) -> list[cst.BaseExpression]:
-    """What the loops binding `name` iterate over; empty when `name` is bound otherwise too."""
-    for up in structure.ancestors(name):
-        if isinstance(up, (cst.ListComp, cst.GeneratorExp, cst.SetComp, cst.DictComp)):
-            for_in: cst.CompFor | None = up.for_in
-            while for_in is not None:
-                if isinstance(for_in.target, cst.Name) and for_in.target.value == name.value:
-                    return [for_in.iter]
-                for_in = for_in.inner_for_in
-    sites = structure.reaching(name.value, name)
-    if not sites or any(s.kind != "bind" or not isinstance(s.node, cst.For) for s in sites):
-        return []
-    return [s.node.iter for s in sites if isinstance(s.node, cst.For)]
+def _root_name(expr: cst.BaseExpression) -> str | None:
+    """`output_dict` for `output_dict["cond"]` or `output_dict.get("cond")`."""
+    while isinstance(expr, (cst.Subscript, cst.Call, cst.Attribute)):
+        if isinstance(expr, cst.Call):
+            if not isinstance(expr.func, cst.Attribute):
+                return None
+            expr = expr.func.value
+        else:
+            expr = expr.value
+    return expr.value if isinstance(expr, cst.Name) else None
 
 def _message(found: Lookup, dep: Dep) -> str:
     what = _describe(found)

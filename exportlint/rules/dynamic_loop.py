@@ -182,7 +182,8 @@ class DynamicLoop(Rule):
             parts.append(f"whose trip count is set by {trip.text} ({why(trip)})")
         if exits and structure is not None:
             left = [f"{describe(ex, self.facts, structure)} ({why(ex)})" for ex in exits]
-            parts.append("left early by " + " and ".join(left))
+            verb = "filtered by " if isinstance(exits[0].node, cst.CompIf) else "left early by "
+            parts.append(verb + " and ".join(left))
         message = f"{what} {' and '.join(parts)}: {consequence(cause, 'it')}"
         self.report(at, message, cause_outcomes(cause), hint=_HINTS[_hint_key(cause)])
 
@@ -194,7 +195,7 @@ def describe(cause: Cause, facts: FileFacts, structure: Structure) -> str:
         word = "break" if isinstance(node, cst.Break) else "continue"
         return f"`{word}` at line {line} when {cause.text}"
     if isinstance(node, cst.CompIf):
-        return f"the filter `if {cause.text.strip('`')}` at line {line}"
+        return f"`if {cause.text.strip('`')}` at line {line}"
     parent = structure.parent.get(node)
     if isinstance(parent, (cst.If, cst.While)) and parent.test is node:
         word = "if" if isinstance(parent, cst.If) else "while"

@@ -97,3 +97,24 @@ def test_python_containers_indexed_by_data_fail_under_dynamo_and_loop_counters_a
     found = _findings(tmp_path, LISTS)
     assert [(f.location.line, f.severity) for f in found] == [(8, "error")]
     assert found[0].outcomes.dynamo == "fails"
+
+
+MASKED = """\
+import torch
+from torch import nn
+
+
+class Mae(nn.Module):
+    def forward(self, x, mask, top):
+        x = x.clone()
+        x[mask] = self.mask_token
+        for e, expert in enumerate(self.experts):
+            sel = (top == e).any(-1)
+            x[sel] += expert(x[sel])
+        return x
+"""
+
+
+def test_mask_named_inputs_and_method_chains_are_masks(tmp_path: Path) -> None:
+    assert _scan(tmp_path, MASKED) == [(8, "error"), (11, "error"), (11, "info")]
+    assert _scan(tmp_path, MASKED, exporter="dynamo") == [(8, "info"), (11, "info"), (11, "info")]

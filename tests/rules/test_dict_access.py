@@ -81,3 +81,23 @@ def test_subscript_keyed_by_a_shape_fails_under_legacy(tmp_path: Path) -> None:
     findings = _scan(tmp_path, SHAPE_KEY)
     assert [(f.location.line, f.severity) for f in findings] == [(7, "error")]
     assert findings[0].outcomes.legacy == "fails" and "KeyError" in findings[0].message
+
+
+KEYS_FROM_ITSELF = """\
+import torch
+from torch import nn
+
+
+class Fpn(nn.Module):
+    def forward(self, features: dict, bank: dict, frame_idx: int):
+        names = list(features.keys())
+        last = features[names[-1]]
+        for idx in range(len(names) - 2, -1, -1):
+            last = last + features[names[idx]]
+        mems = [bank[i] for i in sorted(bank) if i < frame_idx]
+        return last, mems
+"""
+
+
+def test_keys_computed_from_the_dict_itself_are_not_reported(tmp_path: Path) -> None:
+    assert _scan(tmp_path, KEYS_FROM_ITSELF) == []

@@ -115,3 +115,25 @@ def test_loop_over_a_shape_or_a_forward_number_specializes(tmp_path: Path) -> No
     findings = _scan(tmp_path, source)
     assert [(f.location.line, f.severity) for f in findings] == [(15, "warning")]
     assert "tensor shape" in findings[0].message
+
+
+ZIPPED = """\
+import torch
+from torch import nn
+
+
+class Post(nn.Module):
+    def forward(self, logits, boxes, scale):
+        scores, labels = logits.softmax(-1).max(-1)
+        boxes = boxes * scale[:, None, :]
+        out = []
+        for s, l, b in zip(scores, labels, boxes):
+            out.append(b[s > self.threshold])
+        return out
+"""
+
+
+def test_zip_over_tensors_unrolls_over_their_first_dimension(tmp_path: Path) -> None:
+    findings = _scan(tmp_path, ZIPPED)
+    assert [(f.location.line, f.severity) for f in findings] == [(10, "warning")]
+    assert "tensor shape" in findings[0].message
