@@ -87,6 +87,7 @@ class WrapperPlan:
     prelude: list[str] = field(default_factory=list)
     entry: str = ""  # method of the user's module the wrapper calls ("": the module itself)
     adapter: list[str] = field(default_factory=list)  # statements of export_inputs before return
+    init_lines: list[str] = field(default_factory=list)  # statements of the wrapper's __init__
     claimed: list[tuple[int, int]] = field(default_factory=list)  # line ranges a fixer rewrote whole
     outputs: list[tuple[str, str]] = field(default_factory=list)  # (name, expression on `out`)
     edits: dict[str, dict[cst.CSTNode, Edit]] = field(default_factory=dict)

@@ -9,6 +9,7 @@ from exportlint.fixers.dynamic_branch import DynamicBranchFixer
 from exportlint.fixers.dynamic_loop import DynamicLoopFixer
 from exportlint.fixers.hardcoded_device import HardcodedDeviceFixer
 from exportlint.fixers.list_tensor_input import ListTensorInputFixer
+from exportlint.fixers.unsupported_op import UnsupportedOpFixer
 from exportlint.fixers.variable_length_cat import VariableLengthCatFixer
 
 # Fixers that change the wrapper's interface come first, method rewrites after them.
@@ -19,6 +20,7 @@ ALL_FIXERS: tuple[type[Fixer], ...] = (
     VariableLengthCatFixer,
     DynamicBranchFixer,
     HardcodedDeviceFixer,
+    UnsupportedOpFixer,
 )
 
 FIXERS_BY_RULE: dict[str, type[Fixer]] = {f.rule: f for f in ALL_FIXERS}

@@ -154,7 +154,8 @@ def _wrapper_class(plan: WrapperPlan, classes: list[tuple[str, list[cst.Function
         f"class {name}(nn.Module):",
         f'    """Export view of `{plan.facts.root_class}`: flat tensor inputs, flat tensor outputs."""',
         "", f"    def __init__(self, model: {plan.facts.root_class}) -> None:",
-        "        super().__init__()", init, "", _forward(plan), "", _export_inputs(plan)])
+        "        super().__init__()", init, *[f"        {line}" for line in plan.init_lines],
+        "", _forward(plan), "", _export_inputs(plan)])
 
 
 def _forward(plan: WrapperPlan) -> str:

@@ -38,6 +38,7 @@ class RuntimeFacts:
     module_paths: dict[str, list[str]] = field(default_factory=dict)  # class -> module paths
     calls: dict[str, set[str]] = field(default_factory=dict)  # "Class.method" -> module paths
     sites: dict[tuple[int, int], list[Observation]] = field(default_factory=dict)
+    complex_params: dict[str, set[str]] = field(default_factory=dict)  # qualname -> param names
 
     def observed(self, site: Site) -> list[Observation]:
         return self.sites.get(site.key, [])
@@ -125,8 +126,16 @@ class _Tracer:
         return self.local_trace
 
     def _record_call(self, frame: FrameType) -> None:
+        import torch
+
         owner = frame.f_locals.get("self")
         qualname = frame.f_code.co_qualname
+        code = frame.f_code
+        params = code.co_varnames[:code.co_argcount + code.co_kwonlyargcount]
+        for name in params:
+            value = frame.f_locals.get(name)
+            if isinstance(value, torch.Tensor) and value.is_complex():
+                self.facts.complex_params.setdefault(qualname, set()).add(name)
         if owner is not None and id(owner) in self.paths:
             self.facts.calls.setdefault(qualname, set()).add(self.paths[id(owner)])
         else:

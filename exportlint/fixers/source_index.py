@@ -66,6 +66,7 @@ class SourceIndex:
     sites: list[Site] = field(default_factory=list)
     positions: dict[cst.CSTNode, CodeRange] = field(default_factory=dict)
     classes: dict[str, cst.ClassDef] = field(default_factory=dict)
+    functions: dict[str, cst.FunctionDef] = field(default_factory=dict)  # module level
 
     def method_at(self, line: int) -> MethodInfo | None:
         """The method whose body spans `line`, if any."""
@@ -108,6 +109,8 @@ def index_source(path: Path) -> SourceIndex:
         if isinstance(stmt, cst.ClassDef):
             index.classes[stmt.name.value] = stmt
             _index_class(index, stmt)
+        elif isinstance(stmt, cst.FunctionDef):
+            index.functions[stmt.name.value] = stmt
     return index
 
 

@@ -70,6 +70,9 @@ def _view(module: nn.Module, path: str, classes: dict[str, type[nn.Module]]) -> 
         if child is not None and any(p == inner or p.startswith(f"{inner}.") for p in classes):
             children[name] = _view(child, inner, classes)
     view.__dict__["_modules"] = children
+    # Own dicts (same tensors): attributes the wrapper adds never reach the original.
+    view.__dict__["_parameters"] = dict(module._parameters)
+    view.__dict__["_buffers"] = dict(module._buffers)
     return view
 
 

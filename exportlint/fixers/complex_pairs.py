@@ -1,0 +1,150 @@
+"""Complex tensors as real (re, im) pairs in a trailing dimension of size 2.
+
+The codemod rewrites a function so that every complex value it holds is a real tensor whose
+last dimension holds the real and imaginary parts: `torch.view_as_complex(x)` is `x`,
+`torch.view_as_real(c)` is `c`, `torch.polar(r, a)` stacks `r*cos(a)` and `r*sin(a)`, and a
+complex product is spelled out with `_complex_mul`. Shape operations on complex values move
+past the pair dimension. Anything else on a complex value is listed in `unsupported` and the
+caller reports manual work instead of guessing.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from exportlint.fixers.memory_codegen import explode_args
+
+COMPLEX_MUL = '''
+def _complex_mul(a: Tensor, b: Tensor) -> Tensor:
+    """(a_re + i a_im)(b_re + i b_im) for complex numbers stored as (..., 2) real pairs."""
+    re = a[..., 0] * b[..., 0] - a[..., 1] * b[..., 1]
+    im = a[..., 0] * b[..., 1] + a[..., 1] * b[..., 0]
+    return torch.stack((re, im), dim=-1)
+'''
+
+_KEEP_METHODS = {"contiguous", "clone", "detach"}
+
+
+def _code(node: cst.CSTNode) -> str:
+    return cst.Module([]).code_for_node(node)
+
+
+class ComplexToPairs(cst.CSTTransformer):
+    """Rewrite one function; `names` are its complex parameters, `attrs` complex `self.` attributes.
+
+    Complex attribute loads become `self.<attr>_real` (the wrapper sets that real view).
+    """
+
+    def __init__(self, names: set[str], attrs: set[str], twins: dict[str, str]) -> None:
+        self.names = set(names)
+        self.attrs = attrs
+        self.twins = twins
+        self.complex: set[int] = set()
+        self.unsupported: list[str] = []
+        self.uses_mul = False
+
+    def _mark(self, node: cst.BaseExpression) -> cst.BaseExpression:
+        self.complex.add(id(node))
+        return node
+
+    def _is(self, node: cst.CSTNode) -> bool:
+        return id(node) in self.complex
+
+    def visit_AssignTarget(self, node: cst.AssignTarget) -> bool:
+        return False  # targets are names to track, not values to rewrite
+
+    def leave_Name(self, original_node: cst.Name, updated_node: cst.Name) -> cst.BaseExpression:
+        return self._mark(updated_node) if updated_node.value in self.names else updated_node
+
+    def leave_Attribute(self, original_node: cst.Attribute, updated_node: cst.Attribute
+                        ) -> cst.BaseExpression:
+        if isinstance(updated_node.value, cst.Name) and updated_node.value.value == "self" and \
+                updated_node.attr.value in self.attrs:
+            return self._mark(updated_node.with_changes(attr=cst.Name(f"{updated_node.attr.value}_real")))
+        return updated_node
+
+    def leave_Assign(self, original_node: cst.Assign, updated_node: cst.Assign) -> cst.Assign:
+        for target in updated_node.targets:
+            if isinstance(target.target, cst.Name):
+                if self._is(updated_node.value):
+                    self.names.add(target.target.value)
+                else:
+                    self.names.discard(target.target.value)
+            elif self._is(updated_node.value):
+                self.unsupported.append(f"complex value unpacked into `{_code(target.target)}`")
+        return updated_node
+
+    def leave_BinaryOperation(self, original_node: cst.BinaryOperation,
+                              updated_node: cst.BinaryOperation) -> cst.BaseExpression:
+        left, right = self._is(updated_node.left), self._is(updated_node.right)
+        if not (left or right):
+            return updated_node
+        if isinstance(updated_node.operator, (cst.Add, cst.Subtract)) and left and right:
+            return self._mark(updated_node)
+        if isinstance(updated_node.operator, cst.Multiply) and left and right:
+            self.uses_mul = True
+            call = cst.parse_expression("_complex_mul(a, b)")
+            assert isinstance(call, cst.Call)
+            args = [cst.Arg(updated_node.left), cst.Arg(updated_node.right)]
+            return self._mark(call.with_changes(args=args, lpar=updated_node.lpar,
+                                                rpar=updated_node.rpar))
+        if isinstance(updated_node.operator, cst.Multiply) and \
+                isinstance(updated_node.right if left else updated_node.left, (cst.Integer, cst.Float)):
+            return self._mark(updated_node)
+        self.unsupported.append(f"`{_code(updated_node)}` mixes complex and other values")
+        return updated_node
+
+    def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
+        func = _code(updated_node.func)
+        args = updated_node.args
+        if func == "torch.view_as_complex" and args:
+            return self._mark(args[0].value)
+        if func == "torch.view_as_real" and args:
+            # A new node object: the pairs are the real result, no longer a complex value.
+            return args[0].value.with_changes() if self._is(args[0].value) else updated_node
+        if func == "torch.polar" and len(args) == 2:
+            r, a = _code(args[0].value), _code(args[1].value)
+            stack = cst.parse_expression(f"torch.stack(({r} * torch.cos({a}), {r} * torch.sin({a})), dim=-1)")
+            assert isinstance(stack, cst.Call)
+            return self._mark(explode_args(stack))
+        if func in ("torch.cat", "torch.stack", "torch.concat") and args and self._any_complex(args[0].value):
+            return self._mark(updated_node.with_changes(args=[_shift_dim(a, i) for i, a in enumerate(args)]))
+        if isinstance(updated_node.func, cst.Name) and updated_node.func.value in self.twins:
+            return updated_node.with_changes(func=cst.Name(self.twins[updated_node.func.value]))
+        if isinstance(updated_node.func, cst.Attribute) and self._is(updated_node.func.value):
+            return self._method(updated_node, updated_node.func)
+        return updated_node
+
+    def _any_complex(self, node: cst.BaseExpression) -> bool:
+        if isinstance(node, (cst.List, cst.Tuple)):
+            return any(self._is(e.value) for e in node.elements)
+        return self._is(node)
+
+    def _method(self, call: cst.Call, func: cst.Attribute) -> cst.BaseExpression:
+        name = func.attr.value
+        receiver = _code(func.value)
+        if name in _KEEP_METHODS:
+            return self._mark(call)
+        if name in ("view", "reshape"):
+            if any(isinstance(a.value, cst.Attribute) and a.star == "*" and
+                   _code(a.value) == f"{receiver}.shape" for a in call.args):
+                return self._mark(call)
+            return self._mark(call.with_changes(args=[*call.args, cst.Arg(cst.Integer("2"))]))
+        if name == "unsqueeze" and len(call.args) == 1:
+            return self._mark(call.with_changes(args=[_shift_dim(call.args[0], 0, force=True)]))
+        if name == "flatten" and len(call.args) == 1:
+            return self._mark(call.with_changes(args=[*call.args, cst.Arg(cst.parse_expression("-2"))]))
+        self.unsupported.append(f"`.{name}()` on complex `{receiver}`")
+        return call
+
+
+def _shift_dim(arg: cst.Arg, index: int, force: bool = False) -> cst.Arg:
+    """A negative dim counts from the end: step over the pair dimension."""
+    is_dim = force or (arg.keyword is not None and arg.keyword.value == "dim") or \
+        (arg.keyword is None and index == 1)
+    value = arg.value
+    if is_dim and isinstance(value, cst.UnaryOperation) and isinstance(value.operator, cst.Minus) \
+            and isinstance(value.expression, cst.Integer):
+        shifted = int(value.expression.value) + 1
+        return arg.with_changes(value=cst.parse_expression(f"-{shifted}"))
+    return arg

@@ -1,0 +1,145 @@
+"""unsupported-op fixer: complex-number code (SAM-style RoPE) as real (re, im) pairs.
+
+Functions of the user's file that run during forward and use complex numbers get a real twin
+(`apply_rotary_enc` -> `apply_rotary_enc_real`, see `complex_pairs.py`); methods that call
+them, or use complex values themselves, are rewritten in the subclass; a complex attribute
+(`self.freqs_cis`) is read through a real view `self.freqs_cis_real` that the wrapper sets
+(`torch.view_as_real`, no copy). A complex multiply becomes the real formula, so results
+match. Other unsupported operations (custom autograd Functions, numpy round trips, Python
+randomness) have no faithful automatic rewrite: they are reported as manual work.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import libcst as cst
+
+from exportlint.fixers.base import FixContext, Fixer
+from exportlint.fixers.codemods import Replacement
+from exportlint.fixers.complex_pairs import COMPLEX_MUL, ComplexToPairs
+from exportlint.fixers.plan import WrapperPlan
+from exportlint.fixers.runtime import same_file
+
+_COMPLEX = re.compile(r"view_as_complex|view_as_real|torch\.polar|torch\.complex|\bcomplex64\b")
+
+
+class UnsupportedOpFixer(Fixer):
+    rule = "unsupported-op"
+    title = "Complex numbers as real (re, im) pairs; manual work for other unsupported ops"
+
+    def apply(self, ctx: FixContext) -> None:
+        plan = ctx.plan
+        attrs = complex_attributes(ctx.module, str(plan.target.path))
+        twins = {name: f"{name}_real" for name, node in plan.index.functions.items()
+                 if name in plan.facts.calls and _COMPLEX.search(plan.index.code(node))}
+        if not twins and not attrs and not _complex_methods(plan, set(), twins):
+            _report_others(ctx)
+            return
+        results = [_twin(plan, name, twins) for name in twins]
+        if any(r is None for r in results):
+            _report_others(ctx)
+            return
+        uses_mul = any(results)
+        classes = {cls for cls, _ in attrs}
+        for symbol in _complex_methods(plan, classes, twins):
+            cls = symbol.split(".")[0]
+            uses_mul |= _rewrite_method(plan, symbol, {a for c, a in attrs if c == cls}, twins)
+        for cls, attr in sorted(attrs):
+            for path in plan.facts.module_paths.get(cls, []):
+                owner = "self.model" + (f'.get_submodule("{path}")' if path else "")
+                plan.init_lines.append(f"{owner}.{attr}_real = torch.view_as_real({owner}.{attr})")
+            plan.note(self.rule, f"`{cls}.{attr}` is complex: the rewritten code reads the real "
+                      f"view `{attr}_real` (torch.view_as_real, shares its memory).")
+        if uses_mul:
+            plan.helpers["_complex_mul"] = COMPLEX_MUL
+        _report_others(ctx)
+
+
+def complex_attributes(module: Any, path: str) -> set[tuple[str, str]]:
+    """(class, attribute) of every complex tensor held by a module of the user's file."""
+    import inspect
+
+    import torch
+
+    found = set()
+    for _, sub in module.named_modules():
+        source = inspect.getsourcefile(type(sub)) or ""
+        if not source or not same_file(source, path):
+            continue
+        values = {**sub.__dict__, **sub._buffers, **sub._parameters}
+        for name, value in values.items():
+            if isinstance(value, torch.Tensor) and value.is_complex():
+                found.add((type(sub).__qualname__, name))
+    return found
+
+
+def _complex_methods(plan: WrapperPlan, classes: set[str], twins: dict[str, str]) -> list[str]:
+    picked = []
+    for symbol, method in plan.index.methods.items():
+        text = plan.index.code(method.node)
+        calls_twin = any(re.search(rf"\b{name}\(", text) for name in twins)
+        if plan.facts.ran(symbol) and (calls_twin or _COMPLEX.search(text) or
+                                       (method.cls in classes and plan.facts.complex_params.get(symbol))):
+            picked.append(symbol)
+        elif plan.facts.ran(symbol) and method.cls in classes and "self." in text:
+            picked.append(symbol)
+    return picked
+
+
+def _twin(plan: WrapperPlan, name: str, twins: dict[str, str]) -> bool | None:
+    """Add the real twin of function `name`; whether it needs `_complex_mul` (None: failed)."""
+    node = plan.index.functions[name]
+    pairs = ComplexToPairs(plan.facts.complex_params.get(name, set()), set(), twins)
+    rewritten = node.visit(pairs)
+    assert isinstance(rewritten, cst.FunctionDef)
+    line = plan.index.positions[node].start.line
+    if pairs.unsupported:
+        plan.needs_manual(UnsupportedOpFixer.rule, line, name, "complex code with no real-valued "
+                          f"rewrite here: {'; '.join(pairs.unsupported)}.")
+        return False
+    doc = cst.parse_statement(f'"""`{name}` with complex numbers stored as (re, im) pairs '
+                              'in a trailing dimension."""')
+    body = rewritten.body.with_changes(body=[doc, *_without_docstring(rewritten.body.body)])
+    twin = rewritten.with_changes(name=cst.Name(twins[name]), body=body, leading_lines=[])
+    plan.helpers[twins[name]] = cst.Module([twin]).code
+    plan.note(UnsupportedOpFixer.rule, f"`{name}` uses complex tensors: the wrapper calls "
+              f"`{twins[name]}`, the same math on real (re, im) pairs.", line)
+    return pairs.uses_mul
+
+
+def _without_docstring(body: Any) -> list[Any]:
+    first = body[0] if body else None
+    if isinstance(first, cst.SimpleStatementLine) and isinstance(first.body[0], cst.Expr) and \
+            isinstance(first.body[0].value, cst.SimpleString):
+        return list(body[1:])
+    return list(body)
+
+
+def _rewrite_method(plan: WrapperPlan, symbol: str, attrs: set[str], twins: dict[str, str]) -> bool:
+    method = plan.index.methods[symbol]
+    names = plan.facts.complex_params.get(symbol, set())
+    dry = ComplexToPairs(names, attrs, twins)
+    method.node.visit(dry)
+    if dry.unsupported:
+        plan.needs_manual(UnsupportedOpFixer.rule, method.line, symbol, "complex code with no "
+                          f"real-valued rewrite here: {'; '.join(dry.unsupported)}.")
+        return False
+
+    def edit(node: cst.CSTNode) -> Replacement:
+        return node.visit(ComplexToPairs(names, attrs, twins))  # type: ignore[return-value]
+
+    plan.edit(symbol, method.node, edit)
+    if dry.complex or dry.twins.keys() & set(re.findall(r"\w+", plan.index.code(method.node))):
+        plan.note(UnsupportedOpFixer.rule, f"`{symbol}` uses complex tensors: rewritten on real "
+                  "(re, im) pairs.", method.line)
+    return dry.uses_mul
+
+
+def _report_others(ctx: FixContext) -> None:
+    for finding in ctx.findings_for(UnsupportedOpFixer.rule):
+        if _COMPLEX.search(finding.message) or "complex" in finding.message:
+            continue
+        ctx.plan.needs_manual(UnsupportedOpFixer.rule, finding.location.line, finding.symbol,
+                              f"{finding.message.rstrip('.')}: no faithful automatic rewrite.")
