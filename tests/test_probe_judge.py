@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from exportlint.model import Finding, Location, Outcomes
 from exportlint.probe.judge import judge
-from exportlint.probe.report import Parity, ProbeReport
+from exportlint.probe.report import Parity, ProbeReport, Step
 
 PATH = "/proj/model.py"
 
@@ -61,7 +61,8 @@ def test_not_refuted_when_an_exporter_failed_elsewhere() -> None:
     report = _report(findings=(blocker,), cleared=("legacy",))
     [judged] = judge([_static(20)], report)
     assert judged.verdict == "not-exercised" and judged.severity == "error"
-    assert judged.evidence is not None and "model.py:11 dynamic-branch" in judged.evidence
+    assert judged.evidence == ("model.py:make: dynamo stopped at model.py:11 dynamic-branch "
+                               "without reaching a verdict here; legacy exported and matched")
     only_legacy = judge([_static(20)], _report(findings=(blocker,), cleared=("legacy",),
                                                exporter="legacy"))
     assert only_legacy[0].verdict == "refuted"
@@ -70,3 +71,16 @@ def test_not_refuted_when_an_exporter_failed_elsewhere() -> None:
 def test_failed_probe_leaves_findings_alone() -> None:
     finding = _static(10)
     assert judge([finding], _report(error="model.py:make: timed out")) == [finding]
+
+
+def test_divergence_of_a_whole_trace_confirms_lines_predicted_wrong() -> None:
+    steps = (Step("onnx-dynamo", "ok"), Step("onnx-legacy", "wrong"))
+    parity = (Parity("legacy", "flipped", False, 2.5, 1.0), Parity("legacy", "example", True, 0, 0))
+    report = _report(steps=steps, parity=parity, cleared=("dynamo",))
+    [judged] = judge([_static(20)], report)
+    assert judged.verdict == "confirmed" and judged.exporter == "legacy"
+    assert judged.evidence is not None and "on 'flipped' (max abs err 2.5)" in judged.evidence
+    legacy_fine = Finding(code="EXL202", rule="dict-access", message="m",
+                          location=Location(PATH, 21), outcomes=Outcomes("fails", "ok"),
+                          severity="error")
+    assert judge([legacy_fine], report)[0].verdict == "not-exercised"

@@ -24,7 +24,8 @@ def judge(static: Sequence[Finding], probe: ProbeReport) -> list[Finding]:
     """Give each static finding a verdict from what the probe of the same code saw.
 
     - confirmed: a probe finding (failure, divergence or baked value) lies on the finding's
-      line or inside its span;
+      line or inside its span; or an exporter the finding says is wrong/fails there traced
+      the whole forward (this line included) and its output differs from eager;
     - refuted: the span ran and every selected exporter exported the target and matched
       eager on the perturbed inputs; an error is demoted (to warning) and says so;
     - not-exercised: the target never ran the span, or no exporter got a clean run.
@@ -53,11 +54,45 @@ def _judge_one(finding: Finding, probe: ProbeReport) -> Finding:
     selected = selected_exporters(probe.exporter)
     if all(e in probe.cleared for e in selected):
         return _refuted(finding, probe)
-    blocker = next((p for p in probe.findings if p.severity == "error"), None)
-    where = f" (first blocker: {_place(blocker)})" if blocker else ""
+    wrong = [e for e in selected if _diverged(probe, e) and finding.outcomes.of(e) in _BAD]
+    if wrong:
+        return _confirmed_by_divergence(finding, wrong[0], probe)
+    return dataclasses.replace(finding, verdict="not-exercised",
+                               evidence=_unjudged(probe, selected))
+
+
+def _unjudged(probe: ProbeReport, selected: tuple[Exporter, ...]) -> str:
+    """Why a line that ran could not be judged: what each selected exporter did instead."""
+    parts = []
+    for exporter in selected:
+        if exporter in probe.cleared:
+            parts.append(f"{exporter} exported and matched")
+            continue
+        blocker = next((p for p in probe.findings if p.exporter == exporter), None)
+        where = f" at {_place(blocker)}" if blocker else ""
+        parts.append(f"{exporter} stopped{where} without reaching a verdict here")
+    return f"{probe.target}: {'; '.join(parts)}"
+
+
+_BAD = ("wrong", "fails")
+
+
+def _diverged(probe: ProbeReport, exporter: Exporter) -> bool:
+    """The exporter exported the whole forward but onnxruntime differs from eager."""
+    return any(s.name == f"onnx-{exporter}" and s.status == "wrong" for s in probe.steps)
+
+
+def _confirmed_by_divergence(finding: Finding, exporter: Exporter, probe: ProbeReport
+                             ) -> Finding:
+    """The exporter traced this line and the result is wrong, but no line was pinned."""
+    worst = max((p for p in probe.parity if p.exporter == exporter and not p.ok),
+                key=lambda p: p.max_abs, default=None)
+    numbers = f" on '{worst.case}' (max abs err {worst.max_abs:.3g})" if worst else ""
+    evidence = (f"{probe.target}: the {exporter} export ran this line and differs from "
+                f"eager{numbers}; the divergence is not pinned to one line")
     return dataclasses.replace(
-        finding, verdict="not-exercised",
-        evidence=f"{probe.target}: no selected exporter got a clean export{where}")
+        finding, verdict="confirmed", exporter=exporter, evidence=evidence,
+        message=f"{finding.message} (confirmed by probe: {exporter} output is wrong)")
 
 
 def _same_file(a: str, b: str) -> bool:

@@ -148,8 +148,5 @@ def _with_results(report: ProbeReport, reports: list[VerifyReport], rows: Any) -
                c.failure.evidence if c.failure else "; ".join(d.detail for d in c.diffs if d.detail))
         for r in reports for c in r.comparisons
     )
-    cleared: tuple[Exporter, ...] = tuple(
-        r.exporter for r in reports
-        if r.ok and not any(s.name == f"onnx-{r.exporter}" and s.status != "ok" for s in report.steps)
-    )
+    cleared: tuple[Exporter, ...] = tuple(r.exporter for r in reports if r.ok)
     return dataclasses.replace(report, parity=parity, cleared=cleared, submodules=tuple(rows))
