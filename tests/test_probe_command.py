@@ -18,14 +18,18 @@ SCAN_KEYS = {"rule", "code", "severity", "path", "line", "col", "end_line", "end
 @pytest.mark.ort
 def test_json_report_uses_the_scan_schema(capsys: pytest.CaptureFixture[str]) -> None:
     code = main(["probe", f"{CASES / 'while_tensor.py'}:make", f"{CASES / 'bad_targets.py'}:four",
-                 "--format", "json", "--depth", "1", "--jobs", "2"])
+                 "--format", "json", "--depth", "1", "--jobs", "2", "--fx"])
     doc = json.loads(capsys.readouterr().out)
     assert code == 1
     assert {f["rule"] for f in doc["findings"]} == {"dynamic-loop"}
     assert all(SCAN_KEYS <= set(f) and f["origin"] == "probe" for f in doc["findings"])
     assert {f["exporter"] for f in doc["findings"]} == {"dynamo", "legacy"}
     [target, bad] = doc["targets"]
-    assert next(s["name"] for s in target["steps"]) == "eager"
+    steps = {s["name"]: s for s in target["steps"]}
+    assert next(iter(steps)) == "eager"
+    assert (steps["fx.symbolic_trace"]["status"], steps["fx.symbolic_trace"]["line"]) == (
+        "fails", 13)
+    assert steps["onnx-legacy"]["status"] == "wrong" and target["submodules"] == []
     assert bad["error"] == doc["errors"][0]["message"]
     assert doc["errors"][0]["message"].endswith("has no callable `four`")
     assert doc["summary"]["failed_targets"] == 1
@@ -37,3 +41,15 @@ def test_no_target_and_bad_dynamic_are_usage_errors(capsys: pytest.CaptureFixtur
     assert main(["probe", "x.py:make", "--dynamic", "x"]) == 2
     assert parse_dynamic(["x:0:batch", "feats_1:2"]) == {"x": {0: "batch"},
                                                          "feats_1": {2: "feats_1_dim2"}}
+
+
+def test_missing_probe_extra_says_how_to_install(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "onnxscript" else real(name, *a))
+    assert main(["probe", "model.py:make"]) == 2
+    assert "pip install 'exportlint[probe]'" in capsys.readouterr().err

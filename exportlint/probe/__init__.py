@@ -1,5 +1,20 @@
 """probe: run the real exporters on a target and turn what they do into findings.
 
-torch is imported inside functions only. Entry points: `exportlint.probe.command.run` (CLI),
-`exportlint.probe.target.load_target` (FILE.py:FACTORY / package.module:FACTORY).
+torch is imported inside functions only, and every target runs in its own child process.
+
+Entry points
+------------
+    command.add_arguments(parser) / command.run(args) -> int        `exportlint probe`
+    options.ProbeOptions(target, exporter="both", depth=1, fx=False, rtol, atol,
+                         timeout=300.0, seed=0, dynamic={"x": {0: "batch"}})
+    runner.probe_all(options, jobs=1, on_done=None) -> list[(ProbeReport, child output)]
+    runner.probe_one(options) -> (ProbeReport, child output)
+    judge.judge(static_findings, report) -> list[Finding]             verdicts (pure)
+    output.render_probe_json(reports, judged=()) -> str              the "probe JSON"
+    render.render_reports(reports, console)                          rich steps/findings/tree
+    target.load_target("file.py:make" | "pkg.mod:make") -> Target    in-process loading
+    outcome.outcome_of(verify_report, other_paths=()) -> Outcome     fails/wrong/specialized/ok
+    codes.ALL_CODES / codes.PROBE_CODES                              every code the probe emits
+
+`scan --probe` = `scan_paths` + `probe_all` + `judge` per target on the target's files.
 """
