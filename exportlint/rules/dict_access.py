@@ -71,10 +71,18 @@ class DictAccess(Rule):
             return x + prev * prev_valid
 
     ## Known problems
-    A dict is recognised from the annotation or name of a forward argument (`Dict[...]`,
-    `*_dict`, `memory`/`state`/`outputs` names) or from dict operations; a dict held in `self`
-    and filled at run time is not followed. Lookups keyed by a string argument are reported as
-    integer keys would be, although the legacy tracer leaves strings alone.
+    A dict is recognised from a forward argument's annotation (`dict`, `Dict[...]`, `Mapping`),
+    a `{}` default, a name ending in `dict`, `state`, `cache` or `outputs`, `**kwargs`, or a
+    dict built in forward; a dict held in `self` and filled at run time is not followed.
+    Lookups keyed by a string argument are reported as integer keys would be, although the
+    legacy tracer leaves strings alone.
+
+    ## Fix safety
+    Unsafe: `exportlint fix --rule dict-access` (one remedy with dynamic-loop and
+    variable-length-cat) applies to a forward that gathers frames from a memory dict argument:
+    the lookups run on the host, and the graph takes every memory slot as stacked tensors plus
+    a validity mask. The wrapper is reported as working only after onnxruntime matches eager
+    for memories with other frames present and missing.
     """
 
     code = "EXL202"
