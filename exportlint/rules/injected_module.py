@@ -106,9 +106,13 @@ class InjectedModule(Rule):
 
 
 def _injected(info: ClassInfo, init: cst.FunctionDef) -> dict[str, cst.Param]:
-    """Attributes set from a constructor parameter: annotated nn.Module ones, and any bare `self.a = param`."""
-    found = {attr: inj.node for attr, inj in info.injected.items()}
+    """Attributes set straight from a constructor parameter: `self.<attr> = <param>`.
+
+    A parameter only passed on to a local constructor (`self.mlp = MLP(dim, act_layer)`) is not an
+    injected submodule: `self.mlp` is built here.
+    """
     params = {p.name.value: p for p in [*init.params.params, *init.params.kwonly_params] if not is_self(p)}
+    found: dict[str, cst.Param] = {}
     for stmt in _assignments(init):
         value = stmt.value
         if not isinstance(value, cst.Name) or value.value not in params:

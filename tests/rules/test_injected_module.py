@@ -71,3 +71,13 @@ def build():
 def test_unused_or_never_called_injection_is_not_reported(tmp_path: Path) -> None:
     source = LAYER.replace("return self.attn(x, mem)", "return x + mem")
     assert _scan(tmp_path, source) == []
+
+
+def test_parameter_only_passed_to_a_local_constructor_is_not_injected(tmp_path: Path) -> None:
+    source = (
+        "from torch import nn\n\n\nclass Block(nn.Module):\n"
+        "    def __init__(self, dim: int, act_layer: nn.Module = nn.GELU):\n"
+        "        super().__init__()\n        self.mlp = nn.Sequential(nn.Linear(dim, dim), act_layer())\n\n"
+        "    def forward(self, x):\n        return self.mlp(x)\n"
+    )
+    assert _scan(tmp_path, source) == []
