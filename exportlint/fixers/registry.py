@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from exportlint.errors import ConfigError
 from exportlint.fixers.base import Fixer
+from exportlint.fixers.data_dependent_index import DataDependentIndexFixer
 from exportlint.fixers.dict_access import DictAccessFixer
 from exportlint.fixers.dynamic_branch import DynamicBranchFixer
 from exportlint.fixers.dynamic_loop import DynamicLoopFixer
 from exportlint.fixers.hardcoded_device import HardcodedDeviceFixer
 from exportlint.fixers.list_tensor_input import ListTensorInputFixer
+from exportlint.fixers.tensor_to_python import TensorToPythonFixer
 from exportlint.fixers.unsupported_op import UnsupportedOpFixer
 from exportlint.fixers.variable_length_cat import VariableLengthCatFixer
 
@@ -19,7 +21,9 @@ ALL_FIXERS: tuple[type[Fixer], ...] = (
     DynamicLoopFixer,
     VariableLengthCatFixer,
     DynamicBranchFixer,
+    DataDependentIndexFixer,
     HardcodedDeviceFixer,
+    TensorToPythonFixer,
     UnsupportedOpFixer,
 )
 

@@ -28,6 +28,8 @@ class Observation:
     kind: ObservedKind
     truth: bool | None = None
     detail: str = ""
+    ndim: int = -1  # tensors only
+    dtype: str = ""  # tensors only: "bool", "int64", "float32", ...
 
 
 @dataclass
@@ -74,9 +76,17 @@ def class_paths(root: Any, path: str) -> dict[str, list[str]]:
 
 
 def trace_forward(
-    module: Any, args: tuple[Any, ...], kwargs: Mapping[str, Any], index: SourceIndex
+    module: Any, args: tuple[Any, ...], kwargs: Mapping[str, Any], index: SourceIndex,
+    extra: list[Site] | None = None,
 ) -> tuple[RuntimeFacts, Any]:
     """Run `module(*args, **kwargs)` once under the site tracer.
+
+    Args:
+        module: the user's module.
+        args: positional arguments.
+        kwargs: keyword arguments.
+        index: the user's file; its decision sites are evaluated where they run.
+        extra: more expressions to evaluate the same way (a fixer's probes).
 
     Returns:
         The facts and the eager output.
@@ -85,7 +95,7 @@ def trace_forward(
 
     facts = RuntimeFacts(type(module).__qualname__, class_paths(module, str(index.path)))
     paths = {id(sub): name for name, sub in module.named_modules(remove_duplicate=False)}
-    tracer = _Tracer(index, facts, paths)
+    tracer = _Tracer(index, facts, paths, extra or [])
     previous = sys.gettrace()
     with torch.no_grad():
         sys.settrace(tracer.global_trace)
@@ -99,12 +109,13 @@ def trace_forward(
 class _Tracer:
     """`sys.settrace` hooks: only frames of the user's file get a local tracer."""
 
-    def __init__(self, index: SourceIndex, facts: RuntimeFacts, paths: dict[int, str]) -> None:
+    def __init__(self, index: SourceIndex, facts: RuntimeFacts, paths: dict[int, str],
+                 extra: list[Site]) -> None:
         self.path = os.path.realpath(index.path)
         self.facts = facts
         self.paths = paths
         self.by_line: dict[int, list[Site]] = {}
-        for site in index.sites:
+        for site in [*index.sites, *extra]:
             self.by_line.setdefault(site.line, []).append(site)
         self.compiled: dict[tuple[int, int], CodeType | None] = {}
         self.known_files: dict[str, bool] = {}
@@ -166,7 +177,8 @@ def observe(value: Any) -> Observation:
 
     if isinstance(value, torch.Tensor):
         truth = bool(value) if value.numel() == 1 else None
-        return Observation("tensor", truth, f"{tuple(value.shape)} {value.dtype}")
+        return Observation("tensor", truth, f"{tuple(value.shape)} {value.dtype}", value.dim(),
+                           str(value.dtype).removeprefix("torch."))
     try:
         return Observation("value", bool(value), type(value).__name__)
     except Exception as error:  # noqa: BLE001 - objects whose truth raises

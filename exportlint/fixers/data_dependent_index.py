@@ -1,0 +1,188 @@
+"""data-dependent-index fixer: static-shape equivalents of indexing by tensor values.
+
+- `x[ids]` / `x[ids, ...]` with a 1-D integer tensor: `x.index_select(0, ids)` (same values,
+  shape fixed by `ids`);
+- `x[mask] = v` with a boolean mask: `x = torch.where(mask, v, x)` (no selected count at all);
+- `x[mask].sum()` / `.mean()`: masked arithmetic on the full tensor.
+Everything else whose output size is decided by tensor values (`nonzero`, a boolean-mask read
+used further, `unique`, `masked_select`, Python numbers from tensors as indices) has no safe
+automatic fix: it is reported as manual work with the reason.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from exportlint.fixers.base import FixContext, Fixer
+from exportlint.fixers.codemods import Edit, Replacement, keep_parens
+from exportlint.fixers.plan import WrapperPlan
+from exportlint.fixers.runtime import Observation, trace_forward
+from exportlint.fixers.source_index import Site
+from exportlint.model import Finding
+
+
+class DataDependentIndexFixer(Fixer):
+    rule = "data-dependent-index"
+    title = "index_select / torch.where / masked arithmetic instead of value-dependent indexing"
+
+    def apply(self, ctx: FixContext) -> None:
+        plan = ctx.plan
+        targets = [(f, _subscript_at(plan, f)) for f in ctx.findings_for(self.rule)
+                   if plan.facts.ran(f.symbol)]
+        probes = [_probe(plan, f, node) for f, node in targets if node is not None]
+        seen = _observe(ctx, [p for p in probes if p is not None])
+        for finding, node in targets:
+            reason = _fix(plan, finding, node, seen) if node is not None else \
+                "its output size is decided by tensor values"
+            if reason:
+                plan.needs_manual(self.rule, finding.location.line, finding.symbol,
+                                  f"{_what(plan, finding, node)}: {reason}; no safe automatic fix "
+                                  "(keep a fixed size, e.g. top-k, and carry a validity mask).")
+
+
+def _subscript_at(plan: WrapperPlan, finding: Finding) -> cst.Subscript | None:
+    where = (finding.location.line, finding.location.column)
+    for node, pos in plan.index.positions.items():
+        if isinstance(node, cst.Subscript) and (pos.start.line, pos.start.column) == where:
+            return node
+    return None
+
+
+def _index_expr(node: cst.Subscript) -> cst.BaseExpression | None:
+    """The first index of `x[i]` / `x[i, ...]`; None for slices and other forms."""
+    elements = node.slice
+    if len(elements) == 2 and isinstance(elements[1].slice, cst.Index) and \
+            isinstance(elements[1].slice.value, cst.Ellipsis):
+        elements = elements[:1]
+    if len(elements) != 1 or not isinstance(elements[0].slice, cst.Index):
+        return None
+    return elements[0].slice.value
+
+
+def _probe(plan: WrapperPlan, finding: Finding, node: cst.Subscript) -> Site | None:
+    index = _index_expr(node)
+    if index is None:
+        return None
+    start = plan.index.positions[index].start
+    return Site("if", finding.symbol, start.line, start.column, plan.index.code(index),
+                start.line)
+
+
+def _observe(ctx: FixContext, probes: list[Site]) -> dict[tuple[int, int], Observation]:
+    if not probes:
+        return {}
+    facts, _ = trace_forward(ctx.module, ctx.args, ctx.kwargs, ctx.plan.index, probes)
+    return {p.key: facts.sites[p.key][0] for p in probes if facts.sites.get(p.key)}
+
+
+def _fix(plan: WrapperPlan, finding: Finding, node: cst.Subscript,
+         seen: dict[tuple[int, int], Observation]) -> str:
+    index = _index_expr(node)
+    if index is None:
+        return "the index form has no static-shape equivalent here"
+    start = plan.index.positions[index].start
+    observed = seen.get((start.line, start.column))
+    if observed is None or observed.kind != "tensor":
+        return "the index is not a tensor when it runs"
+    if observed.dtype.startswith(("int", "uint")) and observed.ndim == 1:
+        plan.edit(finding.symbol, node, _index_select())
+        plan.note(DataDependentIndexFixer.rule, f"`{plan.index.code(node)}` becomes "
+                  "`index_select` along dim 0 (same values; the shape follows the index).",
+                  finding.location.line)
+        return ""
+    if observed.dtype == "bool":
+        return _boolean(plan, finding, node)
+    return f"an index tensor of dtype {observed.dtype} with {observed.ndim} dimensions"
+
+
+def _index_select() -> Edit:
+    def edit(node: cst.CSTNode) -> Replacement:
+        assert isinstance(node, cst.Subscript)
+        index = _index_expr(node)
+        assert index is not None
+        call = cst.parse_expression("x.index_select(0, i)")
+        assert isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute)
+        func = call.func.with_changes(value=node.value)
+        args = [call.args[0], call.args[1].with_changes(value=index)]
+        return keep_parens(node, call.with_changes(func=func, args=args))
+
+    return edit
+
+
+def _boolean(plan: WrapperPlan, finding: Finding, node: cst.Subscript) -> str:
+    """Boolean masks: writes become torch.where; reads reduced right away become masked sums."""
+    parents = _parents(plan, finding.symbol)
+    parent = parents.get(node)
+    if isinstance(parent, cst.AssignTarget):
+        statement = parents.get(parents.get(parent))  # type: ignore[arg-type]
+        assign = parents.get(parent)
+        if isinstance(assign, cst.Assign) and isinstance(statement, cst.SimpleStatementLine) \
+                and len(statement.body) == 1 and isinstance(node.value, cst.Name):
+            plan.edit(finding.symbol, statement, _masked_write(node, assign))
+            plan.helpers["_as_mask"] = AS_MASK
+            plan.note(DataDependentIndexFixer.rule, f"the boolean-mask write `{plan.index.code(node)} "
+                      "= ...` becomes torch.where (nothing is selected, so no size depends on "
+                      "values).", finding.location.line)
+            return ""
+        return "a boolean-mask write into something other than a plain name"
+    reduce = parents.get(parent) if isinstance(parent, cst.Attribute) else None
+    if isinstance(parent, cst.Attribute) and parent.attr.value in ("sum", "mean") and \
+            isinstance(reduce, cst.Call) and not reduce.args:
+        plan.edit(finding.symbol, reduce, _masked_reduce(parent.attr.value))
+        plan.helpers["_as_mask"] = AS_MASK
+        plan.note(DataDependentIndexFixer.rule, f"`{plan.index.code(reduce)}` becomes masked "
+                  "arithmetic on the whole tensor.", finding.location.line)
+        return ""
+    return "the number of selected elements is decided by tensor values"
+
+
+def _masked_write(target: cst.Subscript, assign: cst.Assign) -> Edit:
+    def edit(node: cst.CSTNode) -> Replacement:
+        mask = cst.Module([]).code_for_node(_index_expr(target))  # type: ignore[arg-type]
+        name = cst.Module([]).code_for_node(target.value)
+        value = cst.Module([]).code_for_node(assign.value)
+        text = f"{name} = torch.where(_as_mask({mask}, {name}), {value}, {name})"
+        return cst.parse_statement(text).with_changes(leading_lines=node.leading_lines)  # type: ignore[attr-defined]
+
+    return edit
+
+
+def _masked_reduce(kind: str) -> Edit:
+    def edit(node: cst.CSTNode) -> Replacement:
+        assert isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute)
+        target = node.func.value
+        assert isinstance(target, cst.Subscript)
+        code = cst.Module([]).code_for_node
+        mask, base = code(_index_expr(target)), code(target.value)  # type: ignore[arg-type]
+        full = f"_as_mask({mask}, {base})"
+        total = f"torch.where({full}, {base}, 0).sum()"
+        text = total if kind == "sum" else f"{total} / {full}.expand_as({base}).sum()"
+        return keep_parens(node, cst.parse_expression(f"({text})" if kind == "mean" else text))
+
+    return edit
+
+
+def _parents(plan: WrapperPlan, symbol: str) -> dict[cst.CSTNode, cst.CSTNode]:
+    parents: dict[cst.CSTNode, cst.CSTNode] = {}
+
+    class _Parents(cst.CSTVisitor):
+        def on_visit(self, node: cst.CSTNode) -> bool:
+            for child in node.children:
+                parents[child] = node
+            return True
+
+    plan.index.methods[symbol].node.visit(_Parents())
+    return parents
+
+
+def _what(plan: WrapperPlan, finding: Finding, node: cst.Subscript | None) -> str:
+    if node is not None:
+        return f"`{' '.join(plan.index.code(node).split())}`"
+    return finding.message.split(":")[0]
+
+
+AS_MASK = '''
+def _as_mask(mask: Tensor, like: Tensor) -> Tensor:
+    """A boolean mask over leading dimensions, broadcast over the trailing ones of `like`."""
+    return mask.reshape(*mask.shape, *([1] * (like.dim() - mask.dim())))
+'''

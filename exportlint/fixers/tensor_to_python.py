@@ -1,0 +1,88 @@
+"""tensor-to-python fixer: keep values as tensors where a Python number was only arithmetic.
+
+`x * w.sum().item()` and `x / float(t)` compute the same with the tensor itself, which keeps
+the value in the graph instead of baking the example's number. A Python number that sizes,
+slices, indexes or keys something (`int(n)` in a slice, `.tolist()` driving a split) has no
+static-shape equivalent: that is reported as manual work, with the reason.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from exportlint.fixers.base import FixContext, Fixer
+from exportlint.fixers.codemods import Edit, Replacement, keep_parens
+from exportlint.fixers.plan import WrapperPlan
+from exportlint.model import Finding
+
+_ARITHMETIC = (cst.Add, cst.Subtract, cst.Multiply, cst.Divide, cst.Power)
+
+
+class TensorToPythonFixer(Fixer):
+    rule = "tensor-to-python"
+    title = "Keep tensor values as tensors in arithmetic"
+
+    def apply(self, ctx: FixContext) -> None:
+        plan = ctx.plan
+        for finding in ctx.findings_for(self.rule):
+            if not plan.facts.ran(finding.symbol):
+                continue
+            call = _call_at(plan, finding)
+            tensor = _tensor_of(call) if call is not None else None
+            parent = _parent(plan, finding.symbol, call) if call is not None else None
+            text = " ".join(plan.index.code(call).split()) if call is not None else finding.message
+            if call is not None and tensor is not None and isinstance(parent, cst.BinaryOperation) \
+                    and isinstance(parent.operator, _ARITHMETIC):
+                plan.edit(finding.symbol, call, _to_tensor())
+                plan.note(self.rule, f"`{text}` only feeds arithmetic: the tensor is used "
+                          "directly, so its value stays in the graph.", finding.location.line)
+                continue
+            plan.needs_manual(self.rule, finding.location.line, finding.symbol, f"`{text}` "
+                              "becomes a Python number that decides sizes, indices or control "
+                              "flow; dynamo keeps it symbolic or fails, legacy bakes the example's "
+                              "value. There is no static-shape equivalent.")
+
+
+def _call_at(plan: WrapperPlan, finding: Finding) -> cst.Call | None:
+    """The outermost call starting where the finding points (`t.sum().item()`, not `t.sum()`)."""
+    where = (finding.location.line, finding.location.column)
+    found = [(pos.end.line, pos.end.column, node) for node, pos in plan.index.positions.items()
+             if isinstance(node, cst.Call) and (pos.start.line, pos.start.column) == where]
+    if not found:
+        return None
+    node = max(found, key=lambda item: (item[0], item[1]))[2]
+    assert isinstance(node, cst.Call)
+    return node
+
+
+def _tensor_of(call: cst.Call) -> cst.BaseExpression | None:
+    """`t.item()` -> t; `float(t)` -> t; None for int()/bool()/.tolist() and the like."""
+    func = call.func
+    if isinstance(func, cst.Attribute) and func.attr.value == "item" and not call.args:
+        return func.value
+    if isinstance(func, cst.Name) and func.value == "float" and len(call.args) == 1:
+        return call.args[0].value
+    return None
+
+
+def _parent(plan: WrapperPlan, symbol: str, target: cst.CSTNode | None) -> cst.CSTNode | None:
+    found: list[cst.CSTNode] = []
+
+    class _Parent(cst.CSTVisitor):
+        def on_visit(self, node: cst.CSTNode) -> bool:
+            if target in node.children:
+                found.append(node)
+            return not found
+
+    plan.index.methods[symbol].node.visit(_Parent())
+    return found[0] if found else None
+
+
+def _to_tensor() -> Edit:
+    def edit(node: cst.CSTNode) -> Replacement:
+        assert isinstance(node, cst.Call)
+        tensor = _tensor_of(node)
+        assert tensor is not None
+        return keep_parens(node, tensor)
+
+    return edit
