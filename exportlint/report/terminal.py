@@ -66,6 +66,9 @@ def render_finding(f: Finding, console: Console, *, verbose: bool = True) -> Non
     console.print(header)
     if verbose:
         _indented(Text(f.message), console)
+    # NOTE: info findings are harmless for export; one message line keeps them from drowning
+    # out the warnings and errors.
+    if verbose and f.severity != "info":
         _render_source(f, console)
         if f.evidence:
             _indented(Text.assemble(("evidence: ", "dim"), f.evidence), console)
