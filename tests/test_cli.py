@@ -132,3 +132,12 @@ def test_rules_json_lists_every_rule(capsys: pytest.CaptureFixture[str]) -> None
 
 def test_unknown_option_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["scan", "--no-such-flag"]) == 2
+
+
+def test_readme_documents_every_rule() -> None:
+    from exportlint.rules import ALL_RULES
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    for rule in ALL_RULES:
+        assert f"\n### {rule.name}\n" in readme, f"README has no section for {rule.name}"
+        assert f"| {rule.code} | [`{rule.name}`](#{rule.name}) |" in readme
