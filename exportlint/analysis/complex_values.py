@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import libcst as cst
 
 from exportlint.analysis.classes import ClassInfo
@@ -15,7 +17,9 @@ _MAKERS = {"torch.view_as_complex", "torch.polar", "torch.complex"}
 _REALIZERS = {"view_as_real", "abs", "angle", "real", "imag", "is_complex", "type_as", "float", "numel", "size", "dim"}
 # Complex ops the dynamo exporter cannot convert (measured with torch 2.13).
 DYNAMO_BREAKS = {"repeat", "repeat_interleave", "expand", "tile", "unsqueeze", "exp"}
-_MAX_DEPTH = 4
+_MAX_DEPTH = 6
+# A parameter named like `freqs_cis` (cis = cos + i sin) in a function that itself builds complex values.
+_CIS_NAME = re.compile(r"(^|_)cis($|_)")
 
 
 class ComplexValues:
@@ -24,6 +28,7 @@ class ComplexValues:
     def __init__(self, facts: FileFacts) -> None:
         self.facts = facts
         self._attrs: dict[str, set[str]] = {}
+        self._busy: set[tuple[int, str]] = set()
 
     def is_maker(self, call: cst.Call, imports: dict[str, str]) -> bool:
         """`torch.view_as_complex(...)`, `torch.polar(...)`, `torch.complex(...)`."""
@@ -55,7 +60,11 @@ class ComplexValues:
         if full.startswith("torch.") and full[len("torch."):] in DYNAMO_BREAKS and call.args:
             return self.expr_is_complex(call.args[0].value, flow.fn, flow.owner, 0)
         if isinstance(func, cst.Attribute) and func.attr.value in DYNAMO_BREAKS and not full.startswith("torch."):
-            return self.expr_is_complex(func.value, flow.fn, flow.owner, 0)
+            inner = func.value
+            # `c.unsqueeze(2).expand(...)`: reported once, at the first op that breaks
+            if isinstance(inner, cst.Call) and self.dynamo_breaks(inner, flow):
+                return False
+            return self.expr_is_complex(inner, flow.fn, flow.owner, 0)
         return False
 
     def expr_is_complex(self, expr: cst.BaseExpression, fn: cst.FunctionDef, owner: str | None, depth: int) -> bool:
@@ -65,8 +74,7 @@ class ComplexValues:
         if isinstance(expr, cst.Call):
             return self._call_is_complex(expr, fn, owner, depth)
         if isinstance(expr, cst.Name):
-            values = [v for t, v in _bindings(fn) if t == expr.value]
-            return any(self.expr_is_complex(v, fn, owner, depth + 1) for v in values)
+            return self._name_is_complex(expr.value, fn, owner, depth)
         if isinstance(expr, cst.Attribute):
             name = dotted_name(expr) or ""
             info = self.facts.classes.get(owner or "")
@@ -79,7 +87,62 @@ class ComplexValues:
             return any(self.expr_is_complex(el.value, fn, owner, depth) for el in expr.elements)
         if isinstance(expr, cst.Subscript):
             return self.expr_is_complex(expr.value, fn, owner, depth)
+        if isinstance(expr, cst.IfExp):
+            return any(self.expr_is_complex(e, fn, owner, depth) for e in (expr.body, expr.orelse))
         return False
+
+    def _name_is_complex(self, name: str, fn: cst.FunctionDef, owner: str | None, depth: int) -> bool:
+        key = (id(fn), name)
+        if key in self._busy:
+            return False
+        self._busy.add(key)
+        try:
+            values = [v for t, v in _bindings(fn) if t == name]
+            if any(self.expr_is_complex(v, fn, owner, depth + 1) for v in values):
+                return True
+            return name in _param_names(fn) and self._param_is_complex(fn, name, owner, depth + 1)
+        finally:
+            self._busy.discard(key)
+
+    def _param_is_complex(self, fn: cst.FunctionDef, param: str, owner: str | None, depth: int) -> bool:
+        """A parameter is complex when a call in this file passes a complex value for it."""
+        sites = list(self._call_sites(fn, owner))
+        for call, caller, caller_owner in sites:
+            arg = _argument_for(call, fn, param, bound=caller_owner is not None and owner is not None)
+            if arg is not None and self.expr_is_complex(arg, caller, caller_owner, depth):
+                return True
+        builds = any(isinstance(c, cst.Call) and self.is_maker(c, self.facts.imports) for c in _nodes(fn, (cst.Call,)))
+        return not sites and builds and bool(_CIS_NAME.search(param))
+
+    def _call_sites(self, fn: cst.FunctionDef, owner: str | None) -> list[tuple[cst.Call, cst.FunctionDef, str | None]]:
+        """Calls of `fn` in the file: by name for module functions, as `self.<name>` within its class."""
+        scopes: list[tuple[cst.FunctionDef, str | None]] = [(f, None) for f in self.facts.functions.values()]
+        scopes += [(m, c.name) for c in self.facts.classes.values() for m in c.methods.values()]
+        wanted = fn.name.value if owner is None else f"self.{fn.name.value}"
+        return [(call, scope, scope_owner) for scope, scope_owner in scopes
+                for call in _nodes(scope, (cst.Call,))
+                if isinstance(call, cst.Call) and dotted_name(call.func) == wanted
+                and (owner is None or scope_owner == owner)]
+
+    def _callee(self, full: str, owner: str | None) -> tuple[cst.FunctionDef | None, str | None]:
+        """A function of the file called as `name(...)`, `self.method(...)`, or `self.fn(...)` where
+        `__init__` stored `self.fn = fn` or `functools.partial(fn, ...)`."""
+        if full in self.facts.functions:
+            return self.facts.functions[full], None
+        info = self.facts.classes.get(owner or "")
+        if info is None or not full.startswith("self.") or full.count(".") != 1:
+            return None, None
+        attr = full[len("self."):]
+        if attr in info.methods:
+            return info.methods[attr], owner
+        init = info.methods.get("__init__")
+        for node in _nodes(init, (cst.Assign,)) if init is not None else []:
+            name, value = _stored(node)
+            if name == attr and isinstance(value, cst.Call) and (dotted_name(value.func) or "").endswith("partial"):
+                value = value.args[0].value if value.args else value
+            if name == attr and isinstance(value, cst.Name) and value.value in self.facts.functions:
+                return self.facts.functions[value.value], None
+        return None, None
 
     def read_in_forward(self, owner: str | None, attr: str) -> bool:
         """True when a forward-path method of `owner` reads `self.<attr>`."""
@@ -100,12 +163,30 @@ class ComplexValues:
             return False
         if full.startswith("torch."):
             return any(self.expr_is_complex(a.value, fn, owner, depth + 1) for a in call.args)
-        helper = self.facts.functions.get(full)
+        helper, helper_owner = self._callee(full, owner)
         if helper is not None:
-            return any(self.expr_is_complex(r, helper, None, depth + 1) for r in _returns(helper))
+            return any(self.expr_is_complex(r, helper, helper_owner, depth + 1) for r in _returns(helper))
         if isinstance(func, cst.Attribute):
             return self.expr_is_complex(func.value, fn, owner, depth + 1)
         return False
+
+
+def _param_names(fn: cst.FunctionDef) -> set[str]:
+    params = fn.params
+    return {p.name.value for p in [*params.posonly_params, *params.params, *params.kwonly_params]}
+
+
+def _argument_for(call: cst.Call, fn: cst.FunctionDef, param: str, bound: bool) -> cst.BaseExpression | None:
+    """The argument a call passes for `param` of `fn` (keyword, or by position; `self` skipped when bound)."""
+    for arg in call.args:
+        if arg.keyword is not None and arg.keyword.value == param:
+            return arg.value
+    names = [p.name.value for p in [*fn.params.posonly_params, *fn.params.params]]
+    if bound and names[:1] == ["self"]:
+        names = names[1:]
+    positional = [a.value for a in call.args if a.keyword is None and not a.star]
+    index = names.index(param) if param in names else -1
+    return positional[index] if 0 <= index < len(positional) else None
 
 
 def _stored(node: cst.CSTNode) -> tuple[str, cst.BaseExpression | None]:

@@ -73,8 +73,11 @@ class UnsupportedOp(Rule):
         out = torch.stack((x1 * cos - x2 * sin, x1 * sin + x2 * cos), dim=-1).flatten(3)
 
     ## Known problems
-    Complex values are followed through local names, `self` attributes and helper functions of
-    the file that return them, not through parameters of helpers.
+    Complex values are followed through local names, `self` attributes (also set through
+    `functools.partial`), helper functions of the file that return them, and helper parameters
+    that a call in the same file fills with a complex value. A helper called only from other
+    files is not followed, except for a `*_cis` parameter (`freqs_cis`: cis = cos + i sin) of a
+    helper that itself builds complex values.
     """
 
     code = "EXL302"

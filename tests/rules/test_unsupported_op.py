@@ -99,3 +99,55 @@ def test_tensor_method_needs_a_tensor_receiver(tmp_path: Path) -> None:
         "        stats = {'a': 1}\n        m = self.cfg.median()\n        return x.median(dim=0)[0] * m\n"
     )
     assert [f.location.line for f in _scan(tmp_path, body)] == [13]
+
+
+HELPERS = """\
+from functools import partial
+
+
+def axial_cis(n):
+    angles = torch.outer(torch.arange(n, dtype=torch.float32), torch.ones(4))
+    return torch.polar(torch.ones_like(angles), angles)
+
+
+def broadcast(freqs, x):
+    return freqs.view(1, *freqs.shape)
+
+
+def rotate(xq, freqs, repeat):
+    xq_ = torch.view_as_complex(xq.reshape(*xq.shape[:-1], -1, 2))
+    freqs = broadcast(freqs, xq_)
+    if repeat:
+        freqs = freqs.unsqueeze(2).expand(-1, -1, 2, -1).flatten(2, 3)
+    return torch.view_as_real(xq_ * freqs).flatten(-2)
+
+
+class Rope(nn.Module):
+    def __init__(self, n):
+        super().__init__()
+        self.compute = partial(axial_cis)
+        self.table = self.compute(n)
+
+    def forward(self, x):
+        return rotate(x, self.table, True)
+"""
+
+
+def test_complex_followed_into_helper_parameters_and_through_partial(tmp_path: Path) -> None:
+    found = [(f.location.line, f.message.split("`")[1], f.outcomes.dynamo) for f in _scan(tmp_path, HELPERS)]
+    assert (25, "freqs.unsqueeze(2)", "fails") in found  # only the first op that breaks on `.unsqueeze().expand()`
+    assert not any(src.startswith("freqs.unsqueeze(2).expand") for _, src, _ in found)
+    assert (33, "self.table", "ok") in found  # stored in __init__ through self.compute = partial(axial_cis)
+
+
+def test_cis_parameter_of_a_complex_helper_without_local_callers(tmp_path: Path) -> None:
+    body = (
+        "def apply_rope(xq, freqs_cis):\n"
+        "    xq_ = torch.view_as_complex(xq.reshape(*xq.shape[:-1], -1, 2))\n"
+        "    return torch.view_as_real(xq_ * freqs_cis.repeat(2, 1)).flatten(-2)\n\n\n"
+        "class M(nn.Module):\n    def forward(self, x, f):\n        return apply_rope(x, f.float())\n"
+    )
+    # `f.float()` is real at the only call site here, so `freqs_cis` is not complex
+    assert [f.message.split("`")[1][:22] for f in _scan(tmp_path, body)] == ["torch.view_as_complex("]
+    lone = body.replace("class M(nn.Module):\n    def forward(self, x, f):\n        return apply_rope(x, f.float())\n", "")
+    assert _scan(tmp_path, lone) == []  # not reachable from any forward in this file
