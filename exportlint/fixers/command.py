@@ -19,6 +19,7 @@ from typing import Any
 
 from exportlint.errors import ConfigError
 from exportlint.fixers.pipeline import FixRequest, output_name, write_atomic
+from exportlint.fixers.registry import select_fixers
 from exportlint.fixers.target_ref import parse_target
 
 EXIT_OK, EXIT_FAILED, EXIT_ERROR = 0, 1, 2
@@ -51,6 +52,7 @@ def run(args: argparse.Namespace) -> int:
     from exportlint.verify import run_in_child
 
     request = fix_request(args)
+    select_fixers(request.rules)  # an unknown rule is a usage error before anything runs
     ref = parse_target(request.target, Path(request.cwd))
     out_dir = Path(request.cwd, request.out).resolve()
     name = output_name(request, ref)
