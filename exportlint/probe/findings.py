@@ -67,7 +67,8 @@ def _divergence_events(report: VerifyReport, ctx: Context) -> list[Event]:
         if kind is None or warning.line <= 0 or not is_user_path(warning.origin_path):
             continue
         rule = rule_for(kind, warning.source) or "tensor-to-python"
-        evidence = f"TracerWarning: {warning.message.splitlines()[0]}{suffix}"
+        first = warning.message.splitlines()[0].split(". ")[0].rstrip(".")
+        evidence = f"TracerWarning: {first}{suffix}"
         frame = next((f for f in reversed(warning.frames)
                       if (f.path, f.line) == (warning.path, warning.line)),
                      make_frame(warning.path, warning.line))

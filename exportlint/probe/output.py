@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict
@@ -24,10 +25,16 @@ def target_dict(report: ProbeReport) -> dict[str, Any]:
         "seconds": round(report.seconds, 3),
         "cleared": list(report.cleared),
         "steps": [asdict(s) for s in report.steps],
-        "parity": [asdict(p) for p in report.parity],
+        "parity": [_finite(asdict(p)) for p in report.parity],
         "graph_breaks": [asdict(g) for g in report.graph_breaks],
         "submodules": [asdict(r) for r in report.submodules],
     }
+
+
+def _finite(row: dict[str, Any]) -> dict[str, Any]:
+    """Errors that are not numbers (a shape mismatch) become null: JSON has no Infinity."""
+    return {k: None if isinstance(v, float) and not math.isfinite(v) else v
+            for k, v in row.items()}
 
 
 def probe_document(reports: Sequence[ProbeReport],
@@ -55,4 +62,4 @@ def probe_document(reports: Sequence[ProbeReport],
 
 def render_probe_json(reports: Sequence[ProbeReport], judged: Sequence[Finding] = ()) -> str:
     """`probe_document` as indented JSON text."""
-    return json.dumps(probe_document(reports, judged), indent=2) + "\n"
+    return json.dumps(probe_document(reports, judged), indent=2, allow_nan=False) + "\n"
