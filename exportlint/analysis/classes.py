@@ -8,10 +8,10 @@ import libcst as cst
 
 from exportlint.analysis.names import dotted_name, resolve
 from exportlint.analysis.values import CONFIG, MODULE, TENSOR, Val
+from exportlint.prepass import is_torch_module_base
 
 # Constructor parameters whose annotation names one of these hold an injected submodule.
 _MODULE_ANNOTATIONS = ("Module", "nn.Module", "torch.nn.Module")
-_NON_MODULE_NN = {"Parameter", "parameter", "functional", "init", "utils", "Buffer"}
 
 
 @dataclass
@@ -49,18 +49,6 @@ def collect_classes(module: cst.Module, imports: dict[str, str]) -> dict[str, Cl
                     info.methods[item.name.value] = item
             classes[info.name] = info
     return classes
-
-
-def is_torch_module_base(base: str) -> bool:
-    """True for `torch.nn.Module` and the torch.nn container/layer classes."""
-    if base in ("nn.Module", "Module"):
-        return True
-    for prefix in ("torch.nn.", "nn."):
-        if base.startswith(prefix):
-            rest = base[len(prefix):]
-            head = rest.split(".")[0]
-            return bool(head) and head[0].isupper() and head not in _NON_MODULE_NN
-    return False
 
 
 def mark_modules(classes: dict[str, ClassInfo], known_modules: frozenset[str]) -> None:
