@@ -15,7 +15,7 @@ from typing import IO
 
 from exportlint import __version__
 from exportlint.config import Config, ResolvedConfig, check_value, render_config, resolve_config
-from exportlint.errors import ConfigError, ExportlintError
+from exportlint.errors import ConfigError, ExportlintError, MissingExtraError
 from exportlint.model import FileResult
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -55,6 +55,8 @@ def _add_scan(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     _add_config_options(scan)
     scan.add_argument("--color", choices=("auto", "always", "never"), default="auto")
     scan.add_argument("--quiet", "-q", action="store_true", help="rich: one line per finding, no source")
+    scan.add_argument("--probe", action="append", default=[], metavar="TARGET",
+                      help="also probe FILE.py:FACTORY and judge the static findings of its files")
     scan.add_argument("--output-file", "-o", type=Path, default=None, help="write the report to this file")
     scan.add_argument("--exit-zero", action="store_true", help="exit 0 even with error findings")
     scan.add_argument("--statistics", action="store_true", help="print counts per rule instead of findings")
@@ -167,11 +169,36 @@ def run_scan(args: argparse.Namespace) -> int:
     results = scan_paths(paths, config)
     if args.add_ignores:
         return _add_ignores(results)
+    reports: list[object] = []
+    if args.probe:
+        results, reports = _probe_scan(results, args.probe, config)
     _report(results, args)
+    if reports and (args.format or "rich") == "rich":
+        from exportlint.probe.render import render_reports
+        from exportlint.report.terminal import make_console
+
+        render_reports(reports, make_console(color=_COLOR[args.color]))  # type: ignore[arg-type]
+    if any(getattr(r, "error", "") for r in reports):
+        return EXIT_FINDINGS
     if not results and all(p.is_file() and config.is_excluded(p) for p in paths):
         return EXIT_CLEAN  # every named file is excluded by the config (pre-commit passes them)
     code = scan_exit_code(results)
     return EXIT_CLEAN if args.exit_zero and code == EXIT_FINDINGS else code
+
+
+_COLOR = {"auto": None, "always": True, "never": False}
+
+
+def _probe_scan(results: list[FileResult], targets: Sequence[str], config: Config) -> tuple[list[FileResult], list[object]]:
+    try:
+        from exportlint.probe.command import require_probe_extra
+        from exportlint.probe.combined import probe_and_judge
+    except ImportError as e:
+        raise MissingExtraError(f"`scan --probe` needs the probe extra ({e.name} is missing): "
+                                "pip install 'exportlint[probe]'") from e
+    require_probe_extra()
+    judged, reports = probe_and_judge(results, targets, config)
+    return judged, list(reports)
 
 
 def _add_ignores(results: Sequence[FileResult]) -> int:
@@ -208,7 +235,7 @@ def _report(results: Sequence[FileResult], args: argparse.Namespace) -> None:
         return
     from exportlint.report.terminal import make_console, render_rich
 
-    color = {"auto": None, "always": True, "never": False}[args.color]
+    color = _COLOR[args.color]
     if args.output_file is None:
         render_rich(results, make_console(color=color), verbose=not args.quiet)
         return

@@ -25,8 +25,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "(default: targets in [tool.exportlint])")
     parser.add_argument("--exporter", choices=("dynamo", "legacy", "both"), default=None,
                         help="exporters to run and count for severity (default: both)")
-    parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT,
-                        help=f"seconds per target before it is stopped (default: {DEFAULT_TIMEOUT:g})")
+    parser.add_argument("--timeout", type=float, default=None,
+                        help="seconds per target before it is stopped "
+                             f"(default: `timeout` in [tool.exportlint], else {DEFAULT_TIMEOUT:g})")
     parser.add_argument("--depth", type=int, default=1,
                         help="per-submodule table depth; 0 turns it off (default: 1)")
     parser.add_argument("--format", choices=("rich", "json"), default=None)
@@ -79,16 +80,16 @@ def options_from_args(args: argparse.Namespace) -> list[ProbeOptions]:
         raise ConfigError("no target: pass FILE.py:FACTORY or list `targets` in [tool.exportlint]")
     exporter = args.exporter or getattr(config, "exporter", "both")
     dynamic = parse_dynamic(args.dynamic)
+    timeout = args.timeout if args.timeout is not None else getattr(config, "timeout", DEFAULT_TIMEOUT)
     return [ProbeOptions(target=t, exporter=exporter, depth=max(0, args.depth), fx=args.fx,
-                         rtol=args.rtol, atol=args.atol, timeout=args.timeout, dynamic=dynamic)
+                         rtol=args.rtol, atol=args.atol, timeout=timeout, dynamic=dynamic)
             for t in targets]
 
 
 def _config() -> Any:
-    from exportlint import config
+    from exportlint.config import resolve_config
 
-    loader = getattr(config, "load_config", None)
-    return loader() if callable(loader) else config.Config()
+    return resolve_config().config
 
 
 def parse_dynamic(values: Sequence[str]) -> dict[str, dict[int, str]]:
