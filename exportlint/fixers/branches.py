@@ -44,11 +44,12 @@ def freeze_chain(truths: Sequence[bool | None]) -> Edit:
 
 def _splice(body: Sequence[cst.BaseStatement | cst.BaseSmallStatement],
             leading: Sequence[cst.EmptyLine]) -> Replacement:
-    statements = [s for s in body if isinstance(s, cst.BaseStatement)]
+    statements: list[cst.BaseStatement] = [s for s in body if isinstance(s, cst.BaseStatement)]
     if not statements:
         return cst.RemoveFromParent()
     first = statements[0]
-    statements[0] = first.with_changes(leading_lines=[*leading, *first.leading_lines])
+    own = first.leading_lines if isinstance(first, (cst.SimpleStatementLine, cst.BaseCompoundStatement)) else ()
+    statements[0] = first.with_changes(leading_lines=[*leading, *own])
     return cst.FlattenSentinel(statements)
 
 
@@ -97,8 +98,8 @@ def where_if(node: cst.CSTNode, pred_name: str) -> Replacement:
     assert isinstance(node, cst.If)
     pred = cst.SimpleStatementLine([cst.Assign([cst.AssignTarget(cst.Name(pred_name))],
                                                _bare(node.test))], leading_lines=node.leading_lines)
-    true_stmts, true_names = _renamed(node.body.body, "_if_true")
-    false_body = node.orelse.body.body if isinstance(node.orelse, cst.Else) else []
+    true_stmts, true_names = _renamed(_statements(node.body.body), "_if_true")
+    false_body = _statements(node.orelse.body.body) if isinstance(node.orelse, cst.Else) else []
     false_stmts, false_names = _renamed(false_body, "_if_false")
     merged = []
     for name in dict.fromkeys([*true_names, *false_names]):
@@ -106,6 +107,11 @@ def where_if(node: cst.CSTNode, pred_name: str) -> Replacement:
         no = false_names.get(name, name)
         merged.append(cst.parse_statement(f"{name} = torch.where({pred_name}, {yes}, {no})"))
     return cst.FlattenSentinel([pred, *true_stmts, *false_stmts, *merged])
+
+
+def _statements(body: Sequence[cst.BaseStatement] | Sequence[cst.BaseSmallStatement]
+                ) -> list[cst.BaseStatement]:
+    return [s for s in body if isinstance(s, cst.BaseStatement)]
 
 
 def _renamed(body: Sequence[cst.BaseStatement], suffix: str
@@ -120,7 +126,9 @@ def _renamed(body: Sequence[cst.BaseStatement], suffix: str
         for small in stmt.body:
             if isinstance(small, cst.Pass):
                 continue
-            value = small.value.visit(_Rename(renames))  # type: ignore[union-attr]
+            assert isinstance(small, (cst.Assign, cst.AugAssign))  # checked by `mergeable`
+            value = small.value.visit(_Rename(renames))
+            assert isinstance(value, cst.BaseExpression)
             if isinstance(small, cst.AugAssign):
                 # `y += v` reads the current `y` (the outer one on its first store in the branch).
                 value = cst.BinaryOperation(_Rename(renames).current(small.target),
@@ -144,8 +152,8 @@ def _store_names(small: cst.BaseSmallStatement) -> list[str]:
 def _retarget(small: cst.BaseSmallStatement, value: cst.BaseExpression,
               renames: dict[str, str]) -> cst.BaseSmallStatement:
     if isinstance(small, cst.Assign):
-        targets = [t.with_changes(target=cst.Name(renames[t.target.value]))  # type: ignore[union-attr]
-                   for t in small.targets]
+        targets = [t.with_changes(target=cst.Name(renames[t.target.value]))
+                   for t in small.targets if isinstance(t.target, cst.Name)]
         return small.with_changes(targets=targets, value=value)
     assert isinstance(small, cst.AugAssign) and isinstance(small.target, cst.Name)
     return cst.Assign([cst.AssignTarget(cst.Name(renames[small.target.value]))], value)

@@ -8,12 +8,12 @@ Cleanups that need no positions (empty blocks, method aliases) run afterwards.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from typing import Union
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import libcst as cst
 
-Replacement = Union[cst.CSTNode, cst.FlattenSentinel[cst.CSTNode], cst.RemovalSentinel]
+Replacement = cst.CSTNode | cst.FlattenSentinel[Any] | cst.RemovalSentinel
 Edit = Callable[[cst.CSTNode], Replacement]
 
 
@@ -21,8 +21,9 @@ def apply_edits(node: cst.FunctionDef, edits: Mapping[cst.CSTNode, Edit]) -> cst
     """Rewrite `node` (an original method) with `edits`, keyed by original nodes."""
     rewritten = node.visit(_ApplyEdits(edits))
     assert isinstance(rewritten, cst.FunctionDef)
-    rewritten = rewritten.visit(_InlineMethodAliases())
-    fixed = rewritten.visit(_FillEmptyBlocks())
+    inlined = rewritten.visit(_InlineMethodAliases())
+    assert isinstance(inlined, cst.FunctionDef)
+    fixed = inlined.visit(_FillEmptyBlocks())
     assert isinstance(fixed, cst.FunctionDef)
     return fixed
 
@@ -31,7 +32,7 @@ class _ApplyEdits(cst.CSTTransformer):
     def __init__(self, edits: Mapping[cst.CSTNode, Edit]) -> None:
         self.edits = edits
 
-    def on_leave(self, original_node: cst.CSTNode, updated_node: cst.CSTNode) -> Replacement:
+    def on_leave(self, original_node: cst.CSTNode, updated_node: cst.CSTNode) -> Any:
         edit = self.edits.get(original_node)
         return edit(updated_node) if edit is not None else updated_node
 
@@ -53,38 +54,9 @@ def freeze_ifexp(truth: bool) -> Edit:
     return edit
 
 
-def freeze_if(truth: bool) -> Edit:
-    """`if test: A else: B` -> the statements of A (truth) or of B; elif chains keep going."""
-
-    def edit(node: cst.CSTNode) -> Replacement:
-        assert isinstance(node, cst.If)
-        if truth:
-            return _spliced(node.body.body, node.leading_lines)
-        if node.orelse is None:
-            return cst.RemoveFromParent()
-        if isinstance(node.orelse, cst.If):
-            return node.orelse.with_changes(leading_lines=node.leading_lines)
-        return _spliced(node.orelse.body.body, node.leading_lines)
-
-    return edit
-
-
 def freeze_while_false() -> Edit:
     """A `while` whose test was false on entry never runs: drop it."""
     return lambda node: cst.RemoveFromParent()
-
-
-def _spliced(
-    body: Sequence[cst.BaseStatement] | Sequence[cst.BaseSmallStatement],
-    leading: Sequence[cst.EmptyLine],
-) -> Replacement:
-    statements = [s for s in body if isinstance(s, cst.BaseStatement)]
-    if not statements:
-        return cst.RemoveFromParent()
-    first = statements[0]
-    merged = list(leading) + list(first.leading_lines)  # type: ignore[attr-defined]
-    statements[0] = first.with_changes(leading_lines=merged)
-    return cst.FlattenSentinel(statements)
 
 
 class _FillEmptyBlocks(cst.CSTTransformer):

@@ -83,10 +83,10 @@ def _record(plan: WrapperPlan, built: Built, case: Case,
             facts, _ = trace_forward(built.module, case.args, case.kwargs, plan.index)
     except Exception:  # noqa: BLE001 - eager rejecting a case is reported by the comparison
         return
-    for key in seen:
+    for key, outcomes in seen.items():
         for observation in facts.sites.get(key, []):
             if observation.truth is not None:
-                names = seen[key].setdefault(observation.truth, [])
+                names = outcomes.setdefault(observation.truth, [])
                 if case.name not in names:
                     names.append(case.name)
 

@@ -18,11 +18,25 @@ from typing import Any
 import libcst as cst
 
 from exportlint.fixers.base import FixContext, Fixer
-from exportlint.fixers.memory_codegen import VALID_NAME, helper_source, input_name, param_text, remove, \
-    replace_with, slot_list_source
+from exportlint.fixers.memory_codegen import (
+    VALID_NAME,
+    helper_source,
+    input_name,
+    param_text,
+    remove,
+    replace_with,
+    slot_list_source,
+)
 from exportlint.fixers.memory_consumer import thread_mask
-from exportlint.fixers.memory_layout import GatherRegion, MemoryLayout, compute_layout, entries_in, \
-    find_region, is_entry, memory_with
+from exportlint.fixers.memory_layout import (
+    GatherRegion,
+    MemoryLayout,
+    compute_layout,
+    entries_in,
+    find_region,
+    is_entry,
+    memory_with,
+)
 from exportlint.fixers.names import free_names
 from exportlint.fixers.plan import CallArg, GraphInput, ParamFact, WrapperPlan
 from exportlint.fixers.target_ref import import_target
@@ -41,7 +55,7 @@ class DictAccessFixer(Fixer):
             return
         forward = plan.index.methods.get(f"{plan.facts.root_class}.forward")
         assert forward is not None
-        body = list(forward.node.body.body)
+        body = [s for s in forward.node.body.body if isinstance(s, cst.BaseStatement)]
         region = find_region(body, param.name)
         if isinstance(region, str):
             plan.needs_manual(self.rule, forward.line, forward.symbol, f"memory dict "

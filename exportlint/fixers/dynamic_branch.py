@@ -63,7 +63,7 @@ def _sites(ctx: FixContext) -> list[Site]:
 
 def _owner(plan: WrapperPlan, site: Site) -> cst.CSTNode | None:
     """The If / IfExp / While node whose test starts at the site."""
-    for node, where in plan.index.positions.items():
+    for node in plan.index.positions:
         if isinstance(node, (cst.If, cst.IfExp, cst.While)):
             test = plan.index.positions.get(node.test)
             if test is not None and (test.start.line, test.start.column) == site.key:

@@ -27,8 +27,8 @@ def slot_list_source(region: GatherRegion, layout: MemoryLayout) -> str:
         parts = [[f"        key[{i}],"] for i in range(count)]
         parts.insert(layout.entry_index, _entry_lines("        ", comma=True))
         element = ["    (", *[line for part in parts for line in part], "    )"]
-    lines = [line.format(k=k, name=input_name(k)) if "{k}" in line else line
-             for line in element for k in (layout.shapes if "{k}" in line else [None])]
+    lines = [line.format(k=k, name=input_name(k)) if k else line
+             for line in element for k in (list(layout.shapes) if "{k}" in line else [""])]
     return "\n".join([f"{region.list_name} = [", *lines,
                       "    for i, key in enumerate(MEMORY_SLOT_KEYS)", "]"])
 

@@ -15,10 +15,16 @@ from typing import Any
 import libcst as cst
 
 from exportlint.fixers.base import FixContext
+from exportlint.fixers.memory_codegen import (
+    MASK_NAME,
+    add_keyword,
+    mask_source,
+    param_text,
+    prepend,
+    replace_params,
+)
 from exportlint.fixers.memory_layout import MemoryLayout
 from exportlint.fixers.memory_tokens import Runs, token_runs
-from exportlint.fixers.memory_codegen import MASK_NAME, add_keyword, mask_source, param_text, prepend, \
-    replace_params
 from exportlint.fixers.plan import WrapperPlan
 
 _RULE = "variable-length-cat"
@@ -106,9 +112,9 @@ def _cat_assignments(statement: cst.BaseStatement) -> list[tuple[str, int]]:
 
 def _dim(call: cst.Call) -> int:
     for i, arg in enumerate(call.args):
-        if (arg.keyword and arg.keyword.value == "dim") or (i == 1 and arg.keyword is None):
-            if isinstance(arg.value, cst.Integer):
-                return int(arg.value.value)
+        is_dim = (arg.keyword and arg.keyword.value == "dim") or (i == 1 and arg.keyword is None)
+        if is_dim and isinstance(arg.value, cst.Integer):
+            return int(arg.value.value)
     return 0
 
 
@@ -137,9 +143,8 @@ def _thread_into(plan: WrapperPlan, consumer: Any, use: _Use) -> str:
     for call in _calls(method.node):
         func = call.func
         if not (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name)
-                and func.value.value == "self"):
-            continue
-        if not isinstance(getattr(consumer, func.attr.value, None), torch.nn.MultiheadAttention):
+                and func.value.value == "self" and isinstance(
+                    getattr(consumer, func.attr.value, None), torch.nn.MultiheadAttention)):
             continue
         if any(a.keyword and a.keyword.value == "key_padding_mask" for a in call.args):
             return f"`{cls}.forward` already passes a key_padding_mask; combine it by hand."

@@ -10,7 +10,7 @@ import libcst as cst
 
 from exportlint.fixers.codemods import apply_edits
 from exportlint.fixers.names import free_names, import_bindings, merge_imports
-from exportlint.fixers.plan import WrapperPlan
+from exportlint.fixers.plan import ParamFact, WrapperPlan
 from exportlint.fixers.templates import ADOPT_HELPER, LOAD_FILE_HELPER, MAIN_BLOCK
 
 _WIDTH = 100
@@ -19,8 +19,8 @@ _WIDTH = 100
 def render_wrapper(plan: WrapperPlan, out_dir: Path, name: str) -> str:
     """The wrapper module for `plan`, as it will be written to `out_dir/<name>_export.py`."""
     classes = _rendered_classes(plan)
-    methods = [m for _, nodes in classes for m in nodes]
-    extra = [cst.parse_module(src) for src in plan.helpers.values()]
+    methods: list[cst.CSTNode] = [m for _, nodes in classes for m in nodes]
+    extra: list[cst.CSTNode] = [cst.parse_module(src) for src in plan.helpers.values()]
     header = "\n\n".join([_docstring(plan, name), "from __future__ import annotations",
                           _imports(plan, out_dir, methods + extra)])
     parts = [
@@ -245,7 +245,5 @@ def _tuple_line(name: str, items: list[str]) -> str:
     return f"{name} = (\n" + "".join(f"    {q},\n" for q in quoted) + ")"
 
 
-def _param_text(param: object) -> str:
-    name = getattr(param, "name")
-    default = getattr(param, "default")
-    return f"{name}={default}" if default is not None else name
+def _param_text(param: ParamFact) -> str:
+    return f"{param.name}={param.default}" if param.default is not None else param.name

@@ -157,7 +157,7 @@ class _Tracer:
         if code is None:
             return Observation("error", detail="test does not compile alone")
         try:
-            value = eval(code, frame.f_globals, dict(frame.f_locals))  # noqa: S307 - user's own test
+            value = eval(code, frame.f_globals, dict(frame.f_locals))  # the user's own test
         except Exception as error:  # noqa: BLE001 - a test that only makes sense in context
             return Observation("error", detail=f"{type(error).__name__}: {error}")
         return observe(value)

@@ -80,10 +80,9 @@ def _complex_methods(plan: WrapperPlan, classes: set[str], twins: dict[str, str]
     for symbol, method in plan.index.methods.items():
         text = plan.index.code(method.node)
         calls_twin = any(re.search(rf"\b{name}\(", text) for name in twins)
+        # A method of a class holding complex attributes may read them through `self.`.
         if plan.facts.ran(symbol) and (calls_twin or _COMPLEX.search(text) or
-                                       (method.cls in classes and plan.facts.complex_params.get(symbol))):
-            picked.append(symbol)
-        elif plan.facts.ran(symbol) and method.cls in classes and "self." in text:
+                                       (method.cls in classes and "self." in text)):
             picked.append(symbol)
     return picked
 
@@ -128,7 +127,7 @@ def _rewrite_method(plan: WrapperPlan, symbol: str, attrs: set[str], twins: dict
         return False
 
     def edit(node: cst.CSTNode) -> Replacement:
-        return node.visit(ComplexToPairs(names, attrs, twins))  # type: ignore[return-value]
+        return node.visit(ComplexToPairs(names, attrs, twins))
 
     plan.edit(symbol, method.node, edit)
     if dry.complex or dry.twins.keys() & set(re.findall(r"\w+", plan.index.code(method.node))):
