@@ -130,6 +130,7 @@ def scan_file(
     except SourceError as e:
         return FileResult(name, error=str(e))
     facts = build_facts(source.tree, known, roots)
+    facts.position_of = source.position
     findings: list[Finding] = []
     rules = selected_rules(config)
     for rule_cls in rules:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider
+from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from exportlint.analysis.classes import ClassInfo, collect_attrs, collect_classes, mark_modules, method_of
 from exportlint.analysis.dataflow import FunctionFlow
@@ -30,6 +31,8 @@ class FileFacts:
     # ("Layer.forward", ".utils.rotate"): the engine follows them through the package call graph.
     external_calls: set[tuple[str, str]] = field(default_factory=set)
     module: cst.Module | None = field(default=None, repr=False)
+    # The engine passes the source file's position lookup, so positions are resolved once.
+    position_of: Callable[[cst.CSTNode], CodeRange] | None = field(default=None, repr=False)
     _lines: dict[cst.CSTNode, int] | None = field(default=None, repr=False)
 
     @property
@@ -39,6 +42,11 @@ class FileFacts:
     def line_of(self, node: cst.CSTNode) -> int:
         """The 1-based line where `node` starts, for messages that point at a second place
         (0 when unknown). Positions are resolved on first use only."""
+        if self.position_of is not None:
+            try:
+                return self.position_of(node).start.line
+            except KeyError:
+                return 0
         if self._lines is None:
             self._lines = {}
             if self.module is not None:

@@ -81,6 +81,8 @@ def scalar(dep: Dep, legacy_miss: bool = False) -> Val:
 
 def lookup(container: Val, key: Val) -> Val:
     """A value fetched from a runtime dict: its layout decides, and a forward-number key misses under legacy."""
-    miss = container.legacy_miss or key.legacy_miss or (key.form is Form.VALUE and key.dep >= Dep.FLAG)
+    # NOTE: the legacy tracer turns forward numbers and shapes into tensors; container lengths
+    # (`len(list)`) stay Python ints.
+    miss = container.legacy_miss or key.legacy_miss or (key.form is Form.VALUE and key.dep in (Dep.FLAG, Dep.SHAPE))
     dep = max(container.dep, key.dep, Dep.LAYOUT if key.dep > Dep.CONST else container.dep)
     return Val(Form.DICT, dep, miss)
