@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Sequence
 
 import libcst as cst
@@ -186,3 +187,52 @@ _BINARY: dict[type, type] = {
     cst.DivideAssign: cst.Divide, cst.MatrixMultiplyAssign: cst.MatrixMultiply,
     cst.PowerAssign: cst.Power, cst.FloorDivideAssign: cst.FloorDivide, cst.ModuloAssign: cst.Modulo,
 }
+
+
+def cond_if(node: cst.CSTNode, tag: str) -> Replacement:
+    """Both branches as local functions and `torch.cond` choosing one (an ONNX `If`).
+
+    `if p: y = f(x) else: y = g(x)` becomes `def _if_true_<tag>(): ...; return (y_if_true,)`,
+    the same for false, then `(y,) = torch.cond(p, _if_true_<tag>, _if_false_<tag>, ())`. A name
+    only one branch assigns is returned unchanged (cloned, so no output aliases an input) by the
+    other.
+    """
+    assert isinstance(node, cst.If)
+    true_stmts, true_names = _renamed(_statements(node.body.body), "_if_true")
+    false_body = _statements(node.orelse.body.body) if isinstance(node.orelse, cst.Else) else []
+    false_stmts, false_names = _renamed(false_body, "_if_false")
+    names = list(dict.fromkeys([*true_names, *false_names]))
+    outputs = "(" + ", ".join(names) + ("," if len(names) == 1 else "") + ")"
+    parts = []
+    for side, stmts, renames in (("true", true_stmts, true_names), ("false", false_stmts, false_names)):
+        body = cst.Module(body=stmts).code if stmts else ""
+        returned = ", ".join(renames.get(n, f"{n}.clone()") for n in names)
+        returned += "," if len(names) == 1 else ""
+        parts.append(f"def _if_{side}_{tag}():\n" + textwrap.indent(body, "    ") +
+                     f"    return ({returned})\n")
+    test = cst.Module([]).code_for_node(_bare(node.test))
+    parts.append(f"{outputs} = torch.cond({test}, _if_true_{tag}, _if_false_{tag}, ())\n")
+    statements = list(cst.parse_module("".join(parts)).body)
+    blank = [cst.EmptyLine(indent=False)]
+    first_lines = list(node.leading_lines) or blank  # a nested def follows a blank line
+    statements = [s.with_changes(leading_lines=first_lines if i == 0 else blank)
+                  for i, s in enumerate(statements)]
+    return cst.FlattenSentinel(statements)
+
+
+def calls_submodule(node: cst.If) -> bool:
+    """True when a branch calls something on `self` (a submodule or method): different work."""
+    found: list[cst.Call] = []
+
+    class _Calls(cst.CSTVisitor):
+        def visit_Call(self, call: cst.Call) -> None:
+            func = call.func
+            while isinstance(func, cst.Attribute):
+                func = func.value
+            if isinstance(func, cst.Name) and func.value == "self":
+                found.append(call)
+
+    node.body.visit(_Calls())
+    if node.orelse is not None:
+        node.orelse.visit(_Calls())
+    return bool(found)

@@ -5,7 +5,9 @@
   copy of the method, and a method picked through a variable is called directly.
 - A shape test also pins its axis: the axis is kept static in the export.
 - A test on tensor data is rewritten so both outcomes are in the graph: `torch.where` for a
-  conditional expression or an if/else of assignments (both sides computed, one selected).
+  conditional expression or an if/else of assignments (both sides computed, one selected);
+  with the dynamo exporter only, an if/else whose branches call different submodules becomes
+  `torch.cond` (an ONNX `If`; the legacy exporter cannot trace torch.cond).
   Anything else (returns, loops, side effects in a data-dependent branch) needs manual work.
 """
 
@@ -16,7 +18,8 @@ import re
 import libcst as cst
 
 from exportlint.fixers.base import FixContext, Fixer
-from exportlint.fixers.branches import freeze_chain, if_chain, mergeable, where_if, where_ifexp
+from exportlint.fixers.branches import calls_submodule, cond_if, freeze_chain, if_chain, mergeable, \
+    where_if, where_ifexp
 from exportlint.fixers.codemods import freeze_ifexp, freeze_while_false
 from exportlint.fixers.plan import WrapperPlan
 from exportlint.fixers.source_index import Site
@@ -39,7 +42,7 @@ class DynamicBranchFixer(Fixer):
             if node is None:
                 continue
             if plan.facts.is_data_dependent(site):
-                _rewrite_data(plan, site, node)
+                _rewrite_data(plan, site, node, ctx.exporter == "dynamo")
             elif plan.facts.frozen_truth(site) is not None:
                 _freeze(plan, site, node)
             elif any(o.kind == "value" for o in plan.facts.observed(site)):
@@ -142,7 +145,7 @@ def _pin_axes(plan: WrapperPlan, site: Site) -> None:
                           "dynamic; the frozen shape test makes it static.", site.line)
 
 
-def _rewrite_data(plan: WrapperPlan, site: Site, node: cst.CSTNode) -> None:
+def _rewrite_data(plan: WrapperPlan, site: Site, node: cst.CSTNode, cond_ok: bool) -> None:
     rule = DynamicBranchFixer.rule
     if isinstance(node, cst.IfExp):
         plan.watch_sites.append(site)
@@ -155,8 +158,14 @@ def _rewrite_data(plan: WrapperPlan, site: Site, node: cst.CSTNode) -> None:
         plan.needs_manual(rule, site.line, site.symbol, f"`{site.display}` depends on tensor "
                           f"data and {reason}; rewrite it with torch.where or torch.cond.")
         return
-    pred = f"pred_{site.line}"
     plan.watch_sites.append(site)
+    if cond_ok and isinstance(node, cst.If) and calls_submodule(node):
+        tag = str(site.line)
+        plan.edit(site.symbol, node, lambda updated: cond_if(updated, tag))
+        plan.note(rule, f"`{site.display}` depends on tensor data and its branches run different "
+                  "modules: torch.cond keeps both in the graph (an ONNX If) and runs one.", site.line)
+        return
+    pred = f"pred_{site.line}"
     plan.edit(site.symbol, node, lambda updated: where_if(updated, pred))
     plan.note(rule, f"`{site.display}` depends on tensor data: both branches are computed and "
               f"torch.where merges what they assign (`{pred}`).", site.line)

@@ -118,7 +118,10 @@ def _user_import(plan: WrapperPlan, out_dir: Path, names: list[str]) -> str:
         return f"from {ref.module} import {', '.join(names)}"
     rel = Path(os.path.relpath(ref.path, out_dir.resolve())).as_posix()
     assigns = "\n".join(f"{n} = _user.{n}" for n in names)
-    return (f'_USER_FILE = Path(__file__).resolve().parent / "{rel}"\n'
+    user_file = f'_USER_FILE = Path(__file__).resolve().parent / "{rel}"'
+    if len(user_file) > _WIDTH:
+        user_file = f'_USER_FILE = (\n    Path(__file__).resolve().parent / "{rel}"\n)'
+    return (f"{user_file}\n"
             f'_USER_MODULE = "{ref.loose_name}"\n\n\n' + LOAD_FILE_HELPER.strip("\n") +
             f"\n\n\n_user = _load_user_module()\n{assigns}")
 
