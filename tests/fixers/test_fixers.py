@@ -23,6 +23,7 @@ CASES = sorted(HERE.glob("*/*.in.py"))
 # Every case is verified with both exporters unless it says otherwise here.
 EXTRA: dict[str, dict[str, Any]] = {
     "cond_modules": {"exporter": "dynamo"},  # torch.cond: the legacy exporter cannot trace it
+    "shape_branch": {"dynamic": {"x": [0, 1]}},  # the shape test pins axis 0, axis 1 stays
 }
 
 
@@ -69,6 +70,7 @@ EXPECT: dict[str, dict[str, Any]] = {
     "nested_state": {"cases": {"memory-0", "memory-1", "memory-2"}},
     "data_where": {"both_outcomes": 2},
     "cond_modules": {"both_outcomes": 1},
+    "shape_branch": {"cases": {"sizes"}, "static": {"x": [0]}},
     "item_slice": {"manual": "no static-shape equivalent"},
 }
 
@@ -102,5 +104,8 @@ def test_round_trip_matches_eager(case: Path, reports: dict[str, dict[str, Any]]
             assert result["ok"] and not result["eager_failed"], result
             for output in result["outputs"]:
                 assert output["max_abs"] <= 1e-4 + 1e-3 * 10, output
+    if "static" in EXPECT.get(_name(case), {}):
+        assert "DYNAMIC_AXES: dict[str, dict[int, str]] = {'x': {1: 'x_dim1'}}" in report["source"]
+        assert any("axis 0 of `x` was declared dynamic" in n["text"] for n in report["notes"])
     flipped = sum(1 for site in report["coverage"] if site["both"])
     assert flipped == EXPECT.get(_name(case), {}).get("both_outcomes", 0)
