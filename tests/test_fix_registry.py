@@ -1,0 +1,36 @@
+"""The fixer registry: one fixer per rule file, paired with a registered rule."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import exportlint.fixers
+from exportlint.errors import ConfigError
+from exportlint.fixers import ALL_FIXERS, select_fixers
+from exportlint.rules import find_rule
+
+FIXERS_DIR = Path(exportlint.fixers.__file__).parent
+
+
+@pytest.mark.parametrize("fixer", ALL_FIXERS, ids=lambda f: f.rule)
+def test_each_fixer_pairs_with_a_rule_and_its_file(fixer: type) -> None:
+    rule = find_rule(fixer.rule)
+    assert rule is not None, f"{fixer.__name__}.rule names no registered rule"
+    snake = fixer.rule.replace("-", "_")
+    assert (FIXERS_DIR / f"{snake}.py").is_file()
+    assert fixer.__name__ == f"{rule.__name__}Fixer"
+    assert fixer.__module__ == f"exportlint.fixers.{snake}"
+
+
+def test_select_by_code_and_memory_group_applies_once() -> None:
+    picked = select_fixers(["EXL101", "dict-access", "dynamic-loop", "variable-length-cat"])
+    assert [f.rule for f in picked] == ["dict-access", "dynamic-branch"]
+    everything = [f.rule for f in select_fixers([])]
+    assert everything.count("dict-access") == 1 and "dynamic-loop" not in everything
+
+
+def test_unknown_rule_is_a_config_error() -> None:
+    with pytest.raises(ConfigError, match="no fixer for injected-module"):
+        select_fixers(["injected-module"])
