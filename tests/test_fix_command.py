@@ -38,11 +38,17 @@ def tracker(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, int, dict[s
 
 
 @pytest.mark.ort
-def test_encoder_layer_exports_and_matches_eager(tmp_path: Path) -> None:
-    code, report = _fix(tmp_path, f"{SAM3}/encoder.py:make")
+def test_encoder_layer_exports_and_matches_eager(tmp_path: Path,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["fix", f"{SAM3}/encoder.py:make", "--out", str(tmp_path)])
+    report = json.loads((tmp_path / "encoder_report.json").read_text())
     assert code == 0 and report["ok"]
+    printed = capsys.readouterr().out
+    assert "PASSED (rtol=0.001, atol=0.0001)" in printed and "max abs" in printed
     frozen = " ".join(n["text"] for n in report["notes"])
     assert "`self.pre_norm` is True" in frozen and "`dac` is False" in frozen
+    fixed = [f for f in report["findings"] if f["rule"] == "dynamic-branch"]
+    assert fixed and all(f["fix"]["fixer"] == "DynamicBranchFixer" for f in fixed)
     assert all(c["ok"] for c in _cases(report).values())
     assert {p.name for p in tmp_path.iterdir()} == {
         "encoder_export.py", "encoder.onnx", "encoder_report.json"}
@@ -84,7 +90,7 @@ def test_verification_catches_a_wrapper_that_ignores_the_mask(
     broken.write_text(source.replace('memory["memory_valid"],', 'memory["memory_valid"] | True,'))
     request = FixRequest(target=f"{SAM3}/tracker.py:make", out=str(out), cwd=str(ROOT))
     built = build_target(request.target, ROOT)
-    plan = plan_fixes(built, request)
+    plan, _ = plan_fixes(built, request)
     verdict = verify_wrapper(plan, built, import_wrapper(broken, "broken"), out, "broken", request)
     cases = {c["case"]: c["ok"] for c in verdict["exporters"][0]["cases"]}
     assert not verdict["ok"]

@@ -205,7 +205,7 @@ def cond_if(node: cst.CSTNode, tag: str) -> Replacement:
     outputs = "(" + ", ".join(names) + ("," if len(names) == 1 else "") + ")"
     parts = []
     for side, stmts, renames in (("true", true_stmts, true_names), ("false", false_stmts, false_names)):
-        body = cst.Module(body=stmts).code if stmts else ""
+        body = cst.Module(body=stmts).code if stmts else ""  # type: ignore[arg-type]
         returned = ", ".join(renames.get(n, f"{n}.clone()") for n in names)
         returned += "," if len(names) == 1 else ""
         parts.append(f"def _if_{side}_{tag}():\n" + textwrap.indent(body, "    ") +

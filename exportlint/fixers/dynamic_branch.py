@@ -18,8 +18,15 @@ import re
 import libcst as cst
 
 from exportlint.fixers.base import FixContext, Fixer
-from exportlint.fixers.branches import calls_submodule, cond_if, freeze_chain, if_chain, mergeable, \
-    where_if, where_ifexp
+from exportlint.fixers.branches import (
+    calls_submodule,
+    cond_if,
+    freeze_chain,
+    if_chain,
+    mergeable,
+    where_if,
+    where_ifexp,
+)
 from exportlint.fixers.codemods import freeze_ifexp, freeze_while_false
 from exportlint.fixers.plan import WrapperPlan
 from exportlint.fixers.source_index import Site
@@ -81,9 +88,9 @@ def _describe(plan: WrapperPlan, site: Site, truth: bool) -> str:
     if _SHAPE.search(site.test):
         kind = "at the example's shapes"
     elif used & params:
-        kind = f"for the argument value passed ({', '.join(sorted(used & params))})"
+        kind = f"with the argument{'s' if len(used & params) > 1 else ''} passed in this call"
     else:
-        kind = "for this configuration"
+        kind = "in this configuration"
     return f"`{site.display}` is {truth} {kind}"
 
 

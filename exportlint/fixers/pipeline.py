@@ -25,7 +25,7 @@ from exportlint.fixers.render import render_wrapper, wrapper_class_name
 from exportlint.fixers.runtime import trace_forward
 from exportlint.fixers.source_index import SourceIndex, index_source
 from exportlint.fixers.target_ref import TargetRef, import_target, parse_target
-from exportlint.model import Finding
+from exportlint.model import Finding, Fix
 
 
 @dataclass(frozen=True)
@@ -78,12 +78,13 @@ def fix_target(request: FixRequest) -> dict[str, Any]:
     built = build_target(request.target, cwd)
     name = output_name(request, built.ref)
     out_dir = (cwd / request.out).resolve()
-    plan = plan_fixes(built, request)
+    plan, findings = plan_fixes(built, request)
     source = render_wrapper(plan, out_dir, name)
     report: dict[str, Any] = {
         "target": request.target, "name": name, "fixers": plan.fixers,
         "notes": [dataclasses.asdict(n) for n in plan.notes],
         "manual": [dataclasses.asdict(m) for m in plan.manual],
+        "findings": [finding_dict(f) for f in attach_fixes(findings, plan)],
         "wrapper_path": str(out_dir / f"{name}_export.py"), "source": source,
     }
     if request.diff:
@@ -122,8 +123,12 @@ def _call_factory(ref: TargetRef, user: ModuleType) -> tuple[Any, tuple[Any, ...
     return built[0], tuple(built[1]), dict(built[2]) if len(built) == 3 else {}
 
 
-def plan_fixes(built: Built, request: FixRequest) -> WrapperPlan:
-    """Trace one eager forward, start from the identity plan and apply the selected fixers."""
+def plan_fixes(built: Built, request: FixRequest) -> tuple[WrapperPlan, list[Finding]]:
+    """Trace one eager forward, start from the identity plan and apply the selected fixers.
+
+    Returns:
+        The plan, and the static findings of the target's file the fixers were given.
+    """
     facts, output, shimmed = trace_original(built)
     params = bind_params(built.module, built.args, built.kwargs)
     plan = identity_plan(built.ref, built.index, facts, params, output)
@@ -133,12 +138,40 @@ def plan_fixes(built: Built, request: FixRequest) -> WrapperPlan:
                   "computed with those calls mapped to the CPU.")
     plan.factory_kwargs = bool(built.kwargs)
     plan.dynamic_axes = {k: {int(a): f"{k}_dim{a}" for a in v} for k, v in request.dynamic.items()}
-    ctx = FixContext(plan, scan_findings(built.ref.path), built.module, built.args,
-                     built.kwargs, request.exporter)  # type: ignore[arg-type]
+    findings = scan_findings(built.ref.path)
+    ctx = FixContext(plan, findings, built.module, built.args, built.kwargs,
+                     request.exporter)  # type: ignore[arg-type]
     for fixer in select_fixers(request.rules):
         plan.fixers.append(fixer.rule)
         fixer.apply(ctx)
-    return plan
+    return plan, findings
+
+
+def attach_fixes(findings: list[Finding], plan: WrapperPlan) -> list[Finding]:
+    """The findings of the rules whose fixers ran, each with the `Fix` that addressed it."""
+    from exportlint.fixers.registry import FIXERS_BY_RULE
+
+    attached = []
+    for finding in findings:
+        fixer = FIXERS_BY_RULE.get(finding.rule)
+        if fixer is None or finding.rule not in plan.fixers:
+            continue
+        manual = any(m.line == finding.location.line and m.rule == finding.rule for m in plan.manual)
+        fix = Fix(fixer.title, "unsafe" if manual else fixer.safety,  # type: ignore[arg-type]
+                  fixer.__name__)
+        attached.append(dataclasses.replace(finding, fix=fix))
+    return attached
+
+
+def finding_dict(finding: Finding) -> dict[str, Any]:
+    """A finding as the report lists it: scan fields plus the fix that addressed it."""
+    fix = finding.fix
+    return {
+        "rule": finding.rule, "code": finding.code, "severity": finding.severity,
+        "path": finding.location.path, "line": finding.location.line,
+        "col": finding.location.column, "symbol": finding.symbol, "message": finding.message,
+        "fix": {"title": fix.title, "safety": fix.safety, "fixer": fix.fixer} if fix else None,
+    }
 
 
 def trace_original(built: Built) -> tuple[Any, Any, bool]:

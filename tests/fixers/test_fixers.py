@@ -44,7 +44,7 @@ def _request(case: Path, out: Path, **changes: Any) -> FixRequest:
 def render_case(case: Path) -> str:
     request = _request(case, case.parent)
     built = build_target(request.target, ROOT)
-    return render_wrapper(plan_fixes(built, request), case.parent, _name(case))
+    return render_wrapper(plan_fixes(built, request)[0], case.parent, _name(case))
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: f"{c.parent.name}/{_name(c)}")

@@ -7,13 +7,13 @@ parameters, buffers and submodules (nothing is copied), and the user's code is n
 Frozen or rewritten (the export keeps only these paths):
 - inputs: `normalize=True`: not a tensor, so not a graph input; the wrapper passes the example's
   value.
-- dynamic-branch (config_flags.in.py:18): `self.mode == "relu"` is False for this configuration:
+- dynamic-branch (config_flags.in.py:18): `self.mode == "relu"` is False in this configuration:
   this branch is dropped.
-- dynamic-branch (config_flags.in.py:20): `self.mode == "gelu"` is True for this configuration:
-  the `if` body is kept.
-- dynamic-branch (config_flags.in.py:24): `normalize` is True for the argument value passed
-  (normalize): the `if` body is kept.
-- dynamic-branch (config_flags.in.py:27): `self.use_residual` is True for this configuration: uses
+- dynamic-branch (config_flags.in.py:20): `self.mode == "gelu"` is True in this configuration: the
+  `if` body is kept.
+- dynamic-branch (config_flags.in.py:24): `normalize` is True with the argument passed in this
+  call: the `if` body is kept.
+- dynamic-branch (config_flags.in.py:27): `self.use_residual` is True in this configuration: uses
   `x + h`.
 
 Graph inputs: x, scale.
