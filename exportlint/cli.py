@@ -29,8 +29,12 @@ _HEAVY_COMMANDS = {
 }
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser for every subcommand."""
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The argument parser for every subcommand (`command`: the one to run, if known).
+
+    Probe and fix load their options only when they run: their modules import libcst and more,
+    which a scan answered from the cache must not pay for.
+    """
     parser = argparse.ArgumentParser(prog="exportlint", description="Find, confirm and fix ONNX export blockers.")
     parser.add_argument("--version", action="version", version=f"exportlint {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -44,7 +48,10 @@ def build_parser() -> argparse.ArgumentParser:
     rule.add_argument("key", help="slug (dynamic-branch) or code (EXL101)")
     for name, (module, help_text) in _HEAVY_COMMANDS.items():
         heavy = sub.add_parser(name, help=help_text)
-        _heavy_arguments(module, heavy)
+        if command in (name, None):
+            _heavy_arguments(module, heavy)
+        else:
+            heavy.add_argument("rest", nargs=argparse.REMAINDER)
     return parser
 
 
@@ -88,7 +95,8 @@ def _heavy_arguments(module: str, parser: argparse.ArgumentParser) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI and return the exit code."""
-    parser = build_parser()
+    words = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(next((w for w in words if not w.startswith("-")), ""))
     try:
         args = parser.parse_args(argv)
     except SystemExit as e:

@@ -4,23 +4,28 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import re
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from exportlint.analysis import FileFacts, build_facts
-from exportlint.callgraph import follow_calls, module_name, qualified_calls
+from exportlint.callgraph import module_name, qualified_calls
 from exportlint.config import Config
 from exportlint.errors import SourceError
 from exportlint.model import FileResult, Finding, Location, severity_for
 from exportlint.pathfilter import gitignored
-from exportlint.rules import ALL_RULES
-from exportlint.rules.base import Pending, Rule
-from exportlint.source import SourceFile, load_source
-from exportlint.suppress import apply_suppressions
+from exportlint.prepass import known_module_classes, may_define_module
+from exportlint.progress import NO_PROGRESS, Progress
+from exportlint.scheduler import cache_directory, scan_files
 
-_CLASS_RE = re.compile(r"^class\s+(\w+)\s*\(([^)]*)\)", re.MULTILINE)
+if TYPE_CHECKING:
+    # NOTE: libcst and everything built on it load only when a file is analysed, so a scan
+    # whose results all come from the cache starts in a fraction of the time.
+    from exportlint.analysis import FileFacts
+    from exportlint.rules.base import Pending, Rule
+    from exportlint.source import SourceFile
+
+__all__ = ["discover", "filter_discovery", "known_module_classes", "scan_file", "scan_paths", "selected_rules"]
 # Calls into these never lead back into the scanned tree.
 _EXTERNAL_PACKAGES = frozenset(sys.stdlib_module_names) | {"torch", "numpy", "np", "einops", "torchvision", "timm"}
 _SKIP_DIRS = {".git", ".hg", ".svn", "__pycache__", ".venv", "venv", ".tox", ".mypy_cache", ".exportlint_cache",
@@ -85,35 +90,13 @@ def _walk(root: Path, errors: list[FileResult]) -> Iterator[Path]:
                 yield Path(dirpath) / name
 
 
-def known_module_classes(texts: Sequence[str]) -> frozenset[str]:
-    """Class names in the scanned tree that derive from nn.Module, found by a cheap textual pass."""
-    bases: dict[str, set[str]] = {}
-    for text in texts:
-        for name, base_list in _CLASS_RE.findall(text):
-            bases.setdefault(name, set()).update(b.strip().rsplit(".", 1)[-1] for b in base_list.split(","))
-    from exportlint.analysis.classes import is_torch_module_base
-
-    known = {n for n, bs in bases.items() for b in bs if b == "Module"}
-    for text in texts:
-        for name, base_list in _CLASS_RE.findall(text):
-            if any(is_torch_module_base(b.strip()) for b in base_list.split(",")):
-                known.add(name)
-    changed = True
-    while changed:
-        changed = False
-        for name, bs in bases.items():
-            if name not in known and bs & known:
-                known.add(name)
-                changed = True
-    return frozenset(known)
-
-
 def scan_file(
     path: Path,
     config: Config,
     known: frozenset[str] = frozenset(),
     display: str | None = None,
     roots: frozenset[str] = frozenset(),
+    data: bytes | None = None,
 ) -> FileResult:
     """Analyse one file. Never raises: problems become `FileResult.error` or internal-error findings.
 
@@ -123,22 +106,56 @@ def scan_file(
         known: nn.Module class names defined elsewhere in the scanned tree.
         display: the path shown in reports (default: `path`).
         roots: module-level functions that forward code in other files reaches.
+        data: the file's bytes when already read (the cache keys results by exactly these).
     """
     name = display or str(path)
+    step = _Step()
     try:
-        source = load_source(path, name)
+        return _analyse_file(path, name, config, known, roots, data, step)
     except SourceError as e:
         return FileResult(name, error=str(e))
-    facts = build_facts(source.tree, known, roots)
-    facts.position_of = source.position
-    findings: list[Finding] = []
+    except Exception as e:  # noqa: BLE001 - one file's problem must not stop the scan
+        message = f"internal error while {step.name}: {type(e).__name__}: {e}"
+        where = Location(name, 1, 0, 1, 0)
+        return FileResult(name, (Finding("EXL000", "internal-error", message, where, severity="error"),))
+
+
+@dataclasses.dataclass
+class _Step:
+    """The step of a file's analysis under way, named in internal-error findings."""
+
+    name: str = "reading the file"
+
+
+def _analyse_file(
+    path: Path, name: str, config: Config, known: frozenset[str], roots: frozenset[str], data: bytes | None, step: _Step
+) -> FileResult:
+    from exportlint.source import check_syntax, parse_source, read_source
+    from exportlint.suppress import apply_suppressions
+
+    text = read_source(path, data)
+    step.name = "checking syntax"
+    tree = check_syntax(name, text)
     rules = selected_rules(config)
-    for rule_cls in rules:
-        findings.extend(_run_rule(rule_cls, source, facts, config))
+    findings: list[Finding] = []
+    facts = None
+    # A file that defines no nn.Module and that no forward code reaches cannot have findings:
+    # CPython's parse above is all it costs.
+    if roots or may_define_module(tree, known):
+        step.name = "parsing"
+        source = parse_source(name, text, checked=True)
+        step.name = "building facts"
+        facts = _facts(source, known, roots)
+        for rule_cls in rules:
+            findings.extend(_run_rule(rule_cls, source, facts, config))
+    step.name = "applying suppressions"
     # Suppressions depend only on this file's text, path and the config: cached results stay right.
-    findings = apply_suppressions(findings, source.text, path, name, config, rules)
+    findings = apply_suppressions(findings, text, path, name, config, rules)
     findings.sort(key=lambda f: (f.location.line, f.location.column, f.code))
+    step.name = "recording calls"
     module = module_name(path)
+    if facts is None:
+        return FileResult(name, tuple(findings), module=module)
     calls = [(c, t) for c, t in facts.external_calls if t.split(".")[0] not in _EXTERNAL_PACKAGES]
     return FileResult(
         name,
@@ -149,8 +166,18 @@ def scan_file(
     )
 
 
+def _facts(source: SourceFile, known: frozenset[str], roots: frozenset[str]) -> FileFacts:
+    from exportlint.analysis import build_facts
+
+    facts = build_facts(source.tree, known, roots)
+    facts.position_of = source.position
+    return facts
+
+
 def selected_rules(config: Config) -> list[type[Rule]]:
     """The rules the configuration selects."""
+    from exportlint.rules import ALL_RULES
+
     chosen = []
     for rule in ALL_RULES:
         keys = {rule.code, rule.name}
@@ -197,16 +224,11 @@ def _finding(rule_cls: type[Rule], p: Pending, source: SourceFile, config: Confi
     )
 
 
-def scan_paths(paths: Sequence[Path], config: Config) -> list[FileResult]:
-    """Scan files and directories; results in discovery order, errors first."""
+def scan_paths(paths: Sequence[Path], config: Config, progress: Progress = NO_PROGRESS) -> list[FileResult]:
+    """Scan files and directories; results in discovery order, errors first.
+
+    Unchanged files come from the result cache; the others are analysed in `config.jobs` worker
+    processes (0: all cores).
+    """
     found = filter_discovery(discover(paths), paths, config)
-    texts = []
-    for path in found.files:
-        try:
-            texts.append(path.read_text(encoding="utf-8", errors="replace"))
-        except OSError:
-            texts.append("")
-    known = known_module_classes(texts)
-    results = [scan_file(p, config, known) for p in found.files]
-    results = follow_calls(results, found.files, lambda p, roots: scan_file(p, config, known, roots=roots))
-    return found.errors + results
+    return found.errors + scan_files(found.files, config, cache_directory(paths, config), progress)

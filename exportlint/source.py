@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import ast
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import libcst as cst
-from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
+from libcst.metadata import CodeRange, MetadataWrapper
 
 from exportlint.errors import SourceError
+from exportlint.positions import node_range
 
 
 @dataclass
@@ -19,7 +22,6 @@ class SourceFile:
     text: str
     module: cst.Module
     _wrapper: MetadataWrapper | None = field(default=None, repr=False)
-    _positions: dict[cst.CSTNode, CodeRange] | None = field(default=None, repr=False)
 
     @property
     def tree(self) -> cst.Module:
@@ -27,10 +29,8 @@ class SourceFile:
         return self._ensure_wrapper().module
 
     def position(self, node: cst.CSTNode) -> CodeRange:
-        """Return the code range of a node of `tree`."""
-        if self._positions is None:
-            self._positions = dict(self._ensure_wrapper().resolve(PositionProvider))
-        return self._positions[node]
+        """Return the code range of a node of `tree` (computed for the whole file on first use)."""
+        return node_range(self.tree, node)
 
     def _ensure_wrapper(self) -> MetadataWrapper:
         if self._wrapper is None:
@@ -39,28 +39,53 @@ class SourceFile:
         return self._wrapper
 
 
-def read_source(path: Path) -> str:
-    """Read a file as UTF-8 text.
+def read_source(path: Path, data: bytes | None = None) -> str:
+    """Read a file as UTF-8 text (`data`: its bytes, when the caller has read them already).
 
     Raises:
         SourceError: the file is missing, unreadable or not UTF-8.
     """
-    try:
-        data = path.read_bytes()
-    except OSError as e:
-        raise SourceError(f"{path}: cannot read file ({e.strerror or e})") from e
+    if data is None:
+        try:
+            data = path.read_bytes()
+        except OSError as e:
+            raise SourceError(f"{path}: cannot read file ({e.strerror or e})") from e
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
         raise SourceError(f"{path}: not UTF-8 text (byte {e.start}); re-encode it as UTF-8") from e
 
 
-def parse_source(path: str, text: str) -> SourceFile:
-    """Parse text into a SourceFile.
+def check_syntax(path: str, text: str) -> ast.Module:
+    """Parse text with CPython's own parser, the one that will run (and export) this code.
+
+    It is several times faster than libcst's and rejects the pathological nesting that makes
+    libcst's native parser crash the process, so it runs first.
+
+    Raises:
+        SourceError: the text is not valid Python, or too deeply nested to analyse.
+    """
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # invalid escapes etc. are the scanned code's business
+            return ast.parse(text, filename=path)
+    except SyntaxError as e:
+        where = f"{path}:{e.lineno}:{(e.offset or 1) - 1}" if e.lineno else path
+        raise SourceError(f"{where}: syntax error: {e.msg}") from e
+    except (RecursionError, MemoryError) as e:
+        raise SourceError(f"{path}: too deeply nested to parse ({type(e).__name__})") from e
+    except ValueError as e:  # source code string cannot contain null bytes
+        raise SourceError(f"{path}: not Python source ({e})") from e
+
+
+def parse_source(path: str, text: str, checked: bool = False) -> SourceFile:
+    """Parse text into a SourceFile (`checked`: `check_syntax` passed already).
 
     Raises:
         SourceError: the text is not valid Python.
     """
+    if not checked:
+        check_syntax(path, text)
     try:
         module = cst.parse_module(text)
     except cst.ParserSyntaxError as e:
@@ -72,7 +97,7 @@ def parse_source(path: str, text: str) -> SourceFile:
     return SourceFile(path=path, text=text, module=module)
 
 
-def load_source(path: Path, display: str | None = None) -> SourceFile:
-    """Read and parse one file; `display` is the path shown in reports."""
+def load_source(path: Path, display: str | None = None, data: bytes | None = None) -> SourceFile:
+    """Read and parse one file; `display` is the path shown in reports, `data` its bytes if read."""
     name = display or str(path)
-    return parse_source(name, read_source(path))
+    return parse_source(name, read_source(path, data))
