@@ -17,6 +17,7 @@ from exportlint import __version__
 from exportlint.config import Config, ResolvedConfig, check_value, render_config, resolve_config
 from exportlint.errors import ConfigError, ExportlintError, MissingExtraError
 from exportlint.model import FileResult
+from exportlint.progress import NO_PROGRESS, LineProgress, Progress
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 FORMATS = ("rich", "json")
@@ -174,7 +175,7 @@ def run_scan(args: argparse.Namespace) -> int:
 
     config = scan_config(args)
     paths = args.paths or [Path(".")]
-    results = scan_paths(paths, config)
+    results = scan_paths(paths, config, _progress(args))
     if args.add_ignores:
         return _add_ignores(results)
     reports: list[object] = []
@@ -207,6 +208,14 @@ def _probe_scan(results: list[FileResult], targets: Sequence[str], config: Confi
     require_probe_extra()
     judged, reports = probe_and_judge(results, targets, config)
     return judged, list(reports)
+
+
+def _progress(args: argparse.Namespace) -> Progress:
+    """A progress line for the rich report on a terminal; nothing for machine formats or files."""
+    rich = (args.format or "rich") == "rich" and not args.statistics and args.output_file is None
+    if rich and not args.add_ignores and sys.stdout.isatty():
+        return LineProgress(sys.stdout)
+    return NO_PROGRESS
 
 
 def _add_ignores(results: Sequence[FileResult]) -> int:
