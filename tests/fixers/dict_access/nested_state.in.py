@@ -37,6 +37,9 @@ class RecentFrames(nn.Module):
 
 def make() -> tuple[nn.Module, tuple[object, ...]]:
     torch.manual_seed(0)
-    entry = lambda: {"tokens": torch.randn(2, 3, 2, 8)}  # noqa: E731
+
+    def entry() -> dict[str, Tensor]:
+        return {"tokens": torch.randn(2, 3, 2, 8)}
+
     state = {"anchor": entry(), "frames": {3: entry()}}
     return RecentFrames(8, window=2).eval(), (torch.randn(5, 2, 8), state, 4)
