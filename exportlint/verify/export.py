@@ -115,6 +115,7 @@ def _write_atomically(
         options["opset_version"] = opset
     try:
         torch.onnx.export(module, args, tmp, **options)
+        _readable(tmp)
         os.replace(tmp, path)
     finally:
         with contextlib.suppress(FileNotFoundError):
@@ -148,6 +149,13 @@ def dynamic_shapes(
 def _identifier(symbol: str) -> str:
     cleaned = "".join(c if c.isalnum() else "_" for c in symbol)
     return cleaned if cleaned[:1].isalpha() else f"d_{cleaned}"
+
+
+def _readable(path: str) -> None:
+    """Give a mkstemp file (0600) the permissions a plain `open()` would have."""
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(path, 0o666 & ~umask)
 
 
 def _describe(
