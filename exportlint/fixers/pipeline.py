@@ -137,6 +137,7 @@ def plan_fixes(built: Built, request: FixRequest) -> tuple[WrapperPlan, list[Fin
         plan.note("inputs", "the original calls CUDA-only APIs; its eager reference outputs are "
                   "computed with those calls mapped to the CPU.")
     plan.factory_kwargs = bool(built.kwargs)
+    plan.exporter = request.exporter
     plan.dynamic_axes = {k: {int(a): f"{k}_dim{a}" for a in v} for k, v in request.dynamic.items()}
     findings = scan_findings(built.ref.path)
     ctx = FixContext(plan, findings, built.module, built.args, built.kwargs,
@@ -213,6 +214,9 @@ def write_atomic(path: Path, text: str) -> Path:
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; users expect a plain file's mode
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):

@@ -102,6 +102,7 @@ class WrapperPlan:
     fixers: list[str] = field(default_factory=list)
     factory_kwargs: bool = False  # the factory returns (module, args, kwargs)
     cpu_reference: bool = False  # the original needs `cpu_shim` to run eagerly here
+    exporter: str = "dynamo"  # the exporter choice being verified ("dynamo", "legacy", "both")
 
     def edit(self, symbol: str, node: cst.CSTNode, edit: Edit) -> None:
         """Register an edit of `node` (a node of the original tree) in method `symbol`."""

@@ -11,7 +11,13 @@ import libcst as cst
 from exportlint.fixers.codemods import apply_edits
 from exportlint.fixers.names import free_names, import_bindings, merge_imports
 from exportlint.fixers.plan import ParamFact, WrapperPlan
-from exportlint.fixers.templates import ADOPT_HELPER, LOAD_FILE_HELPER, MAIN_BLOCK
+from exportlint.fixers.templates import (
+    ADOPT_HELPER,
+    DYNAMO_OPTIONS,
+    LEGACY_OPTIONS,
+    LOAD_FILE_HELPER,
+    MAIN_BLOCK,
+)
 
 _WIDTH = 100
 
@@ -236,7 +242,8 @@ def _interface(plan: WrapperPlan, name: str) -> str:
         f"    wrapper = {wrapper_class_name(plan)}(module)",
         f"    return wrapper, wrapper.export_inputs({call})",
         "", "",
-        MAIN_BLOCK.format(name=name).strip("\n"),
+        MAIN_BLOCK.format(name=name, options=LEGACY_OPTIONS if plan.exporter == "legacy"
+                          else DYNAMO_OPTIONS).strip("\n"),
     ])
 
 

@@ -54,6 +54,10 @@ if __name__ == "__main__":
         input_names=list(INPUT_NAMES),
         output_names=list(OUTPUT_NAMES),
         dynamic_axes=DYNAMIC_AXES or None,
-        dynamo=True,
+        {options},
     )
 '''
+
+# The exporter options of the verified export (a single .onnx file; past 2 GB use external data).
+DYNAMO_OPTIONS = "dynamo=True,\n        external_data=False"
+LEGACY_OPTIONS = "dynamo=False"

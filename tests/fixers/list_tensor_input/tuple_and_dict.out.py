@@ -94,4 +94,5 @@ if __name__ == "__main__":
         output_names=list(OUTPUT_NAMES),
         dynamic_axes=DYNAMIC_AXES or None,
         dynamo=True,
+        external_data=False,
     )
