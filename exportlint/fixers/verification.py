@@ -80,9 +80,9 @@ def build_cases(plan: WrapperPlan, built: Built, request: FixRequest) -> list[Ca
     from exportlint.verify import perturb_inputs
 
     cases = [Case("example", built.args, dict(built.kwargs), "the example inputs")]
-    dynamic = {k: list(v) for k, v in request.dynamic.items() if v}
+    dynamic = _original_axes(plan, built, request.dynamic)
     for item in perturb_inputs(built.module.forward, built.args, built.kwargs, seed=0,
-                               dynamic=_original_axes(plan, dynamic) or None):
+                               dynamic=dynamic or None):
         cases.append(Case(item.name, tuple(item.args), dict(item.kwargs), item.description))
     for builder in plan.case_builders:
         for case_name, args, kwargs, text in builder(built.args, dict(built.kwargs)):
@@ -90,9 +90,21 @@ def build_cases(plan: WrapperPlan, built: Built, request: FixRequest) -> list[Ca
     return cases
 
 
-def _original_axes(plan: WrapperPlan, dynamic: dict[str, list[int]]) -> dict[str, list[int]]:
-    """Dynamic axes minus the axes a frozen shape test pinned."""
-    return {k: [a for a in v if a not in plan.static_axes.get(k, set())] for k, v in dynamic.items()}
+def _original_axes(plan: WrapperPlan, built: Built, dynamic: dict[str, list[int]]
+                   ) -> dict[str, list[int]]:
+    """Declared dynamic axes per flattened input (`feats` covers `feats_0`, `feats_1`, ...),
+    minus the axes a frozen shape test pinned."""
+    from exportlint.verify import flatten_inputs
+
+    names = [leaf.name for leaf in flatten_inputs(built.module.forward, built.args, built.kwargs)]
+    expanded: dict[str, list[int]] = {}
+    for key, axes in dynamic.items():
+        for name in names:
+            if name == key or name.startswith(f"{key}_"):
+                kept = [a for a in axes if a not in plan.static_axes.get(name, set())]
+                if kept:
+                    expanded[name] = kept
+    return expanded
 
 
 def _verify_one(
