@@ -132,6 +132,9 @@ def plan_fixes(built: Built, request: FixRequest) -> tuple[WrapperPlan, list[Fin
     facts, output, shimmed = trace_original(built)
     params = bind_params(built.module, built.args, built.kwargs)
     plan = identity_plan(built.ref, built.index, facts, params, output)
+    if not plan.outputs:
+        raise ProbeError(f"{built.ref.spec}: forward returns no tensor ({type(output).__name__}); "
+                         "an ONNX graph needs at least one tensor output")
     plan.cpu_reference = shimmed
     if shimmed:
         plan.note("inputs", "the original calls CUDA-only APIs; its eager reference outputs are "
