@@ -1,0 +1,156 @@
+"""Nothing in one file's analysis stops a scan: errors become findings or file errors."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+import exportlint.analysis
+import exportlint.engine
+import exportlint.positions
+from exportlint.config import Config
+from exportlint.engine import scan_file, scan_paths
+from exportlint.model import FileResult
+from exportlint.pool import Done, Job, run_jobs
+from exportlint.rules.dynamic_branch import DynamicBranch
+
+MODEL = """\
+import torch
+from torch import nn
+
+
+class M(nn.Module):
+    def forward(self, x):
+        if x.sum() > 0:
+            return x.item()
+        return x
+"""
+
+
+def write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def internal_errors(result: FileResult) -> list[str]:
+    return [f.message for f in result.findings if f.code == "EXL000"]
+
+
+# Each of these crashes or hangs libcst's native parser; CPython's parser, run first, rejects them.
+PATHOLOGICAL = {
+    "parens": "x = " + "(" * 5000 + "1" + ")" * 5000 + "\n",
+    "chain": "x = 1" + " + 1" * 5000 + "\n",
+    "unary": "x = " + "-" * 100_000 + "1\n",
+    "lambdas": "x = " + "lambda: " * 20_000 + "1\n",
+    "attributes": "x = a" + ".b" * 100_000 + "\n",
+    "calls": "x = f" + "()" * 100_000 + "\n",
+}
+
+
+@pytest.mark.parametrize("kind", sorted(PATHOLOGICAL))
+def test_pathological_nesting_is_a_file_error_not_a_crash(tmp_path: Path, kind: str) -> None:
+    result = scan_file(write(tmp_path, f"{kind}.py", MODEL + PATHOLOGICAL[kind]), Config())
+    assert result.error is not None
+    assert "too deeply nested" in result.error or "syntax error" in result.error or "too many" in result.error
+
+
+def test_deep_but_valid_code_is_an_internal_error_naming_the_step(tmp_path: Path) -> None:
+    deep = MODEL.replace("if x.sum() > 0:", "if (x" + " + x" * 900 + ").sum() > 0:")
+    result = scan_file(write(tmp_path, "deep.py", deep), Config())
+    assert result.error is None
+    assert all("while" in m or "in rule" in m for m in internal_errors(result))
+    assert result.findings, "either the finding or an internal error, never silence"
+
+
+def test_a_failing_rule_is_reported_by_name_and_the_others_still_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(self: DynamicBranch, node: object) -> None:
+        raise ValueError("rule bug")
+
+    monkeypatch.setattr(DynamicBranch, "visit_If", broken)
+    result = scan_file(write(tmp_path, "m.py", MODEL), Config())
+    assert internal_errors(result) == ["internal error in rule dynamic-branch: ValueError: rule bug"]
+    assert "tensor-to-python" in {f.rule for f in result.findings}
+
+
+def test_a_failing_analysis_step_is_an_internal_error_and_the_scan_goes_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(tmp_path, "a.py", MODEL)
+    write(tmp_path, "b.py", MODEL.replace("class M", "class N"))
+    real = exportlint.analysis.build_facts
+
+    def flaky(module: object, known: frozenset[str], roots: frozenset[str]) -> object:
+        if "class N" in module.code:  # type: ignore[attr-defined]
+            raise RecursionError("maximum recursion depth exceeded")
+        return real(module, known, roots)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(exportlint.analysis, "build_facts", flaky)
+    results = {Path(r.path).name: r for r in scan_paths([tmp_path], Config(jobs=1, cache=False))}
+    assert internal_errors(results["b.py"]) == [
+        "internal error while building facts: RecursionError: maximum recursion depth exceeded"
+    ]
+    assert {f.rule for f in results["a.py"].findings} >= {"dynamic-branch", "tensor-to-python"}
+
+
+def test_a_failing_position_lookup_is_reported_for_the_rule(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def lost(module: object, node: object) -> object:
+        raise KeyError("node not in this tree")
+
+    monkeypatch.setattr("exportlint.source.node_range", lost)
+    result = scan_file(write(tmp_path, "m.py", MODEL), Config())
+    assert any(m.startswith("internal error in rule dynamic-branch: KeyError") for m in internal_errors(result))
+
+
+def test_a_worker_that_dies_costs_one_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    real = exportlint.engine.scan_file
+
+    def dying(path: Path, *args: object, **kwargs: object) -> FileResult:
+        if path.name == "boom.py":
+            os._exit(70)  # what a parser segfault or the OOM killer looks like from outside
+        return real(path, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(exportlint.engine, "scan_file", dying)
+    names = ["a.py", "b.py", "boom.py", "c.py", "d.py"]
+    jobs = [Job(i, write(tmp_path, n, MODEL), n, MODEL.encode()) for i, n in enumerate(names)]
+    done: dict[str, Done] = {}
+    run_jobs(jobs, Config(), frozenset(), 2, lambda d: done.update({names[d.index]: d}))
+    assert sorted(done) == sorted(names)
+    assert "process died" in (done["boom.py"].result.error or "") and not done["boom.py"].analysed
+    assert all(done[n].result.error is None and done[n].result.findings for n in names if n != "boom.py")
+
+
+def test_unreadable_and_odd_files_are_file_errors(tmp_path: Path) -> None:
+    cases = {"latin1.py": "x = 'caf\xe9'\n".encode("latin-1"), "nul.py": b"x = 1\0\n", "empty.py": b""}
+    for name, data in cases.items():
+        (tmp_path / name).write_bytes(data)
+    results = {Path(r.path).name: r for r in scan_paths([tmp_path], Config(jobs=1, cache=False))}
+    assert "not UTF-8" in (results["latin1.py"].error or "")
+    assert results["nul.py"].error is not None
+    assert results["empty.py"] == FileResult(str(tmp_path / "empty.py"), module="empty")
+
+
+def _torch_nn() -> Path | None:
+    spec = importlib.util.find_spec("torch")  # locates torch without importing it
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(next(iter(spec.submodule_search_locations))) / "nn"
+
+
+@pytest.mark.slow
+def test_torch_nn_scans_without_one_internal_error(tmp_path: Path) -> None:
+    nn = _torch_nn()
+    if nn is None:
+        pytest.skip("torch is not installed (the probe extra)")
+    shutil.copytree(nn, tmp_path / "nn", ignore=shutil.ignore_patterns("__pycache__"))
+    results = scan_paths([tmp_path / "nn"], Config(cache=False))
+    assert len(results) > 100
+    assert [r.error for r in results if r.error] == []
+    assert [m for r in results for m in internal_errors(r)] == []
+    assert sum(len(r.findings) for r in results) > 50
