@@ -17,8 +17,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-from exportlint.analysis import build_facts
-from exportlint.analysis import classes
+from exportlint.analysis import build_facts, classes
 from exportlint.config import Config
 from exportlint.engine import scan_paths
 from exportlint.positions import node_span
