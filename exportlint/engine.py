@@ -171,6 +171,7 @@ def _facts(source: SourceFile, known: frozenset[str], roots: frozenset[str]) -> 
 
     facts = build_facts(source.tree, known, roots)
     facts.position_of = source.position
+    facts.text = source.text
     return facts
 
 

@@ -10,6 +10,7 @@ from exportlint.analysis.classes import ClassInfo
 from exportlint.analysis.dataflow import FunctionFlow
 from exportlint.analysis.facts import FileFacts
 from exportlint.analysis.names import dotted_name, resolve
+from exportlint.analysis.uses import walk
 
 COMPLEX_DTYPES = {f"torch.{n}" for n in ("cfloat", "cdouble", "chalf", "complex32", "complex64", "complex128")}
 _MAKERS = {"torch.view_as_complex", "torch.polar", "torch.complex"}
@@ -18,6 +19,8 @@ _REALIZERS = {"view_as_real", "abs", "angle", "real", "imag", "is_complex", "typ
 # Complex ops the dynamo exporter cannot convert (measured with torch 2.13).
 DYNAMO_BREAKS = {"repeat", "repeat_interleave", "expand", "tile", "unsqueeze", "exp"}
 _MAX_DEPTH = 6
+_COMPLEX_NAMES = {n.rsplit(".", 1)[-1] for n in COMPLEX_DTYPES | _MAKERS}
+_COMPLEX_WORDS = re.compile(r"\b(" + "|".join(sorted(_COMPLEX_NAMES)) + r")\b")
 # A parameter named like `freqs_cis` (cis = cos + i sin) in a function that itself builds complex values.
 _CIS_NAME = re.compile(r"(^|_)cis($|_)")
 
@@ -29,6 +32,37 @@ class ComplexValues:
         self.facts = facts
         self._attrs: dict[str, set[str]] = {}
         self._busy: set[tuple[int, str]] = set()
+        self._walked: dict[int, list[cst.CSTNode]] = {}
+        self._sites: dict[str, list[tuple[cst.Call, cst.FunctionDef, str | None]]] | None = None
+        # NOTE: most files never build a complex value; a cheap look at their names settles every query.
+        if facts.text:
+            self.active = bool(_COMPLEX_WORDS.search(facts.text))
+        else:
+            roots: list[cst.CSTNode] = [*facts.functions.values(), *(c.node for c in facts.classes.values())]
+            self.active = any(_COMPLEX_NAMES & _names(root) for root in roots)
+
+    def _scopes(self) -> list[tuple[cst.FunctionDef, str | None]]:
+        scopes: list[tuple[cst.FunctionDef, str | None]] = [(f, None) for f in self.facts.functions.values()]
+        return scopes + [(m, c.name) for c in self.facts.classes.values() for m in c.methods.values()]
+
+    def _nodes(self, fn: cst.FunctionDef, kinds: tuple[type[cst.CSTNode], ...]) -> list[cst.CSTNode]:
+        """Nodes of `fn`'s body of the given kinds; each body is walked once."""
+        walked = self._walked.get(id(fn))
+        if walked is None:
+            walked = self._walked[id(fn)] = _walk(fn)
+        return [n for n in walked if isinstance(n, kinds)]
+
+    def _bindings(self, fn: cst.FunctionDef) -> list[tuple[str, cst.BaseExpression]]:
+        out: list[tuple[str, cst.BaseExpression]] = []
+        for node in self._nodes(fn, (cst.Assign,)):
+            assert isinstance(node, cst.Assign)
+            for target in node.targets:
+                if isinstance(target.target, cst.Name):
+                    out.append((target.target.value, node.value))
+        return out
+
+    def _returns(self, fn: cst.FunctionDef) -> list[cst.BaseExpression]:
+        return [r.value for r in self._nodes(fn, (cst.Return,)) if isinstance(r, cst.Return) and r.value is not None]
 
     def is_maker(self, call: cst.Call, imports: dict[str, str]) -> bool:
         """`torch.view_as_complex(...)`, `torch.polar(...)`, `torch.complex(...)`."""
@@ -45,9 +79,9 @@ class ComplexValues:
         found: set[str] = set()
         self._attrs[info.name] = found
         init = info.methods.get("__init__")
-        if init is None:
+        if init is None or not self.active:
             return found
-        for node in _nodes(init, (cst.Assign, cst.Call)):
+        for node in self._nodes(init, (cst.Assign, cst.Call)):
             name, value = _stored(node)
             if name and value is not None and self.expr_is_complex(value, init, info.name, 0):
                 found.add(name)
@@ -69,7 +103,7 @@ class ComplexValues:
 
     def expr_is_complex(self, expr: cst.BaseExpression, fn: cst.FunctionDef, owner: str | None, depth: int) -> bool:
         """True when `expr`, evaluated in `fn` (a method of `owner` or a module function), is complex."""
-        if depth > _MAX_DEPTH:
+        if depth > _MAX_DEPTH or not self.active:
             return False
         if isinstance(expr, cst.Call):
             return self._call_is_complex(expr, fn, owner, depth)
@@ -97,7 +131,7 @@ class ComplexValues:
             return False
         self._busy.add(key)
         try:
-            values = [v for t, v in _bindings(fn) if t == name]
+            values = [v for t, v in self._bindings(fn) if t == name]
             if any(self.expr_is_complex(v, fn, owner, depth + 1) for v in values):
                 return True
             return name in _param_names(fn) and self._param_is_complex(fn, name, owner, depth + 1)
@@ -111,18 +145,19 @@ class ComplexValues:
             arg = _argument_for(call, fn, param, bound=caller_owner is not None and owner is not None)
             if arg is not None and self.expr_is_complex(arg, caller, caller_owner, depth):
                 return True
-        builds = any(isinstance(c, cst.Call) and self.is_maker(c, self.facts.imports) for c in _nodes(fn, (cst.Call,)))
+        builds = any(isinstance(c, cst.Call) and self.is_maker(c, self.facts.imports) for c in self._nodes(fn, (cst.Call,)))
         return not sites and builds and bool(_CIS_NAME.search(param))
 
     def _call_sites(self, fn: cst.FunctionDef, owner: str | None) -> list[tuple[cst.Call, cst.FunctionDef, str | None]]:
         """Calls of `fn` in the file: by name for module functions, as `self.<name>` within its class."""
-        scopes: list[tuple[cst.FunctionDef, str | None]] = [(f, None) for f in self.facts.functions.values()]
-        scopes += [(m, c.name) for c in self.facts.classes.values() for m in c.methods.values()]
+        if self._sites is None:
+            self._sites = {}
+            for scope, scope_owner in self._scopes():
+                for call in self._nodes(scope, (cst.Call,)):
+                    assert isinstance(call, cst.Call)
+                    self._sites.setdefault(dotted_name(call.func) or "", []).append((call, scope, scope_owner))
         wanted = fn.name.value if owner is None else f"self.{fn.name.value}"
-        return [(call, scope, scope_owner) for scope, scope_owner in scopes
-                for call in _nodes(scope, (cst.Call,))
-                if isinstance(call, cst.Call) and dotted_name(call.func) == wanted
-                and (owner is None or scope_owner == owner)]
+        return [site for site in self._sites.get(wanted, []) if owner is None or site[2] == owner]
 
     def _callee(self, full: str, owner: str | None) -> tuple[cst.FunctionDef | None, str | None]:
         """A function of the file called as `name(...)`, `self.method(...)`, or `self.fn(...)` where
@@ -136,7 +171,7 @@ class ComplexValues:
         if attr in info.methods:
             return info.methods[attr], owner
         init = info.methods.get("__init__")
-        for node in _nodes(init, (cst.Assign,)) if init is not None else []:
+        for node in self._nodes(init, (cst.Assign,)) if init is not None else []:
             name, value = _stored(node)
             if name == attr and isinstance(value, cst.Call) and (dotted_name(value.func) or "").endswith("partial"):
                 value = value.args[0].value if value.args else value
@@ -147,7 +182,7 @@ class ComplexValues:
     def read_in_forward(self, owner: str | None, attr: str) -> bool:
         """True when a forward-path method of `owner` reads `self.<attr>`."""
         for flow in self.facts.flows:
-            attrs = [a for a in _nodes(flow.fn, (cst.Attribute,)) if isinstance(a, cst.Attribute)]
+            attrs = [a for a in self._nodes(flow.fn, (cst.Attribute,)) if isinstance(a, cst.Attribute)]
             if flow.owner == owner and any(dotted_name(a) == f"self.{attr}" for a in attrs):
                 return True
         return False
@@ -165,7 +200,7 @@ class ComplexValues:
             return any(self.expr_is_complex(a.value, fn, owner, depth + 1) for a in call.args)
         helper, helper_owner = self._callee(full, owner)
         if helper is not None:
-            return any(self.expr_is_complex(r, helper, helper_owner, depth + 1) for r in _returns(helper))
+            return any(self.expr_is_complex(r, helper, helper_owner, depth + 1) for r in self._returns(helper))
         if isinstance(func, cst.Attribute):
             return self.expr_is_complex(func.value, fn, owner, depth + 1)
         return False
@@ -203,28 +238,10 @@ def _stored(node: cst.CSTNode) -> tuple[str, cst.BaseExpression | None]:
     return "", None
 
 
-def _bindings(fn: cst.FunctionDef) -> list[tuple[str, cst.BaseExpression]]:
-    out: list[tuple[str, cst.BaseExpression]] = []
-    for node in _nodes(fn, (cst.Assign,)):
-        assert isinstance(node, cst.Assign)
-        for target in node.targets:
-            if isinstance(target.target, cst.Name):
-                out.append((target.target.value, node.value))
-    return out
+def _walk(fn: cst.FunctionDef) -> list[cst.CSTNode]:
+    return walk(fn.body)
 
 
-def _returns(fn: cst.FunctionDef) -> list[cst.BaseExpression]:
-    return [r.value for r in _nodes(fn, (cst.Return,)) if isinstance(r, cst.Return) and r.value is not None]
-
-
-def _nodes(fn: cst.FunctionDef, kinds: tuple[type[cst.CSTNode], ...]) -> list[cst.CSTNode]:
-    found: list[cst.CSTNode] = []
-
-    class _V(cst.CSTVisitor):
-        def on_visit(self, node: cst.CSTNode) -> bool:
-            if isinstance(node, kinds):
-                found.append(node)
-            return True
-
-    fn.body.visit(_V())
-    return found
+def _names(root: cst.CSTNode) -> set[str]:
+    """The identifiers used under `root` (variables, attributes, calls)."""
+    return {n.value for n in walk(root) if isinstance(n, cst.Name)}

@@ -33,6 +33,8 @@ class FileFacts:
     module: cst.Module | None = field(default=None, repr=False)
     # The engine passes the source file's position lookup, so positions are resolved once.
     position_of: Callable[[cst.CSTNode], CodeRange] | None = field(default=None, repr=False)
+    # The file's text, when the engine has it: cheap prefilters for rules ("" when unknown).
+    text: str = field(default="", repr=False)
     _lines: dict[cst.CSTNode, int] | None = field(default=None, repr=False)
 
     @property

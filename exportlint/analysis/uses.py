@@ -16,7 +16,15 @@ class Parents:
     def __init__(self, root: cst.CSTNode) -> None:
         self.root = root
         self._up: dict[cst.CSTNode, cst.CSTNode] = {}
-        root.visit(_ParentCollector(self._up))
+        self.nodes: list[cst.CSTNode] = []
+        stack: list[cst.CSTNode] = [root]
+        while stack:
+            node = stack.pop()
+            self.nodes.append(node)
+            kids = child_nodes(node)
+            for kid in kids:
+                self._up[kid] = node
+            stack.extend(reversed(kids))
 
     def parent(self, node: cst.CSTNode) -> cst.CSTNode | None:
         return self._up.get(node)
@@ -32,15 +40,7 @@ class Parents:
 
     def loads(self, name: str) -> list[cst.Name]:
         """Every read of the local variable `name` under the root, in source order."""
-        found: list[cst.Name] = []
-
-        class _V(cst.CSTVisitor):
-            def visit_Name(self, node: cst.Name) -> None:
-                if node.value == name:
-                    found.append(node)
-
-        self.root.visit(_V())
-        return [n for n in found if self.is_load(n)]
+        return [n for n in self.nodes if isinstance(n, cst.Name) and n.value == name and self.is_load(n)]
 
     def is_load(self, node: cst.Name) -> bool:
         """False for names that are assignment or loop targets, attribute names, keywords, params."""
@@ -110,16 +110,27 @@ def mentions(expr: cst.CSTNode, *needles: str) -> bool:
     return bool(hits)
 
 
-class _ParentCollector(cst.CSTVisitor):
-    def __init__(self, up: dict[cst.CSTNode, cst.CSTNode]) -> None:
-        self.up = up
-        self.stack: list[cst.CSTNode] = []
+def walk(root: cst.CSTNode) -> list[cst.CSTNode]:
+    """Every node under `root` (itself included), parents before children, in source order.
 
-    def on_visit(self, node: cst.CSTNode) -> bool:
-        if self.stack:
-            self.up[node] = self.stack[-1]
-        self.stack.append(node)
-        return True
+    A plain walk over the dataclass fields: several times faster than a CSTVisitor pass.
+    """
+    found: list[cst.CSTNode] = []
+    stack: list[cst.CSTNode] = [root]
+    while stack:
+        node = stack.pop()
+        found.append(node)
+        stack.extend(reversed(child_nodes(node)))
+    return found
 
-    def on_leave(self, original_node: cst.CSTNode) -> None:
-        self.stack.pop()
+
+def child_nodes(node: cst.CSTNode) -> list[cst.CSTNode]:
+    """The direct children of a node, in field order."""
+    children: list[cst.CSTNode] = []
+    for name in node.__dataclass_fields__:
+        value = getattr(node, name)
+        if isinstance(value, cst.CSTNode):
+            children.append(value)
+        elif isinstance(value, (list, tuple)):
+            children.extend(v for v in value if isinstance(v, cst.CSTNode))
+    return children

@@ -7,6 +7,7 @@ import libcst as cst
 from exportlint.analysis.classes import ClassInfo
 from exportlint.analysis.names import dotted_name
 from exportlint.analysis.params import is_self
+from exportlint.analysis.uses import walk
 from exportlint.model import Outcomes
 from exportlint.rules.base import Invalid, Rule, Valid
 
@@ -84,8 +85,10 @@ class InjectedModule(Rule):
         init = info.methods.get("__init__")
         if init is None:
             return
-        for attr, param in _injected(info, init).items():
-            call = self._forward_call(info, attr)
+        injected = _injected(info, init)
+        called = self._called_attrs(info) if injected else {}
+        for attr, param in injected.items():
+            call = called.get(attr)
             if call is None:
                 continue
             passed = _passed_classes(self.facts.classes, self.facts.functions, info.name, init, param.name.value)
@@ -93,16 +96,17 @@ class InjectedModule(Rule):
             self.report(param, _message(attr, param.name.value, call, passed, local), Outcomes.same("ok"),
                         symbol=f"{info.name}.__init__")
 
-    def _forward_call(self, info: ClassInfo, attr: str) -> str | None:
-        """`Class.method` of the first forward-path call of `self.<attr>(...)`, or None."""
+    def _called_attrs(self, info: ClassInfo) -> dict[str, str]:
+        """attr -> `Class.method` of the first forward-path call of `self.<attr>(...)` or `self.<attr>.m(...)`."""
+        called: dict[str, str] = {}
         for flow in self.facts.flows:
             if flow.owner != info.name:
                 continue
             for call in _calls(flow.fn):
                 name = dotted_name(call.func) or ""
-                if name == f"self.{attr}" or name.startswith(f"self.{attr}."):
-                    return flow.symbol
-        return None
+                if name.startswith("self."):
+                    called.setdefault(name.split(".")[1], flow.symbol)
+        return called
 
 
 def _injected(info: ClassInfo, init: cst.FunctionDef) -> dict[str, cst.Param]:
@@ -113,7 +117,7 @@ def _injected(info: ClassInfo, init: cst.FunctionDef) -> dict[str, cst.Param]:
     """
     params = {p.name.value: p for p in [*init.params.params, *init.params.kwonly_params] if not is_self(p)}
     found: dict[str, cst.Param] = {}
-    for stmt in _assignments(init):
+    for stmt in _statement_assignments(init.body):
         value = stmt.value
         if not isinstance(value, cst.Name) or value.value not in params:
             continue
@@ -180,25 +184,38 @@ def _constructed(expr: cst.BaseExpression, scope: cst.FunctionDef, functions: di
 
 
 def _calls(fn: cst.FunctionDef) -> list[cst.Call]:
-    return _collect(fn, cst.Call)  # type: ignore[return-value]
+    return [n for n in walk(fn.body) if isinstance(n, cst.Call)]
 
 
 def _assignments(fn: cst.FunctionDef) -> list[cst.Assign]:
-    return _collect(fn, cst.Assign)  # type: ignore[return-value]
+    return [n for n in walk(fn.body) if isinstance(n, cst.Assign)]
+
+
+def _statement_assignments(suite: cst.BaseSuite) -> list[cst.Assign]:
+    """Assignment statements of a body and of the blocks nested in it, without walking expressions."""
+    if isinstance(suite, cst.SimpleStatementSuite):
+        return [s for s in suite.body if isinstance(s, cst.Assign)]
+    found: list[cst.Assign] = []
+    for stmt in suite.body if isinstance(suite, cst.IndentedBlock) else ():
+        if isinstance(stmt, cst.SimpleStatementLine):
+            found.extend(s for s in stmt.body if isinstance(s, cst.Assign))
+        elif isinstance(stmt, cst.BaseCompoundStatement):
+            found.extend(_compound_assignments(stmt))
+    return found
+
+
+def _compound_assignments(stmt: cst.BaseCompoundStatement) -> list[cst.Assign]:
+    found = _statement_assignments(stmt.body)
+    for name in ("orelse", "finalbody"):
+        part = getattr(stmt, name, None)
+        if isinstance(part, cst.If):
+            found.extend(_compound_assignments(part))
+        elif isinstance(part, (cst.Else, cst.Finally)):
+            found.extend(_statement_assignments(part.body))
+    for handler in getattr(stmt, "handlers", ()):
+        found.extend(_statement_assignments(handler.body))
+    return found
 
 
 def _returns(fn: cst.FunctionDef) -> list[cst.BaseExpression]:
-    return [r.value for r in _collect(fn, cst.Return) if isinstance(r, cst.Return) and r.value is not None]
-
-
-def _collect(fn: cst.FunctionDef, kind: type[cst.CSTNode]) -> list[cst.CSTNode]:
-    found: list[cst.CSTNode] = []
-
-    class _V(cst.CSTVisitor):
-        def on_visit(self, node: cst.CSTNode) -> bool:
-            if isinstance(node, kind):
-                found.append(node)
-            return True
-
-    fn.body.visit(_V())
-    return found
+    return [n.value for n in walk(fn.body) if isinstance(n, cst.Return) and n.value is not None]

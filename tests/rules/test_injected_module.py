@@ -81,3 +81,14 @@ def test_parameter_only_passed_to_a_local_constructor_is_not_injected(tmp_path: 
         "    def forward(self, x):\n        return self.mlp(x)\n"
     )
     assert _scan(tmp_path, source) == []
+
+
+def test_assignment_inside_a_block_of_init_is_found(tmp_path: Path) -> None:
+    source = (
+        "from torch import nn\n\n\nclass M(nn.Module):\n"
+        "    def __init__(self, attn=None):\n        super().__init__()\n"
+        "        if attn is not None:\n            self.attn = attn\n        else:\n            self.attn = nn.Identity()\n\n"
+        "    def forward(self, x):\n        return self.attn(x)\n"
+    )
+    [f] = _scan(tmp_path, source)
+    assert f.location.line == 5
