@@ -52,8 +52,9 @@ class ListTensorInput(Rule):
     - other dicts: both flatten them into one input per entry (dynamo: `memory_<key>`), baking
       the keys present at export. Warning. With int keys the legacy tracer turns the keys into
       tensors, so every lookup by an int key misses, silently. Error.
-    - `**kwargs` read in the body: dynamo turns each keyword tensor into an input named after
-      its key; legacy cannot pass keyword tensors through `**kwargs` and fails. Error.
+    - `**kwargs`: dynamo turns each keyword tensor into an input named after its key; legacy
+      cannot pass keyword tensors through `**kwargs`. When forward reads a key
+      (`kwargs["mask"]`) legacy fails: error; when it only passes them on: warning.
     - `Optional[Tensor]`: both export the call you make (a tensor becomes an input, None
       leaves it out) and stay right for it. Info.
 
@@ -107,8 +108,10 @@ class ListTensorInput(Rule):
             self._check_param(fn, param, symbol, "")
         if isinstance(params.star_arg, cst.Param):
             self._report_star(params.star_arg, symbol)
-        if params.star_kwarg is not None and _reads(fn, params.star_kwarg.name.value):
-            self._report_kwargs(params.star_kwarg, symbol)
+        if params.star_kwarg is not None:
+            reads = _kwargs_reads(fn, params.star_kwarg.name.value)
+            if reads:
+                self._report_kwargs(params.star_kwarg, symbol, required="key" in reads)
 
     def _check_param(self, fn: cst.FunctionDef, param: cst.Param, symbol: str, position: str) -> None:
         shape = _shape_of(fn, param)
@@ -159,11 +162,14 @@ class ListTensorInput(Rule):
                     f"(dynamo: `{name}_0`, `{name}_1`, ...; legacy: positional names) and bake their number",
                     Outcomes.same("specialized"), symbol=symbol)
 
-    def _report_kwargs(self, param: cst.Param, symbol: str) -> None:
+    def _report_kwargs(self, param: cst.Param, symbol: str, required: bool) -> None:
         name = param.name.value
-        self.report(param, f"`**{name}` is read in forward: dynamo turns each keyword tensor into a graph input "
-                    "named after its key (the key set is baked); legacy cannot pass keyword tensors through "
-                    f"`**{name}`, forward runs without them and fails", Outcomes(dynamo="specialized", legacy="fails"),
+        legacy = (f"legacy cannot pass keyword tensors through `**{name}`: forward runs without the keys it "
+                  "reads and fails" if required else f"legacy cannot pass keyword tensors through `**{name}` "
+                  "(export works only when none are passed)")
+        self.report(param, f"`**{name}` is used in forward: dynamo turns each keyword tensor into a graph input "
+                    f"named after its key (the key set is baked); {legacy}",
+                    Outcomes(dynamo="specialized", legacy="fails" if required else "specialized"),
                     symbol=symbol, hint="Name the tensors as parameters of forward, or export through a wrapper "
                     f"that does (`{_FIX}`).")
 
@@ -246,5 +252,11 @@ def _looked_up(parents: Parents, name: str, depth: int) -> bool:
     return False
 
 
-def _reads(fn: cst.FunctionDef, name: str) -> bool:
-    return bool(Parents(fn).loads(name))
+def _kwargs_reads(fn: cst.FunctionDef, name: str) -> set[str]:
+    """How forward uses `**name`: "key" (`kw["k"]`: the key is required), "other" (splat, .get, ...)."""
+    parents = Parents(fn)
+    kinds: set[str] = set()
+    for load in parents.loads(name):
+        up = parents.parent(load)
+        kinds.add("key" if isinstance(up, cst.Subscript) and up.value is load and _string_key(up) else "other")
+    return kinds

@@ -7,7 +7,7 @@ import libcst as cst
 from exportlint.analysis import FileFacts, Form
 from exportlint.analysis.dataflow import FunctionFlow
 from exportlint.analysis.names import dotted_name, resolve
-from exportlint.analysis.uses import Parents
+from exportlint.analysis.uses import Parents, walk
 from exportlint.model import Outcomes
 from exportlint.rules.base import Invalid, Rule, Valid, forward, source_of
 
@@ -121,13 +121,54 @@ def _conversion(node: cst.Call, flow: FunctionFlow) -> tuple[str, cst.BaseExpres
     if len(node.args) != 1 or node.args[0].star:
         return None
     arg = node.args[0].value
-    if flow.value(arg).form is not Form.TENSOR:
+    # NOTE: the dataflow calls anything computed from a tensor a tensor; a cast of the result of an
+    # unknown function (`int(round(h / 2))` with `h` from a helper) is usually a Python number.
+    if flow.value(arg).form is not Form.TENSOR or not _surely_tensor(arg, flow, 0):
         return None
     if isinstance(func, cst.Name) and func.value in _CASTS:
         return _CASTS[func.value], arg
     if (resolve(dotted_name(func), flow.imports) or "") in _NUMPY_CONVERTERS:
         return "numpy array", arg
     return None
+
+
+_NOT_TENSOR_METHODS = {"item", "tolist", "numpy", "size", "dim", "numel", "nelement", "stride", "ndimension",
+                       "is_floating_point", "is_complex", "get_device", "is_contiguous", "element_size"}
+
+
+def _surely_tensor(expr: cst.BaseExpression, flow: FunctionFlow, depth: int) -> bool:
+    """True when `expr` is a tensor by construction: parameters, buffers, torch calls, tensor methods."""
+    if depth > _MAX_DEPTH:
+        return False
+    if isinstance(expr, cst.Name):
+        return _surely_tensor_name(expr.value, flow, depth)
+    if isinstance(expr, cst.Attribute):
+        if isinstance(expr.value, cst.Name) and expr.value.value == "self":
+            return flow.value(expr).form is Form.TENSOR
+        return expr.attr.value in ("T", "mT", "data", "grad", "real", "imag") and _surely_tensor(expr.value, flow, depth)
+    if isinstance(expr, cst.Call):
+        full = resolve(dotted_name(expr.func), flow.imports) or ""
+        if full.startswith("torch.") and flow.value(expr).form is Form.TENSOR:
+            return True
+        func = expr.func
+        return (isinstance(func, cst.Attribute) and func.attr.value not in _NOT_TENSOR_METHODS
+                and _surely_tensor(func.value, flow, depth + 1))
+    if isinstance(expr, cst.Subscript):
+        return _surely_tensor(expr.value, flow, depth + 1)
+    if isinstance(expr, cst.BinaryOperation):
+        return any(_surely_tensor(e, flow, depth + 1) for e in (expr.left, expr.right))
+    if isinstance(expr, cst.UnaryOperation):
+        return _surely_tensor(expr.expression, flow, depth + 1)
+    return False
+
+
+def _surely_tensor_name(name: str, flow: FunctionFlow, depth: int) -> bool:
+    params = flow.fn.params
+    if name in {p.name.value for p in [*params.posonly_params, *params.params, *params.kwonly_params]}:
+        return flow.env.get(name) is not None and flow.env[name].form is Form.TENSOR
+    values = [n.value for n in walk(flow.fn.body) if isinstance(n, cst.Assign)
+              and any(isinstance(t.target, cst.Name) and t.target.value == name for t in n.targets)]
+    return bool(values) and all(_surely_tensor(v, flow, depth + 1) for v in values)
 
 
 def _from_state(expr: cst.BaseExpression, flow: FunctionFlow) -> bool:

@@ -81,11 +81,18 @@ def test_only_forward_signatures_are_checked(tmp_path: Path) -> None:
     assert _scan(tmp_path, body) == []
 
 
-def test_kwargs_read_in_forward_fail_under_legacy(tmp_path: Path) -> None:
-    body = "class M(nn.Module):\n    def forward(self, x, **kw):\n        return self.net(x, **kw)\n"
+def test_kwargs_keys_read_in_forward_fail_under_legacy(tmp_path: Path) -> None:
+    body = "class M(nn.Module):\n    def forward(self, x, **kw):\n        return x + kw['bias']\n"
     [f] = _scan(tmp_path, body)
     assert (f.outcomes.dynamo, f.outcomes.legacy) == ("specialized", "fails")
     assert f.symbol == "M.forward"
+
+
+def test_kwargs_only_passed_on_are_a_warning(tmp_path: Path) -> None:
+    body = "class M(nn.Module):\n    def forward(self, x, **kw):\n        return self.net(x, **kw)\n"
+    [f] = _scan(tmp_path, body)
+    assert (f.outcomes.dynamo, f.outcomes.legacy) == ("specialized", "specialized")
+    assert "only when none are passed" in f.message
 
 
 def test_optional_union_syntax_is_an_optional_tensor(tmp_path: Path) -> None:

@@ -146,3 +146,16 @@ def test_numpy_round_trip_message_names_both_exporters(tmp_path: Path) -> None:
 def test_numpy_asarray_of_a_tensor_is_a_conversion(tmp_path: Path) -> None:
     body = "class M(nn.Module):\n    def forward(self, x):\n        return torch.tensor(np.asarray(x) * 2)\n"
     assert len(_scan(tmp_path, body)) == 1
+
+
+def test_cast_of_an_unknown_helper_result_is_not_assumed_a_tensor(tmp_path: Path) -> None:
+    body = (
+        "class M(nn.Module):\n"
+        "    def forward(self, img):\n"
+        "        _, h, w = get_dimensions(img)\n"
+        "        top = int(round((h - 4) / 2.0))\n"
+        "        scale = float(img.mean())\n"
+        "        return img[..., top:] * scale\n"
+    )
+    [f] = _scan(tmp_path, body)
+    assert f.location.line == 10  # float(img.mean()): a tensor method's result
