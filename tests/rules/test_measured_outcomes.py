@@ -153,3 +153,13 @@ def test_injected_hand_written_attention_exports_under_both() -> None:
     attn = PromptCrossAttention(16, num_heads=2).eval()
     args, other = (R(12, 2, 16), R(6, 2, 16), R(6, 2, 16)), (R(12, 2, 16), R(6, 2, 16), R(6, 2, 16))
     assert (outcome(attn, args, other, True), outcome(attn, args, other, False)) == ("ok", "ok")
+
+
+def test_keyword_tensors_through_kwargs_export_under_dynamo_only() -> None:
+    model = mod(lambda s, x, **kw: x + kw["b"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        program = torch.onnx.export(model, (R(2),), kwargs={"b": R(2)}, dynamo=True, verbose=False)
+        assert [i.name for i in program.model_proto.graph.input] == ["x", "b"]
+        with pytest.raises(KeyError):
+            torch.onnx.export(model, (R(2),), io.BytesIO(), kwargs={"b": R(2)}, dynamo=False)
