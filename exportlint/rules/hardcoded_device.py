@@ -79,6 +79,7 @@ class HardcodedDevice(Rule):
         Valid(forward("x", "return x.cuda() if torch.cuda.is_available() else x")),
         Valid(forward("x", 'return x.to("cuda" if torch.cuda.is_available() else "cpu")')),
         Valid(forward("x", 'return x.cpu().to("cpu")')),
+        Valid(forward("x", 'return x * 2 if x.device == torch.device("cuda") else x')),
     ]
     INVALID = [
         Invalid(forward("x", "return x.cuda() * 2"), line=7, severity="error"),
@@ -146,10 +147,16 @@ class HardcodedDevice(Rule):
         device = _literal_device(_keyword(node, "device"), self.flow.imports if self.flow else {})
         if device is not None:
             return device, fails, _HINT
-        if name == "torch.device" and not self._is_device_argument(node):
+        if name == "torch.device" and not self._is_device_argument(node) and not self._compared(node):
             device = _literal_device(node, self.flow.imports if self.flow else {})
             return (device, fails, _HINT) if device is not None else None
         return None
+
+    def _compared(self, node: cst.Call) -> bool:
+        """`x.device == torch.device("cuda")` only asks where a tensor is."""
+        assert self.flow is not None
+        parents = self._parents.setdefault(self.flow.fn, Parents(self.flow.fn))
+        return any(isinstance(up, cst.Comparison) for up in parents.ancestors(node)[:2])
 
     def _is_device_argument(self, node: cst.Call) -> bool:
         """True when `torch.device(...)` is itself the argument of a `.to(...)` or `device=` reported above."""
