@@ -156,8 +156,13 @@ def parse_document(raw: bytes, key: str) -> dict[str, Any] | None:
 
 
 def cacheable(result: FileResult) -> bool:
-    """Whether a result may be reused: not an internal error, and it survives the JSON round trip."""
-    if any(f.code == "EXL000" for f in result.findings):
+    """Whether a result may be reused: it survives the JSON round trip and did not run out of memory.
+
+    An internal error is a bug in exportlint, found again on the same bytes by the same code, so
+    it is kept (a fix changes exportlint's source and so the namespace); running out of memory
+    depends on the moment and is not.
+    """
+    if any(f.code == "EXL000" and "MemoryError" in f.message for f in result.findings):
         return False
     try:
         return bool(decode(json.loads(json.dumps(encode(result)))) == result)

@@ -220,9 +220,11 @@ def test_results_round_trip_through_json(examples_dir: Path, tmp_path: Path) -> 
         assert cacheable(result)
 
 
-def test_internal_errors_and_unknown_types_are_not_cached() -> None:
+def test_out_of_memory_and_unknown_types_are_not_cached() -> None:
     where = Location("a.py", 1)
-    assert not cacheable(FileResult("a.py", (Finding("EXL000", "internal-error", "boom", where),)))
+    assert cacheable(FileResult("a.py", (Finding("EXL000", "internal-error", "in rule x: KeyError: 1", where),)))
+    oom = "internal error while building facts: MemoryError: "
+    assert not cacheable(FileResult("a.py", (Finding("EXL000", "internal-error", oom, where),)))
     with pytest.raises(TypeError):
         encode(FileResult("a.py", calls=((object(),),)))  # type: ignore[arg-type]
 

@@ -1,0 +1,94 @@
+"""Where a cold scan spends its time, step by step and rule by rule, in one process.
+
+    python benchmarks/profile_scan.py DIR
+
+Runs the same steps as `exportlint scan --no-cache --jobs 1` on every file of DIR and sums the
+time of each: the textual pre-pass, CPython's syntax check, libcst parsing, facts, every rule
+(position resolution counted on its own) and suppressions.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import exportlint.positions  # noqa: E402
+from exportlint import engine  # noqa: E402
+from exportlint.config import Config  # noqa: E402
+from exportlint.prepass import class_index, identifiers, known_from_index, may_define_module  # noqa: E402
+from exportlint.source import check_syntax, parse_source  # noqa: E402
+from exportlint.suppress import apply_suppressions  # noqa: E402
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.steps: Counter[str] = Counter()
+        self.files = 0
+        self.skipped = 0
+
+    def time(self, step: str, fn: Callable[..., Any], *args: Any) -> Any:
+        start = time.perf_counter()
+        try:
+            return fn(*args)
+        finally:
+            self.steps[step] += time.perf_counter() - start
+
+
+def profile(tree: Path) -> _Clock:
+    """Time every step of a cold single-process scan of `tree`."""
+    clock = _Clock()
+    config = Config()
+    files = engine.discover([tree]).files
+    texts = [clock.time("read + decode", lambda p: p.read_bytes().decode("utf-8", "replace"), p) for p in files]
+    known = clock.time("pre-pass (class index)", lambda: known_from_index([class_index(t) for t in texts]))
+    rules = engine.selected_rules(config)
+    spans = _time_spans(clock)
+    for path, text in zip(files, texts):
+        clock.files += 1
+        used = clock.time("pre-pass (identifiers)", lambda t: known & identifiers(t), text)
+        tree_ast = clock.time("CPython syntax check", check_syntax, str(path), text)
+        if not may_define_module(tree_ast, used):
+            clock.skipped += 1
+            continue
+        source = clock.time("libcst parse", parse_source, str(path), text, True)
+        facts = clock.time("facts (classes, dataflow)", engine._facts, source, used, frozenset())
+        found = []
+        for rule in rules:
+            before = spans.steps["positions"]
+            start = time.perf_counter()
+            found.extend(engine._run_rule(rule, source, facts, config))
+            clock.steps[f"rule {rule.name}"] += time.perf_counter() - start - (spans.steps["positions"] - before)
+        clock.time("suppressions", apply_suppressions, found, text, path, str(path), config, rules)
+    clock.steps["positions"] = spans.steps["positions"]
+    return clock
+
+
+def _time_spans(clock: _Clock) -> _Clock:
+    real = exportlint.positions._spans
+
+    def timed(module: Any) -> Any:
+        return clock.time("positions", real, module)
+
+    exportlint.positions._spans = timed  # type: ignore[assignment]
+    return clock
+
+
+def print_profile(tree: Path) -> None:
+    """Print the steps of a cold scan of `tree`, slowest first."""
+    clock = profile(tree)
+    total = sum(clock.steps.values())
+    print(f"\nwhere a cold scan of {tree.name}/ spends its time (one process, {clock.files} files, "
+          f"{clock.skipped} skipped after the syntax check: no nn.Module)")
+    for step, seconds in clock.steps.most_common():
+        print(f"  {step:<36}{seconds:8.2f} s  {100 * seconds / total:5.1f} %")
+    print(f"  {'total':<36}{total:8.2f} s")
+
+
+if __name__ == "__main__":
+    print_profile(Path(sys.argv[1]))
