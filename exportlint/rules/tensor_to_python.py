@@ -151,6 +151,8 @@ def _surely_tensor(expr: cst.BaseExpression, flow: FunctionFlow, depth: int) -> 
         if full.startswith("torch.") and flow.value(expr).form is Form.TENSOR:
             return True
         func = expr.func
+        if flow.value(func).form in (Form.MODULE, Form.METHOD):
+            return flow.value(expr).form is Form.TENSOR  # a submodule or a method of self
         return (isinstance(func, cst.Attribute) and func.attr.value not in _NOT_TENSOR_METHODS
                 and _surely_tensor(func.value, flow, depth + 1))
     if isinstance(expr, cst.Subscript):

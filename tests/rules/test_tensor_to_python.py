@@ -159,3 +159,15 @@ def test_cast_of_an_unknown_helper_result_is_not_assumed_a_tensor(tmp_path: Path
     )
     [f] = _scan(tmp_path, body)
     assert f.location.line == 10  # float(img.mean()): a tensor method's result
+
+
+def test_cast_of_a_submodule_output_is_a_tensor_conversion(tmp_path: Path) -> None:
+    body = (
+        "class M(nn.Module):\n"
+        "    def __init__(self):\n        super().__init__()\n        self.gate = nn.Linear(4, 1)\n\n"
+        "    def forward(self, x):\n"
+        "        w = self.gate(x).sigmoid()\n"
+        "        return x / float(w.max())\n"
+    )
+    [f] = _scan(tmp_path, body)
+    assert (f.location.line, f.outcomes.legacy) == (13, "wrong")
