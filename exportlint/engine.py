@@ -44,15 +44,15 @@ def discover(paths: Sequence[Path]) -> Discovery:
     """Expand files and directories into Python files, in a stable order, never looping on symlinks."""
     files: list[Path] = []
     errors: list[FileResult] = []
-    seen: set[Path] = set()
+    seen: set[str] = set()
     for path in paths:
         if not path.exists() and not path.is_symlink():
             errors.append(FileResult(str(path), error=f"{path}: no such file or directory"))
         elif path.is_file():
-            _add(files, seen, path)
+            _add(files, seen, path, os.path.realpath(path))
         elif path.is_dir():
-            for found in _walk(path, errors):
-                _add(files, seen, found)
+            for found, real in _walk(path, errors):
+                _add(files, seen, found, real)
         else:
             errors.append(FileResult(str(path), error=f"{path}: not a file or directory (broken link?)"))
     return Discovery(files, errors)
@@ -68,26 +68,28 @@ def filter_discovery(found: Discovery, paths: Sequence[Path], config: Config) ->
     return Discovery(files, found.errors)
 
 
-def _add(files: list[Path], seen: set[Path], path: Path) -> None:
-    key = path.resolve()
-    if key not in seen:
-        seen.add(key)
+def _add(files: list[Path], seen: set[str], path: Path, real: str) -> None:
+    if real not in seen:
+        seen.add(real)
         files.append(path)
 
 
-def _walk(root: Path, errors: list[FileResult]) -> Iterator[Path]:
-    visited: set[Path] = set()
+def _walk(root: Path, errors: list[FileResult]) -> Iterator[tuple[Path, str]]:
+    """Python files under `root` with their real paths (one realpath per directory, not per file)."""
+    visited: set[str] = set()
     for dirpath, dirnames, filenames in os.walk(root, followlinks=True):
-        real = Path(dirpath).resolve()
+        real = os.path.realpath(dirpath)
         if real in visited:
             errors.append(FileResult(dirpath, error=f"{dirpath}: symlink loop, skipped"))
             dirnames[:] = []
             continue
         visited.add(real)
         dirnames[:] = sorted(d for d in dirnames if d not in _SKIP_DIRS and not d.endswith(".egg-info"))
+        folder = Path(dirpath)
         for name in sorted(filenames):
             if name.endswith((".py", ".pyi")):
-                yield Path(dirpath) / name
+                full = os.path.join(dirpath, name)
+                yield folder / name, os.path.realpath(full) if os.path.islink(full) else os.path.join(real, name)
 
 
 def scan_file(

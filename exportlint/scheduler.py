@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from exportlint.cache import Entry, ResultCache, file_digest
-from exportlint.callgraph import follow_calls, module_name
+from exportlint.callgraph import follow_calls
 from exportlint.config import Config
 from exportlint.model import FileResult
 from exportlint.pool import Done, Job, analyse, run_jobs, worker_count
@@ -31,7 +31,7 @@ class _File:
     error: str | None = None
     key: str = ""
     entry: Entry | None = None
-    names: frozenset[str] | None = None
+    names: tuple[str, ...] | None = None
 
     @property
     def classes(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
@@ -78,13 +78,41 @@ def _read(path: Path) -> _File:
 
 
 def _load_entries(scan: _Scan) -> None:
-    for f in scan.files:
-        if f.data is None or scan.cache is None:
+    if scan.cache is None:
+        return
+    for f, module in zip(scan.files, module_names([f.path for f in scan.files])):
+        if f.data is None:
             continue
-        f.key = ResultCache.key(f.display, module_name(f.path), file_digest(f.data))
+        f.key = ResultCache.key(f.display, module, file_digest(f.data))
         f.entry = scan.cache.load(f.key)
         if f.entry is not None:
-            f.names = frozenset(f.entry.names)
+            f.names = f.entry.names
+
+
+def module_names(paths: Sequence[Path]) -> list[str]:
+    """`callgraph.module_name` of every path, resolving and climbing each directory only once."""
+    real_dirs: dict[str, str] = {}
+    prefixes: dict[str, tuple[str, ...]] = {}
+
+    def prefix(folder: str) -> tuple[str, ...]:
+        found = prefixes.get(folder)
+        if found is None:
+            parent = os.path.dirname(folder)
+            package = parent != folder and os.path.exists(os.path.join(folder, "__init__.py"))
+            found = prefixes[folder] = (*prefix(parent), os.path.basename(folder)) if package else ()
+        return found
+
+    names = []
+    for path in paths:
+        full = os.path.abspath(path)
+        if os.path.islink(full):
+            folder, name = os.path.split(os.path.realpath(full))
+        else:
+            written, name = os.path.split(full)
+            folder = real_dirs.get(written) or real_dirs.setdefault(written, os.path.realpath(written))
+        stem = os.path.splitext(name)[0]
+        names.append(".".join((*prefix(folder), *((stem,) if stem != "__init__" else ()))))
+    return names
 
 
 def _first_pass(scan: _Scan) -> None:
@@ -120,7 +148,7 @@ def _done(scan: _Scan, done: Done, roots: frozenset[str] = frozenset()) -> None:
         return
     if f.entry is None:
         f.entry = Entry(f.classes, done.names, [])
-        f.names = frozenset(done.names)
+        f.names = done.names
     scan.cache.store(f.key, f.entry, done.known, sorted(roots), done.result)
 
 
