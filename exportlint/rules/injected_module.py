@@ -205,7 +205,10 @@ def _statement_assignments(suite: cst.BaseSuite) -> list[cst.Assign]:
 
 
 def _compound_assignments(stmt: cst.BaseCompoundStatement) -> list[cst.Assign]:
-    found = _statement_assignments(stmt.body)
+    body = getattr(stmt, "body", None)
+    found = _statement_assignments(body) if isinstance(body, cst.BaseSuite) else []
+    for case in getattr(stmt, "cases", ()):  # match statements
+        found.extend(_statement_assignments(case.body))
     for name in ("orelse", "finalbody"):
         part = getattr(stmt, name, None)
         if isinstance(part, cst.If):

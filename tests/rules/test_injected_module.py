@@ -92,3 +92,15 @@ def test_assignment_inside_a_block_of_init_is_found(tmp_path: Path) -> None:
     )
     [f] = _scan(tmp_path, source)
     assert f.location.line == 5
+
+
+def test_match_and_try_blocks_in_init(tmp_path: Path) -> None:
+    source = (
+        "from torch import nn\n\n\nclass M(nn.Module):\n"
+        "    def __init__(self, kind, attn):\n        super().__init__()\n"
+        "        match kind:\n            case 'a':\n                self.attn = attn\n"
+        "        try:\n            self.n = 1\n        except ValueError:\n            self.n = 2\n\n"
+        "    def forward(self, x):\n        return self.attn(x)\n"
+    )
+    [f] = _scan(tmp_path, source)
+    assert f.location.line == 5
