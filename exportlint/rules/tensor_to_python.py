@@ -21,7 +21,8 @@ _INERT = {"print", "str", "repr", "format", "len", "isinstance"}
 _MAX_DEPTH = 3
 
 _HINT = ("Keep the value a tensor: index or slice with the tensor itself, use torch ops instead of "
-         "Python arithmetic, and take sizes from `x.shape`.")
+         "Python arithmetic, and take sizes from `x.shape` (`exportlint fix --rule tensor-to-python` "
+         "does it for arithmetic).")
 _CONTROL_HINT = ("Keep it a tensor and express the decision in the graph (torch.where, a mask, "
                  "torch.cond); ONNX loop counts and container keys cannot depend on tensor values.")
 
@@ -60,7 +61,15 @@ class TensorToPython(Rule):
 
     ## Known problems
     Uses are followed through local names, Python arithmetic and loops up to three steps, not
-    into other functions: a value passed to a helper counts as a tensor use.
+    into other functions: a value passed to a helper counts as a tensor use. `int()`/`float()`
+    are reported only for values that are tensors by construction (inputs, parameters, buffers,
+    torch calls, tensor methods, submodule outputs), not for results of unknown helpers.
+
+    ## Fix safety
+    Unsafe: the tensor-to-python fixer keeps the tensor where the Python number only fed
+    arithmetic (`x * w.sum().item()` becomes `x * w.sum()`), which computes the same; a number
+    that sizes, slices, indexes or keys something has no static-shape equivalent and is
+    reported as manual work. The wrapper is kept only if onnxruntime matches eager.
     """
 
     code = "EXL204"

@@ -33,7 +33,8 @@ _WHY = {
 _OP_HINT = ("Replace it with ops both exporters support, compute it outside the exported model, or select the "
             "exporter that converts it (`--exporter`).")
 _COMPLEX_HINT = ("Rotate with real tensors instead: keep cos/sin tables and compute (x1*cos - x2*sin, "
-                 "x1*sin + x2*cos); a real-valued rotation exports under both and matches.")
+                 "x1*sin + x2*cos); a real-valued rotation exports under both and matches "
+                 "(`exportlint fix --rule unsupported-op`).")
 _COMPLEX = ("complex tensors: dynamo converts them (as real/imaginary pairs); legacy fails "
             "(UnsupportedOperatorError / 'ScalarType ComplexFloat')")
 
@@ -78,6 +79,13 @@ class UnsupportedOp(Rule):
     that a call in the same file fills with a complex value. A helper called only from other
     files is not followed, except for a `*_cis` parameter (`freqs_cis`: cis = cos + i sin) of a
     helper that itself builds complex values.
+
+    ## Fix safety
+    Unsafe: the unsupported-op fixer rewrites complex-number code (SAM-style RoPE) as real
+    (re, im) pairs in a wrapper, reading complex attributes through a real view; the complex
+    multiply becomes the real formula, so results match, and the wrapper is kept only if
+    onnxruntime matches eager. Operator-table entries, autograd Functions and Python randomness
+    have no faithful automatic rewrite and are reported as manual work.
     """
 
     code = "EXL302"
