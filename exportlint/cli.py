@@ -183,7 +183,7 @@ def run_scan(args: argparse.Namespace) -> int:
         results, reports = _probe_scan(results, args.probe, config)
     _report(results, args)
     if reports and (args.format or "rich") == "rich":
-        from exportlint.probe.render import render_reports
+        from exportlint.report.terminal.probe import render_reports
         from exportlint.report.terminal import make_console
 
         render_reports(reports, make_console(color=_COLOR[args.color]))  # type: ignore[arg-type]

@@ -138,6 +138,6 @@ def _print_report(report: dict[str, Any], fmt: str) -> None:
     if fmt == "json":
         print(json.dumps(_public(report), indent=2))
         return
-    from exportlint.fixers.terminal import render_fix_report
+    from exportlint.report.terminal.fix import render_fix_report
 
     render_fix_report(report)

@@ -56,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
 
         sys.stdout.write(render_probe_json(only))
     else:
-        from exportlint.probe.render import render_reports
+        from exportlint.report.terminal.probe import render_reports
         from exportlint.report.terminal import make_console
 
         color = {"auto": None, "always": True, "never": False}[args.color]
@@ -110,16 +110,9 @@ def _probe(options: list[ProbeOptions], jobs: int, show_progress: bool
 
     if not show_progress or not sys.stderr.isatty():
         return probe_all(options, jobs=jobs)
-    from rich.console import Console
-    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+    from exportlint.report.terminal.probe import probe_progress
 
-    columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
-    with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
-        task = progress.add_task(f"probing {len(options)} target(s)", total=len(options))
-
-        def done(report: ProbeReport) -> None:
-            progress.update(task, advance=1, description=f"probed {report.target}")
-
+    with probe_progress(len(options)) as done:
         return probe_all(options, jobs=jobs, on_done=done)
 
 
