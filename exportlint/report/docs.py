@@ -28,3 +28,12 @@ def render_rule_table() -> None:
     from exportlint.report.terminal import make_console, rules_table
 
     make_console().print(rules_table([(r.code, r.name, r.summary) for r in ALL_RULES]))
+
+
+def readme_rule_section(rule: type[Rule]) -> str:
+    """A rule's README section: its heading (the anchor SARIF's helpUri points at), what it does and why."""
+    doc = inspect.cleandoc(rule.__doc__ or "")
+    what = doc.split("## What it does", 1)[1].split("## Why is this bad?", 1)[0].strip()
+    why = doc.split("## Why is this bad?", 1)[1].split("## Example", 1)[0].strip()
+    return (f"### {rule.name}\n\n**{rule.code}** — {what}\n\n{why}\n\n"
+            f"Examples and fix safety: `exportlint rule {rule.name}`.\n")
