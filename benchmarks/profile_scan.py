@@ -18,12 +18,12 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import exportlint.positions  # noqa: E402
-from exportlint import engine  # noqa: E402
-from exportlint.config import Config  # noqa: E402
-from exportlint.prepass import class_index, identifiers, known_from_index, may_define_module  # noqa: E402
-from exportlint.source import check_syntax, parse_source  # noqa: E402
-from exportlint.suppress import apply_suppressions  # noqa: E402
+import exportlint.positions
+from exportlint import engine
+from exportlint.config import Config
+from exportlint.prepass import class_index, identifiers, known_from_index, may_define_module
+from exportlint.source import check_syntax, parse_source
+from exportlint.suppress import apply_suppressions
 
 
 class _Clock:

@@ -26,7 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from measure import Run, measure  # noqa: E402 - next to this script
+from measure import Run, measure
 
 ROOT = Path(__file__).resolve().parents[1]
 TORCHFIX = "torchfix==0.7.0"

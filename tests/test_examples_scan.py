@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from expected_sites import CLEAN, SITES, Site
 
 from exportlint.config import Config
 from exportlint.engine import scan_paths
 from exportlint.model import Finding
-from expected_sites import CLEAN, SITES, Site
 
 ROOT = Path(__file__).resolve().parents[1]
 

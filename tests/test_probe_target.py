@@ -84,7 +84,7 @@ def test_bad_factories_give_one_line_naming_the_target(
 
 
 def test_bad_target_syntax() -> None:
-    with pytest.raises(ProbeError, match="FILE.py:FACTORY"):
+    with pytest.raises(ProbeError, match=r"FILE\.py:FACTORY"):
         split_target("model.py")
     with pytest.raises(ProbeError, match="no such file"):
         load_target("does/not/exist.py:make")

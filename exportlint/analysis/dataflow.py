@@ -10,7 +10,18 @@ import libcst as cst
 
 from exportlint.analysis.names import dotted_name, resolve
 from exportlint.analysis.params import param_value
-from exportlint.analysis.values import CONFIG, CONST, MODULE, TENSOR, Dep, Form, Val, join, lookup, scalar
+from exportlint.analysis.values import (
+    CONFIG,
+    CONST,
+    MODULE,
+    TENSOR,
+    Dep,
+    Form,
+    Val,
+    join,
+    lookup,
+    scalar,
+)
 
 _SHAPE_METHODS = {"size", "dim", "numel", "nelement", "stride", "ndimension"}
 _DATA_METHODS = {"item", "tolist", "numpy"}
@@ -133,7 +144,7 @@ class FunctionFlow:
             self.value(target)
 
     # -- evaluation -----------------------------------------------------------------------------
-    def _eval(self, e: cst.BaseExpression) -> Val:  # noqa: C901 - a dispatch table
+    def _eval(self, e: cst.BaseExpression) -> Val:
         if isinstance(e, (cst.Integer, cst.Float, cst.Imaginary, cst.SimpleString, cst.ConcatenatedString)):
             return CONST
         if isinstance(e, cst.Name):
@@ -221,7 +232,7 @@ class FunctionFlow:
             return Val(Form.DICT, self._args_join(e).dep)
         if full in _TORCH_CONFIG_FUNCS:
             return CONFIG
-        if full.startswith("torch.") or full.startswith("numpy.") or full.startswith("np."):
+        if full.startswith(("torch.", "numpy.", "np.")):
             if full.endswith(".Size"):
                 return scalar(Dep.SHAPE)
             return TENSOR
@@ -239,7 +250,7 @@ class FunctionFlow:
         full = resolve(dotted_name(func), self.imports) or ""
         if full in _TORCH_CONFIG_FUNCS:
             return CONFIG
-        if full.startswith("torch.") or full.startswith("numpy.") or full.startswith("np."):
+        if full.startswith(("torch.", "numpy.", "np.")):
             return TENSOR if not full.endswith(".Size") else scalar(Dep.SHAPE)
         return self._method_on(base, attr, e)
 

@@ -8,7 +8,13 @@ from dataclasses import dataclass, field
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
-from exportlint.analysis.classes import ClassInfo, collect_attrs, collect_classes, mark_modules, method_of
+from exportlint.analysis.classes import (
+    ClassInfo,
+    collect_attrs,
+    collect_classes,
+    mark_modules,
+    method_of,
+)
 from exportlint.analysis.dataflow import FunctionFlow
 from exportlint.analysis.names import collect_imports, dotted_name
 from exportlint.analysis.params import is_self, param_value

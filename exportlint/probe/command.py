@@ -56,8 +56,8 @@ def run(args: argparse.Namespace) -> int:
 
         sys.stdout.write(render_probe_json(only))
     else:
-        from exportlint.report.terminal.probe import render_reports
         from exportlint.report.terminal import make_console
+        from exportlint.report.terminal.probe import render_reports
 
         color = {"auto": None, "always": True, "never": False}[args.color]
         render_reports(only, make_console(color=color))

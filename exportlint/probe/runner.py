@@ -28,7 +28,7 @@ def probe_one(options: ProbeOptions) -> tuple[ProbeReport, str]:
     if outcome.ok:
         return report_from_data(outcome.data), outcome.output
     report = failed_report(options.target, outcome.error, options.exporter)
-    if outcome.timed_out or outcome.data is None and outcome.returncode not in (0, None):
+    if outcome.timed_out or (outcome.data is None and outcome.returncode not in (0, None)):
         report = _with_death(report, outcome)
     return report, outcome.output
 

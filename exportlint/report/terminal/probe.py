@@ -65,7 +65,7 @@ def submodule_tree(report: ProbeReport) -> Any:
 
 def _row_label(row: SubmoduleRow) -> str:
     statuses = "  ".join(_status_label(s) for s in row.statuses)
-    calls = f" ×{row.calls}" if row.calls > 1 else ""
+    calls = f" x{row.calls}" if row.calls > 1 else ""
     return f"[bold]{row.name}[/bold] ({row.kind}{calls})  {statuses}"
 
 
