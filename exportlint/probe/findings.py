@@ -9,6 +9,7 @@ from exportlint.model import EXPORTERS, Exporter, Finding, Location, Outcome, Ou
 from exportlint.probe.blame import Context, blame_failure
 from exportlint.probe.classify import error_kind, rule_for, warning_kind
 from exportlint.probe.codes import HINTS, code_for
+from exportlint.probe.symbols import enclosing_symbol
 from exportlint.verify.frames import is_user_path, make_frame
 from exportlint.verify.results import Comparison, Failure, Frame, VerifyReport
 
@@ -132,7 +133,7 @@ def _finding(event: Event, seen: dict[Exporter, Outcome], ctx: Context) -> Findi
         origin="probe",
         outcomes=outcomes,
         severity="error" if event.exporter is None else severity_for(outcomes, ctx.choice),
-        symbol=event.frame.function,
+        symbol=enclosing_symbol(event.frame.path, event.frame.line, event.frame.function),
         hint=HINTS.get(event.rule, ""),
         exporter=event.exporter,
         evidence=event.evidence,
