@@ -148,8 +148,7 @@ def _analyse_file(
         source = parse_source(name, text, checked=True)
         step.name = "building facts"
         facts = _facts(source, known, roots)
-        for rule_cls in rules:
-            findings.extend(_run_rule(rule_cls, source, facts, config))
+        findings.extend(_run_rules(rules, source, facts, config))
     step.name = "applying suppressions"
     # Suppressions depend only on this file's text, path and the config: cached results stay right.
     findings = apply_suppressions(findings, text, path, name, config, rules)
@@ -191,7 +190,35 @@ def selected_rules(config: Config) -> list[type[Rule]]:
     return chosen
 
 
+def _run_rules(rule_classes: Sequence[type[Rule]], source: SourceFile, facts: FileFacts, config: Config) -> list[Finding]:
+    """All rules over one file, in one walk of each reachable function (see `traverse`)."""
+    from exportlint.traverse import run_rules
+
+    findings: list[Finding] = []
+    rules: list[Rule] = []
+    for rule_cls in rule_classes:
+        try:
+            rules.append(rule_cls(facts))
+        except Exception as e:  # noqa: BLE001 - one rule's bug must not stop the scan
+            findings.append(_internal_error(rule_cls, source, e))
+    failed = run_rules(rules, facts)
+    for rule in rules:
+        try:
+            found = [_finding(type(rule), p, source, config) for p in rule.pending] if rule not in failed else []
+        except Exception as e:  # noqa: BLE001 - e.g. a node that is not part of this file
+            failed[rule] = e
+        findings.extend([_internal_error(type(rule), source, failed[rule])] if rule in failed else found)
+    return findings
+
+
+def _internal_error(rule_cls: type[Rule], source: SourceFile, e: Exception) -> Finding:
+    where = Location(source.path, 1, 0, 1, 0)
+    message = f"internal error in rule {rule_cls.name}: {type(e).__name__}: {e}"
+    return Finding("EXL000", "internal-error", message, where, severity="error")
+
+
 def _run_rule(rule_cls: type[Rule], source: SourceFile, facts: FileFacts, config: Config) -> list[Finding]:
+    """One rule over one file on its own (libcst's own traversal): the reference `_run_rules` matches."""
     rule = rule_cls(facts)
     try:
         for info in facts.module_classes:

@@ -20,11 +20,13 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 from exportlint.analysis import build_facts, classes
 from exportlint.callgraph import module_name
 from exportlint.config import Config
-from exportlint.engine import scan_paths
+from exportlint.engine import _run_rule, _run_rules, scan_paths, selected_rules
 from exportlint.positions import node_span
 from exportlint.prepass import is_torch_module_base, known_module_classes, may_define_module
 from exportlint.progress import LineProgress
 from exportlint.scheduler import cache_directory, module_names
+from exportlint.source import parse_source
+from exportlint.traverse import walk
 
 
 def example_sources(examples_dir: Path) -> list[str]:
@@ -178,3 +180,64 @@ def test_module_names_match_the_call_graph_s(examples_dir: Path, tmp_path: Path)
              tmp_path / "top" / "alias" / "sub" / "model.py", Path("relative.py")]
     assert module_names(paths) == [module_name(p) for p in paths]
     assert module_name(pkg / "model.py") == "top.pkg.sub.model"
+
+
+class _Events(cst.CSTVisitor):
+    """Records every hook call; skips the children of lambdas to exercise `on_visit` returning False."""
+
+    def __init__(self) -> None:
+        self.events: list[tuple[str, int, str]] = []
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        self.events.append(("visit", id(node), ""))
+        return not isinstance(node, cst.Lambda)
+
+    def on_leave(self, original_node: cst.CSTNode) -> None:
+        self.events.append(("leave", id(original_node), ""))
+
+    def on_visit_attribute(self, node: cst.CSTNode, attribute: str) -> None:
+        self.events.append(("enter", id(node), attribute))
+
+    def on_leave_attribute(self, original_node: cst.CSTNode, attribute: str) -> None:
+        self.events.append(("exit", id(original_node), attribute))
+
+
+def assert_same_walk(source: str) -> None:
+    module = cst.parse_module(source)
+    expected, got = _Events(), _Events()
+    module.visit(expected)
+    walk(module, got)
+    assert got.events == expected.events
+
+
+def test_the_read_only_walk_makes_libcst_s_calls_in_libcst_s_order(examples_dir: Path) -> None:
+    for source in example_sources(examples_dir):
+        assert_same_walk(source)
+    assert_same_walk("x[1:2, *a] = f'{y!r:>{w}}' if (z := 1) else lambda q: q\nmatch p:\n    case [1, *r]: pass\n")
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=list(HealthCheck))
+@given(hypothesmith.from_node())
+def test_the_read_only_walk_matches_libcst_on_generated_code(source: str) -> None:
+    try:
+        cst.parse_module(source)
+    except (cst.ParserSyntaxError, RecursionError):
+        assume(False)
+    assert_same_walk(source)
+
+
+def test_all_rules_in_one_walk_find_what_each_rule_finds_alone(examples_dir: Path) -> None:
+    config = Config()
+    rules = selected_rules(config)
+    sources = {p: p.read_text() for p in sorted(examples_dir.rglob("*.py"))}
+    known = known_module_classes(list(sources.values()))
+    total = 0
+    for path, text in sources.items():
+        source = parse_source(str(path), text)
+        facts = build_facts(source.tree, known)
+        facts.position_of, facts.text = source.position, text
+        alone = sorted(map(repr, (f for rule in rules for f in _run_rule(rule, source, facts, config))))
+        together = sorted(map(repr, _run_rules(rules, source, facts, config)))
+        assert together == alone, path
+        total += len(alone)
+    assert total > 10

@@ -1,0 +1,157 @@
+"""Run every rule over a file in one read-only walk of each reachable function.
+
+libcst's `node.visit(visitor)` rebuilds every node it passes (its visitors may replace nodes),
+which costs more than the rules themselves. Rules only read, so `walk` calls the same hooks in
+the same order (`on_visit`, `on_visit_attribute`, ..., `on_leave`, children in source order, as
+libcst's own `_visit_and_replace_children` orders them) without rebuilding anything, and
+`RuleFanout` feeds each node to every rule in one walk. A rule that raises is dropped from the
+walk and reported; the others go on.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+
+import libcst as cst
+
+from exportlint.analysis import FileFacts
+from exportlint.rules.base import Rule
+
+# Per node type: the fields libcst visits, in its order. A few types visit a field only when it is
+# set; for them the order is kept per combination of those fields being None or not.
+_ORDERS: dict[type[cst.CSTNode], tuple[tuple[str, ...], tuple[str, ...]]] = {}
+_SHAPED: dict[tuple[type[cst.CSTNode], tuple[bool, ...]], tuple[str, ...]] = {}
+
+
+class _FieldRecorder(cst.CSTVisitor):
+    def __init__(self) -> None:
+        self.names: list[str] = []
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        return False
+
+    def on_visit_attribute(self, node: cst.CSTNode, attribute: str) -> None:
+        self.names.append(attribute)
+
+
+def _recorded(node: cst.CSTNode) -> tuple[str, ...]:
+    recorder = _FieldRecorder()
+    node._visit_and_replace_children(recorder)
+    return tuple(dict.fromkeys(recorder.names))
+
+
+def field_order(node: cst.CSTNode) -> tuple[str, ...]:
+    """The fields of `node` that libcst visits, in the order it visits them."""
+    known = _ORDERS.get(type(node))
+    if known is None:
+        names = _recorded(node)
+        # A field left out while None may hold nodes on another instance (unless it is typed as
+        # plain text, like `Newline.value`).
+        optional = tuple(f.name for f in dataclasses.fields(node)
+                         if f.name not in names and getattr(node, f.name) is None and "libcst." in str(f.type))
+        known = _ORDERS[type(node)] = (names, optional)
+    names, optional = known
+    if not optional:
+        return names
+    shape = (type(node), tuple(getattr(node, f) is None for f in optional))
+    found = _SHAPED.get(shape)
+    if found is None:
+        found = _SHAPED[shape] = _recorded(node)
+    return found
+
+
+def walk(node: cst.CSTNode, visitor: cst.CSTVisitor, attributes: bool = True) -> None:
+    """`node.visit(visitor)` for a visitor that only reads (`attributes`: call the field hooks)."""
+    if visitor.on_visit(node):
+        for name in field_order(node):
+            if attributes:
+                visitor.on_visit_attribute(node, name)
+            value = getattr(node, name)
+            if isinstance(value, cst.CSTNode):
+                walk(value, visitor, attributes)
+            elif isinstance(value, (tuple, list)):
+                for child in value:
+                    if isinstance(child, cst.CSTNode):
+                        walk(child, visitor, attributes)
+            if attributes:
+                visitor.on_leave_attribute(node, name)
+    visitor.on_leave(node)
+
+
+def has_field_hooks(visitor: cst.CSTVisitor) -> bool:
+    """Whether a visitor defines `visit_<Node>_<field>` / `leave_<Node>_<field>` hooks."""
+    return any(n.count("_") >= 2 and n.startswith(("visit_", "leave_")) and not n.startswith(("visit__", "leave__"))
+               for n in dir(type(visitor)))
+
+
+class RuleFanout(cst.CSTVisitor):
+    """One visitor that forwards every hook to several rules, each with libcst's semantics.
+
+    A rule whose `on_visit` returns False skips that subtree alone; a rule that raises is
+    removed and its exception kept in `failed`.
+    """
+
+    def __init__(self, rules: Sequence[cst.CSTVisitor]) -> None:
+        self.rules = list(rules)
+        self.failed: dict[cst.CSTVisitor, Exception] = {}
+        self._skipping: dict[cst.CSTVisitor, cst.CSTNode] = {}
+
+    def call(self, rule: cst.CSTVisitor, hook: str, *args: object) -> object:
+        """`rule.<hook>(*args)`; if it raises, the rule leaves the walk."""
+        try:
+            return getattr(rule, hook)(*args)
+        except Exception as e:  # noqa: BLE001 - one rule's bug must not stop the others
+            self.failed[rule] = e
+            self.rules.remove(rule)
+            self._skipping.pop(rule, None)
+            return None
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        for rule in tuple(self.rules):
+            if rule not in self._skipping and self.call(rule, "on_visit", node) is False:
+                self._skipping[rule] = node
+        return len(self._skipping) < len(self.rules)
+
+    def on_leave(self, original_node: cst.CSTNode) -> None:
+        for rule in tuple(self.rules):
+            marker = self._skipping.get(rule)
+            if marker is original_node:
+                del self._skipping[rule]
+            if marker is None or marker is original_node:
+                self.call(rule, "on_leave", original_node)
+
+    def on_visit_attribute(self, node: cst.CSTNode, attribute: str) -> None:
+        for rule in tuple(self.rules):
+            if rule not in self._skipping:
+                self.call(rule, "on_visit_attribute", node, attribute)
+
+    def on_leave_attribute(self, original_node: cst.CSTNode, attribute: str) -> None:
+        for rule in tuple(self.rules):
+            if rule not in self._skipping:
+                self.call(rule, "on_leave_attribute", original_node, attribute)
+
+
+def run_rules(rules: Sequence[Rule], facts: FileFacts) -> dict[Rule, Exception]:
+    """Each rule's class checks, then one walk per reachable function for all rules of its scope.
+
+    Returns:
+        The rules that raised, with what they raised (their findings are not to be used).
+    """
+    failed: dict[Rule, Exception] = {}
+    for rule in rules:
+        try:
+            for info in facts.module_classes:
+                rule.check_class(info)
+        except Exception as e:  # noqa: BLE001 - one rule's bug must not stop the others
+            failed[rule] = e
+    for scope, flows in (("forward", facts.flows), ("init", facts.init_flows)):
+        fanout = RuleFanout([r for r in rules if scope in r.scopes and r not in failed])
+        hooks = any(has_field_hooks(r) for r in fanout.rules)
+        for flow in flows:
+            for member in tuple(fanout.rules):
+                fanout.call(member, "enter_function", flow, scope)
+            if fanout.rules:
+                walk(flow.fn, fanout, hooks)
+        failed.update((r, e) for r, e in fanout.failed.items() if isinstance(r, Rule))
+    return failed
