@@ -1,6 +1,6 @@
 """Where a cold scan spends its time, step by step and rule by rule, in one process.
 
-    python benchmarks/profile_scan.py DIR
+    python benchmarks/profile_scan.py DIR [--per-rule]
 
 Runs the same steps as `exportlint scan --no-cache --jobs 1` on every file of DIR and sums the
 time of each: the textual pre-pass, CPython's syntax check, libcst parsing, facts, every rule
@@ -40,8 +40,8 @@ class _Clock:
             self.steps[step] += time.perf_counter() - start
 
 
-def profile(tree: Path) -> _Clock:
-    """Time every step of a cold single-process scan of `tree`."""
+def profile(tree: Path, per_rule: bool = False) -> _Clock:
+    """Time every step of a cold single-process scan of `tree` (`per_rule`: also each rule alone)."""
     clock = _Clock()
     config = Config()
     files = engine.discover([tree]).files
@@ -58,12 +58,13 @@ def profile(tree: Path) -> _Clock:
             continue
         source = clock.time("libcst parse", parse_source, str(path), text, True)
         facts = clock.time("facts (classes, dataflow)", engine._facts, source, used, frozenset())
-        found = []
-        for rule in rules:
-            before = spans.steps["positions"]
-            start = time.perf_counter()
-            found.extend(engine._run_rule(rule, source, facts, config))
-            clock.steps[f"rule {rule.name}"] += time.perf_counter() - start - (spans.steps["positions"] - before)
+        before = spans.steps["positions"]
+        start = time.perf_counter()
+        found = engine._run_rules(rules, source, facts, config)
+        clock.steps["rules (all, one walk)"] += time.perf_counter() - start - (spans.steps["positions"] - before)
+        if per_rule:
+            for rule in rules:
+                clock.time(f"  alone: rule {rule.name}", engine._run_rule, rule, source, facts, config)
         clock.time("suppressions", apply_suppressions, found, text, path, str(path), config, rules)
     clock.steps["positions"] = spans.steps["positions"]
     return clock
@@ -79,16 +80,22 @@ def _time_spans(clock: _Clock) -> _Clock:
     return clock
 
 
-def print_profile(tree: Path) -> None:
+def print_profile(tree: Path, per_rule: bool = False) -> None:
     """Print the steps of a cold scan of `tree`, slowest first."""
-    clock = profile(tree)
-    total = sum(clock.steps.values())
+    clock = profile(tree, per_rule)
+    total = sum(v for k, v in clock.steps.items() if not k.startswith("  alone"))
     print(f"\nwhere a cold scan of {tree.name}/ spends its time (one process, {clock.files} files, "
           f"{clock.skipped} skipped after the syntax check: no nn.Module)")
     for step, seconds in clock.steps.most_common():
-        print(f"  {step:<36}{seconds:8.2f} s  {100 * seconds / total:5.1f} %")
+        if not step.startswith("  alone"):
+            print(f"  {step:<36}{seconds:8.2f} s  {100 * seconds / total:5.1f} %")
     print(f"  {'total':<36}{total:8.2f} s")
+    alone = [(k, v) for k, v in clock.steps.most_common() if k.startswith("  alone")]
+    if alone:
+        print("  each rule run alone, with its own libcst traversal (positions included):")
+        for step, seconds in alone:
+            print(f"  {step:<36}{seconds:8.2f} s")
 
 
 if __name__ == "__main__":
-    print_profile(Path(sys.argv[1]))
+    print_profile(Path(sys.argv[1]), per_rule="--per-rule" in sys.argv)

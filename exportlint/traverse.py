@@ -79,23 +79,32 @@ def walk(node: cst.CSTNode, visitor: cst.CSTVisitor, attributes: bool = True) ->
     visitor.on_leave(node)
 
 
+def _overrides(visitor: cst.CSTVisitor, name: str) -> bool:
+    """Whether the visitor's class defines `name` itself (libcst's CSTVisitor has a no-op for every hook)."""
+    method = getattr(type(visitor), name, None)
+    return method is not None and method is not getattr(cst.CSTVisitor, name, None)
+
+
 def has_field_hooks(visitor: cst.CSTVisitor) -> bool:
-    """Whether a visitor defines `visit_<Node>_<field>` / `leave_<Node>_<field>` hooks."""
-    return any(n.count("_") >= 2 and n.startswith(("visit_", "leave_")) and not n.startswith(("visit__", "leave__"))
-               for n in dir(type(visitor)))
+    """Whether a visitor defines `visit_<Node>_<field>` / `leave_<Node>_<field>` hooks of its own."""
+    names = ("on_visit_attribute", "on_leave_attribute",
+             *(n for n in dir(type(visitor)) if n.count("_") >= 2 and n.startswith(("visit_", "leave_"))))
+    return any(_overrides(visitor, n) for n in names)
 
 
 class RuleFanout(cst.CSTVisitor):
     """One visitor that forwards every hook to several rules, each with libcst's semantics.
 
-    A rule whose `on_visit` returns False skips that subtree alone; a rule that raises is
-    removed and its exception kept in `failed`.
+    Each node goes only to the rules that define a hook for its type (or override the generic
+    `on_visit` / `on_leave`). A rule whose hook returns False skips that subtree alone; a rule
+    that raises is removed and its exception kept in `failed`.
     """
 
     def __init__(self, rules: Sequence[cst.CSTVisitor]) -> None:
         self.rules = list(rules)
         self.failed: dict[cst.CSTVisitor, Exception] = {}
         self._skipping: dict[cst.CSTVisitor, cst.CSTNode] = {}
+        self._hooks: dict[tuple[str, str], list[tuple[cst.CSTVisitor, str]]] = {}
 
     def call(self, rule: cst.CSTVisitor, hook: str, *args: object) -> object:
         """`rule.<hook>(*args)`; if it raises, the rule leaves the walk."""
@@ -107,29 +116,41 @@ class RuleFanout(cst.CSTVisitor):
             self._skipping.pop(rule, None)
             return None
 
+    def _targets(self, kind: str, specific: str) -> list[tuple[cst.CSTVisitor, str]]:
+        """(rule, hook) for the rules that handle `specific` (e.g. visit_If) or all of `kind`."""
+        found = self._hooks.get((kind, specific))
+        if found is None:
+            found = self._hooks[(kind, specific)] = [
+                (rule, kind if _overrides(rule, kind) else specific)
+                for rule in self.rules
+                if _overrides(rule, kind) or _overrides(rule, specific)
+            ]
+        return [(rule, hook) for rule, hook in found if rule not in self.failed]
+
     def on_visit(self, node: cst.CSTNode) -> bool:
-        for rule in tuple(self.rules):
-            if rule not in self._skipping and self.call(rule, "on_visit", node) is False:
+        for rule, hook in self._targets("on_visit", f"visit_{type(node).__name__}"):
+            if rule not in self._skipping and self.call(rule, hook, node) is False:
                 self._skipping[rule] = node
         return len(self._skipping) < len(self.rules)
 
     def on_leave(self, original_node: cst.CSTNode) -> None:
-        for rule in tuple(self.rules):
-            marker = self._skipping.get(rule)
-            if marker is original_node:
-                del self._skipping[rule]
-            if marker is None or marker is original_node:
-                self.call(rule, "on_leave", original_node)
+        for rule in [r for r, n in self._skipping.items() if n is original_node]:
+            del self._skipping[rule]
+        for rule, hook in self._targets("on_leave", f"leave_{type(original_node).__name__}"):
+            if rule not in self._skipping:
+                self.call(rule, hook, original_node)
 
     def on_visit_attribute(self, node: cst.CSTNode, attribute: str) -> None:
-        for rule in tuple(self.rules):
+        name = f"visit_{type(node).__name__}_{attribute}"
+        for rule, hook in self._targets("on_visit_attribute", name):
             if rule not in self._skipping:
-                self.call(rule, "on_visit_attribute", node, attribute)
+                self.call(rule, hook, *((node, attribute) if hook == "on_visit_attribute" else (node,)))
 
     def on_leave_attribute(self, original_node: cst.CSTNode, attribute: str) -> None:
-        for rule in tuple(self.rules):
+        name = f"leave_{type(original_node).__name__}_{attribute}"
+        for rule, hook in self._targets("on_leave_attribute", name):
             if rule not in self._skipping:
-                self.call(rule, "on_leave_attribute", original_node, attribute)
+                self.call(rule, hook, *((original_node, attribute) if hook == "on_leave_attribute" else (original_node,)))
 
 
 def run_rules(rules: Sequence[Rule], facts: FileFacts) -> dict[Rule, Exception]:
