@@ -134,7 +134,7 @@ def _bench_tree(tree: Path, reps: int, torchfix: Path | None, reference_reps: in
 def _print_table(rows: list[tuple[Path, Run]], torchfix: Path | None) -> None:
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     print(f"\nexportlint scan speed — {cores} cores, Python {sys.version.split()[0]}, median of the repetitions")
-    header = f"{'tree':<9}{'command':<40}{'reps':>5}{'median s':>10}{'range s':>14}{'s/MB':>7}{'peak MB':>9}  vs TorchFix"
+    header = f"{'tree':<9}{'command':<40}{'reps':>5}{'median s':>10}{'range s':>16}{'s/MB':>7}{'peak MB':>9}  vs TorchFix"
     print(header)
     print("-" * len(header))
     for tree in dict.fromkeys(t for t, _ in rows):
@@ -157,8 +157,9 @@ def _row(tree: str, run: Run, mb: float, reference: float | None) -> str:
     ratio = ""
     if reference and not run.label.startswith("TorchFix"):
         ratio = f"  {run.median / reference:.3f} (1/{reference / run.median:.0f})"
-    spread = f"{low:.2f}-{high:.2f}"
-    return f"{tree:<9}{run.label:<40}{len(run.seconds):>5}{run.median:>10.2f}{spread:>14}{per_mb}{run.peak_mb:>9.0f}{ratio}"
+    digits = 0 if high >= 100 else 2
+    spread = f"{low:.{digits}f}-{high:.{digits}f}"
+    return f"{tree:<9}{run.label:<40}{len(run.seconds):>5}{run.median:>10.2f}{spread:>16}{per_mb}{run.peak_mb:>9.0f}{ratio}"
 
 
 if __name__ == "__main__":
