@@ -183,8 +183,8 @@ def run_scan(args: argparse.Namespace) -> int:
         results, reports = _probe_scan(results, args.probe, config)
     _report(results, args)
     if reports and (args.format or "rich") == "rich":
-        from exportlint.report.terminal.probe import render_reports
         from exportlint.report.terminal import make_console
+        from exportlint.report.terminal.probe import render_reports
 
         render_reports(reports, make_console(color=_COLOR[args.color]))  # type: ignore[arg-type]
     if any(getattr(r, "error", "") for r in reports):
@@ -200,8 +200,8 @@ _COLOR = {"auto": None, "always": True, "never": False}
 
 def _probe_scan(results: list[FileResult], targets: Sequence[str], config: Config) -> tuple[list[FileResult], list[object]]:
     try:
-        from exportlint.probe.command import require_probe_extra
         from exportlint.probe.combined import probe_and_judge
+        from exportlint.probe.command import require_probe_extra
     except ImportError as e:
         raise MissingExtraError(f"`scan --probe` needs the probe extra ({e.name} is missing): "
                                 "pip install 'exportlint[probe]'") from e

@@ -64,6 +64,7 @@ def mark_modules(classes: dict[str, ClassInfo], known_modules: frozenset[str]) -
                 local = classes.get(base) or classes.get(short)
                 if (
                     is_torch_module_base(base)
+                    or short == "Module"
                     or (local is not None and local.is_module)
                     or base in known_modules
                     or short in known_modules

@@ -6,6 +6,8 @@ over-approximates dependencies a little and never misses one, which is the trade
 
 from __future__ import annotations
 
+import re
+
 import libcst as cst
 
 from exportlint.analysis.names import dotted_name, resolve
@@ -34,6 +36,11 @@ _TORCH_CONFIG_FUNCS = {
     "torch.compiler.is_compiling", "torch.compiler.is_exporting", "torch._dynamo.is_compiling",
     "torch.get_default_dtype", "torch.is_autocast_enabled", "torch.finfo", "torch.iinfo",
 }
+# Functions and methods named like predicates return Python bools, not tensors.
+_PREDICATE = re.compile(r"^_*(is|has|have|should|will|can|use|uses|needs?|check)_|_(enabled|available|supported)$")
+# torch namespaces whose functions answer questions about the runtime, not about tensors.
+_TORCH_RUNTIME_PREFIXES = ("torch.backends.", "torch.distributed.", "torch.cuda.", "torch.overrides.",
+                           "torch._C.", "torch.jit.", "torch.compiler.", "torch._dynamo.", "torch.utils.")
 _PY_CONFIG_FUNCS = {"isinstance", "hasattr", "getattr", "callable", "type", "id", "str", "repr"}
 _PY_DATA_CASTS = {"int", "float", "bool", "complex"}
 
@@ -49,8 +56,11 @@ class FunctionFlow:
         methods: frozenset[str],
         imports: dict[str, str],
         params: dict[str, Val],
+        returns: dict[str, Val] | None = None,
     ) -> None:
         self.fn, self.owner, self.attrs, self.methods, self.imports = fn, owner, attrs, methods, imports
+        # What self's methods return, once known (the reachability pass fills it in a second round).
+        self.returns: dict[str, Val] = returns or {}
         self.env: dict[str, Val] = dict(params)
         self.method_refs: dict[str, set[str]] = {}
         self._memo: dict[cst.CSTNode, Val] = {}
@@ -69,6 +79,11 @@ class FunctionFlow:
             cached = self._eval(expr)
             self._memo[expr] = cached
         return cached
+
+    def return_value(self) -> Val:
+        """The join of what this function returns (CONST when it returns nothing)."""
+        values = [self.value(r.value) for r in _returns(self.fn) if r.value is not None]
+        return join(*values) if values else CONST
 
     def decision(self, expr: cst.BaseExpression) -> Dep:
         """What `if <expr>:` depends on."""
@@ -199,7 +214,7 @@ class FunctionFlow:
         if base.form is Form.TENSOR:
             if attr in _SHAPE_ATTRS:
                 return scalar(Dep.SHAPE)
-            if attr in _CONFIG_ATTRS:
+            if attr in _CONFIG_ATTRS or attr.startswith("is_"):
                 return CONFIG
             return TENSOR
         if base.form is Form.MODULE:
@@ -230,7 +245,7 @@ class FunctionFlow:
             return self.value(e.args[0].value)
         if name in ("dict",):
             return Val(Form.DICT, self._args_join(e).dep)
-        if full in _TORCH_CONFIG_FUNCS:
+        if full in _TORCH_CONFIG_FUNCS or _answers_a_question(full):
             return CONFIG
         if full.startswith(("torch.", "numpy.", "np.")):
             if full.endswith(".Size"):
@@ -243,12 +258,18 @@ class FunctionFlow:
         recv = func.value
         if isinstance(recv, cst.Name) and recv.value == "self":
             if attr in self.methods:
+                if attr in self.returns:
+                    return self.returns[attr]
+                if _PREDICATE.search(attr):
+                    return CONFIG
                 return join(TENSOR, self._args_join(e)) if e.args else TENSOR
             held = self.attrs.get(attr, CONFIG)
             return TENSOR if held.form in (Form.MODULE, Form.TENSOR) else join(held, self._args_join(e))
         base = self.value(recv)
         full = resolve(dotted_name(func), self.imports) or ""
-        if full in _TORCH_CONFIG_FUNCS:
+        if full in _TORCH_CONFIG_FUNCS or _answers_a_question(full) or (
+            base.form is not Form.TENSOR and _PREDICATE.search(attr)
+        ):
             return CONFIG
         if full.startswith(("torch.", "numpy.", "np.")):
             return TENSOR if not full.endswith(".Size") else scalar(Dep.SHAPE)
@@ -344,6 +365,30 @@ class FunctionFlow:
 
     def _args_join(self, e: cst.Call) -> Val:
         return join(*(self.value(a.value) for a in e.args))
+
+
+def _answers_a_question(full: str) -> bool:
+    """torch runtime queries (`torch.cuda.is_available()`, `dist.get_rank()`) and predicates."""
+    if full.startswith(_TORCH_RUNTIME_PREFIXES):
+        return True
+    return bool(full) and _PREDICATE.search(full.rsplit(".", 1)[-1]) is not None
+
+
+def _returns(fn: cst.FunctionDef) -> list[cst.Return]:
+    found: list[cst.Return] = []
+
+    class _V(cst.CSTVisitor):
+        def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+            return node is fn
+
+        def visit_Lambda(self, node: cst.Lambda) -> bool:
+            return False
+
+        def visit_Return(self, node: cst.Return) -> None:
+            found.append(node)
+
+    fn.visit(_V())
+    return found
 
 
 def _none_test(left: Val, right: Val) -> Val:

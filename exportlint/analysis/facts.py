@@ -118,7 +118,22 @@ class _Reach:
             flow = self._flow(callee)
             self.flows[callee.fn] = flow
             queue.extend(self._calls_from(flow, callee))
+        self._with_return_values()
         self.facts.flows = list(self.flows.values())
+
+    def _with_return_values(self) -> None:
+        """Analyse each method again knowing what self's other methods return (one round)."""
+        returns: dict[str, Val] = {}
+        for fn, flow in self.flows.items():
+            if self.callees[fn].owner is not None:
+                name = fn.name.value
+                returns[name] = join(returns[name], flow.return_value()) if name in returns else flow.return_value()
+        if not returns:
+            return
+        for fn in list(self.flows):
+            callee = self.callees[fn]
+            if callee.owner is not None:
+                self.flows[fn] = self._flow(callee, returns)
 
     def _callee(self, fn: cst.FunctionDef, owner: ClassInfo | None, defined_in: str | None) -> _Callee:
         callee = self.callees.get(fn)
@@ -128,11 +143,11 @@ class _Reach:
             self.params[fn] = _default_params(fn)
         return callee
 
-    def _flow(self, c: _Callee) -> FunctionFlow:
+    def _flow(self, c: _Callee, returns: dict[str, Val] | None = None) -> FunctionFlow:
         attrs = c.owner.attrs if c.owner else {}
         methods = frozenset(_all_methods(self.facts.classes, c.owner)) if c.owner else frozenset()
         params = self.params.get(c.fn) or _default_params(c.fn)
-        return FunctionFlow(c.fn, c.defined_in, attrs, methods, self.facts.imports, params)
+        return FunctionFlow(c.fn, c.defined_in, attrs, methods, self.facts.imports, params, returns)
 
     def _calls_from(self, flow: FunctionFlow, caller: _Callee) -> list[_Callee]:
         todo: list[_Callee] = []

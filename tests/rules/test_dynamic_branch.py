@@ -61,3 +61,34 @@ def test_methods_selected_through_a_variable_and_helpers_are_followed(tmp_path: 
         (11, "warning", "Layer.forward_pre"),
         (19, "error", "Layer._gate"),
     ]
+
+
+PREDICATES = """\
+import torch
+from torch import nn
+
+
+class M(nn.Module):
+    def _weights_changed(self):
+        return self.version != 0
+
+    def _scale(self, x):
+        return x.abs().max()
+
+    def forward(self, x):
+        if torch.backends.mha.get_fastpath_enabled():
+            x = x + 1
+        if x.is_nested or self._weights_changed():
+            x = x * 2
+        if self._scale(x) > 1:
+            x = x / 2
+        return x
+"""
+
+
+def test_runtime_queries_and_method_return_values(tmp_path: Path) -> None:
+    # torch runtime queries, tensor `is_*` attributes and methods returning Python values are
+    # configuration (info); a method returning a tensor still makes a data-dependent branch.
+    found = _findings(tmp_path, PREDICATES)
+    assert [(line, sev) for line, sev, _ in found if sev == "error"] == [(17, "error")]
+    assert all(sev != "error" for line, sev, _ in found if line in (13, 15))
