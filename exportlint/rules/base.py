@@ -27,6 +27,25 @@ class M(nn.Module):
 
 DEFAULT_FORWARD_BODY = "return x"
 
+# The tracker memory pattern (a loop over memory slots, dict lookups keyed by a forward int,
+# `continue` on a miss, then a cat of what was found), shared by the rules it concerns.
+MEMORY_LOOP = """\
+import torch
+from torch import nn
+
+
+class M(nn.Module):
+    def forward(self, x, frame_idx: int, memory: dict):
+        parts = [x]
+        for t in range(1, self.num_mem):
+            out = memory.get(frame_idx - t, None)
+            if out is None:
+                continue
+            parts.append(out)
+        return torch.cat(parts)
+"""
+
+
 
 @dataclass(frozen=True, slots=True)
 class Valid:

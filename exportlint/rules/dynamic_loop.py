@@ -8,23 +8,7 @@ from exportlint.analysis import Dep, FileFacts
 from exportlint.analysis.control import Structure
 from exportlint.analysis.lengths import Cause, code, sizes_of, worst
 from exportlint.model import Outcomes
-from exportlint.rules.base import Invalid, Rule, Valid, forward
-
-_TRACKER = """\
-import torch
-from torch import nn
-
-
-class M(nn.Module):
-    def forward(self, x, frame_idx: int, memory: dict):
-        parts = [x]
-        for t in range(1, self.num_mem):
-            out = memory.get(frame_idx - t, None)
-            if out is None:
-                continue
-            parts.append(out)
-        return torch.cat(parts)
-"""
+from exportlint.rules.base import MEMORY_LOOP, Invalid, Rule, Valid, forward
 
 _DATA_BREAK = """\
 import torch
@@ -143,7 +127,7 @@ class DynamicLoop(Rule):
         Valid(forward("x, feats: list[torch.Tensor]", "return [feats[i] for i in range(len(feats))]")),
     ]
     INVALID = [
-        Invalid(_TRACKER, line=8, severity="error"),
+        Invalid(MEMORY_LOOP, line=8, severity="error"),
         Invalid(_DATA_BREAK, line=7, severity="error"),
         Invalid(forward("x: torch.Tensor", "return [row * 2 for row in x]"), line=7, severity="warning"),
         Invalid(forward("x, memory: dict", "return [v * x for v in memory.values()]"), line=7, severity="warning"),

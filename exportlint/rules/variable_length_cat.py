@@ -7,27 +7,11 @@ import libcst as cst
 from exportlint.analysis import Dep
 from exportlint.analysis.lengths import code, sizes_of
 from exportlint.analysis.names import dotted_name, resolve
-from exportlint.rules.base import Invalid, Rule, Valid, forward
+from exportlint.rules.base import MEMORY_LOOP, Invalid, Rule, Valid, forward
 from exportlint.rules.dynamic_loop import cause_outcomes, consequence, describe, why
 
 _JOINS = frozenset({"cat", "concat", "concatenate", "stack", "hstack", "vstack", "dstack", "column_stack",
                     "row_stack"})
-
-_MEMORY = """\
-import torch
-from torch import nn
-
-
-class M(nn.Module):
-    def forward(self, x, frame_idx: int, memory: dict):
-        parts = [x]
-        for t in range(1, self.num_mem):
-            out = memory.get(frame_idx - t, None)
-            if out is None:
-                continue
-            parts.append(out)
-        return torch.cat(parts)
-"""
 
 _DATA_APPEND = """\
 import torch
@@ -122,7 +106,7 @@ class VariableLengthCat(Rule):
         Valid(forward("x", "return torch.stack([x * i for i in range(self.num_heads)])")),
     ]
     INVALID = [
-        Invalid(_MEMORY, line=13, severity="error"),
+        Invalid(MEMORY_LOOP, line=13, severity="error"),
         Invalid(_DATA_APPEND, line=11, severity="error"),
         Invalid(forward("x, memory: dict", "return torch.cat(list(memory.values()))"), line=7, severity="warning"),
         Invalid(forward("x: torch.Tensor", "return torch.stack([r * 2 for r in x])"), line=7, severity="warning"),
