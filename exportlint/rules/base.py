@@ -135,6 +135,20 @@ class Rule(cst.CSTVisitor):
         return True
 
 
+class StoreTargets(Rule):
+    """A rule that needs to tell assignment targets (`x[i] = v`, `x[i] += v`) from reads."""
+
+    def __init__(self, facts: FileFacts) -> None:
+        super().__init__(facts)
+        self._stores: set[cst.CSTNode] = set()
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        self._stores.update(t.target for t in node.targets)
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        self._stores.add(node.target)
+
+
 def outcomes_for(dep: Dep, legacy_miss: bool = False) -> Outcomes:
     """What the exporters do with a Python-level decision that depends on `dep`.
 

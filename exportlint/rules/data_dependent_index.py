@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import libcst as cst
 
-from exportlint.analysis import Dep, FileFacts, Form
+from exportlint.analysis import Dep, Form
 from exportlint.analysis.control import Structure
 from exportlint.analysis.lengths import code, sizes_of
 from exportlint.analysis.masks import is_bool_tensor, same_base
 from exportlint.analysis.names import dotted_name, resolve
 from exportlint.model import Outcomes
-from exportlint.rules.base import Invalid, Rule, Valid, forward
+from exportlint.rules.base import Invalid, StoreTargets, Valid, forward
 
 # Operations whose output size is decided by tensor values: measured outcome, what happens.
 _SHAPE_OPS: dict[str, tuple[Outcomes, str]] = {
@@ -38,7 +38,7 @@ _HINTS = {
 }
 
 
-class DataDependentIndex(Rule):
+class DataDependentIndex(StoreTargets):
     """## What it does
     Checks for indexing with values decided by tensor data: a Python number from `.item()`,
     `int(t)` or `.tolist()` used as an index or a slice bound, boolean-mask reads and writes
@@ -100,16 +100,6 @@ class DataDependentIndex(Rule):
         Invalid(forward("x: torch.Tensor, ids: torch.Tensor", "return x[ids]"), line=7, severity="info"),
         Invalid(forward("x: torch.Tensor, keep: torch.Tensor", "x[~(keep > 0)] = 0.0"), line=7, severity="error"),
     ]
-
-    def __init__(self, facts: FileFacts) -> None:
-        super().__init__(facts)
-        self._stores: set[cst.CSTNode] = set()
-
-    def visit_Assign(self, node: cst.Assign) -> None:
-        self._stores.update(t.target for t in node.targets)
-
-    def visit_AugAssign(self, node: cst.AugAssign) -> None:
-        self._stores.add(node.target)
 
     def visit_Subscript(self, node: cst.Subscript) -> None:
         if self.flow is None:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import libcst as cst
 
-from exportlint.analysis import Dep, FileFacts
+from exportlint.analysis import Dep
 from exportlint.analysis.lengths import code, sizes_of
 from exportlint.analysis.lookups import Lookup, key_dep, legacy_misses, lookup_at
 from exportlint.analysis.names import dotted_name
 from exportlint.model import Outcomes
-from exportlint.rules.base import DEP_WORDS, Invalid, Rule, Valid, forward
+from exportlint.rules.base import DEP_WORDS, Invalid, StoreTargets, Valid, forward
 
 _MEMORY = """\
 import torch
@@ -39,7 +39,7 @@ def lookup_outcomes(dep: Dep, kind: str) -> Outcomes:
     return Outcomes.same("specialized")
 
 
-class DictAccess(Rule):
+class DictAccess(StoreTargets):
     """## What it does
     Checks for `d.get(k)`, `d[k]`, `k in d`, `d.pop(k)` and `d.setdefault(k)` on dicts that
     forward receives or builds (a memory bank keyed by frame index, a feature cache ...) when
@@ -104,16 +104,6 @@ class DictAccess(Rule):
         Invalid(forward("x, memory: dict, frame_idx: int", "return x if frame_idx in memory else x * 2"),
                 line=7, severity="error"),
     ]
-
-    def __init__(self, facts: FileFacts) -> None:
-        super().__init__(facts)
-        self._stores: set[cst.CSTNode] = set()
-
-    def visit_Assign(self, node: cst.Assign) -> None:
-        self._stores.update(t.target for t in node.targets)
-
-    def visit_AugAssign(self, node: cst.AugAssign) -> None:
-        self._stores.add(node.target)
 
     def visit_Del(self, node: cst.Del) -> None:
         self._stores.add(node.target)
