@@ -1,82 +1,21 @@
 """Run every rule over a file in one read-only walk of each reachable function.
 
-libcst's `node.visit(visitor)` rebuilds every node it passes (its visitors may replace nodes),
-which costs more than the rules themselves. Rules only read, so `walk` calls the same hooks in
-the same order (`on_visit`, `on_visit_attribute`, ..., `on_leave`, children in source order, as
-libcst's own `_visit_and_replace_children` orders them) without rebuilding anything, and
-`RuleFanout` feeds each node to every rule in one walk. A rule that raises is dropped from the
-walk and reported; the others go on.
+Rules only read, so they share `cstwalk.walk` (libcst's hooks, in libcst's order, without
+rebuilding nodes) and `RuleFanout` feeds each node to every rule in one walk. A rule that raises
+is dropped from the walk and reported; the others go on.
 """
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Sequence
 
 import libcst as cst
 
 from exportlint.analysis import FileFacts
+from exportlint.cstwalk import walk
 from exportlint.rules.base import Rule
 
-# Per node type: the fields libcst visits, in its order. A few types visit a field only when it is
-# set; for them the order is kept per combination of those fields being None or not.
-_ORDERS: dict[type[cst.CSTNode], tuple[tuple[str, ...], tuple[str, ...]]] = {}
-_SHAPED: dict[tuple[type[cst.CSTNode], tuple[bool, ...]], tuple[str, ...]] = {}
-
-
-class _FieldRecorder(cst.CSTVisitor):
-    def __init__(self) -> None:
-        self.names: list[str] = []
-
-    def on_visit(self, node: cst.CSTNode) -> bool:
-        return False
-
-    def on_visit_attribute(self, node: cst.CSTNode, attribute: str) -> None:
-        self.names.append(attribute)
-
-
-def _recorded(node: cst.CSTNode) -> tuple[str, ...]:
-    recorder = _FieldRecorder()
-    node._visit_and_replace_children(recorder)
-    return tuple(dict.fromkeys(recorder.names))
-
-
-def field_order(node: cst.CSTNode) -> tuple[str, ...]:
-    """The fields of `node` that libcst visits, in the order it visits them."""
-    known = _ORDERS.get(type(node))
-    if known is None:
-        names = _recorded(node)
-        # A field left out while None may hold nodes on another instance (unless it is typed as
-        # plain text, like `Newline.value`).
-        optional = tuple(f.name for f in dataclasses.fields(node)
-                         if f.name not in names and getattr(node, f.name) is None and "libcst." in str(f.type))
-        known = _ORDERS[type(node)] = (names, optional)
-    names, optional = known
-    if not optional:
-        return names
-    shape = (type(node), tuple(getattr(node, f) is None for f in optional))
-    found = _SHAPED.get(shape)
-    if found is None:
-        found = _SHAPED[shape] = _recorded(node)
-    return found
-
-
-def walk(node: cst.CSTNode, visitor: cst.CSTVisitor, attributes: bool = True) -> None:
-    """`node.visit(visitor)` for a visitor that only reads (`attributes`: call the field hooks)."""
-    if visitor.on_visit(node):
-        for name in field_order(node):
-            if attributes:
-                visitor.on_visit_attribute(node, name)
-            value = getattr(node, name)
-            if isinstance(value, cst.CSTNode):
-                walk(value, visitor, attributes)
-            elif isinstance(value, (tuple, list)):
-                for child in value:
-                    if isinstance(child, cst.CSTNode):
-                        walk(child, visitor, attributes)
-            if attributes:
-                visitor.on_leave_attribute(node, name)
-    visitor.on_leave(node)
+_FIELD_HOOKS: dict[type[cst.CSTVisitor], bool] = {}
 
 
 def _overrides(visitor: cst.CSTVisitor, name: str) -> bool:
@@ -87,9 +26,13 @@ def _overrides(visitor: cst.CSTVisitor, name: str) -> bool:
 
 def has_field_hooks(visitor: cst.CSTVisitor) -> bool:
     """Whether a visitor defines `visit_<Node>_<field>` / `leave_<Node>_<field>` hooks of its own."""
-    names = ("on_visit_attribute", "on_leave_attribute",
-             *(n for n in dir(type(visitor)) if n.count("_") >= 2 and n.startswith(("visit_", "leave_"))))
-    return any(_overrides(visitor, n) for n in names)
+    kind = type(visitor)
+    found = _FIELD_HOOKS.get(kind)
+    if found is None:
+        names = ("on_visit_attribute", "on_leave_attribute",
+                 *(n for n in dir(kind) if n.count("_") >= 2 and n.startswith(("visit_", "leave_"))))
+        found = _FIELD_HOOKS[kind] = any(_overrides(visitor, n) for n in names)
+    return found
 
 
 class RuleFanout(cst.CSTVisitor):

@@ -20,13 +20,13 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 from exportlint.analysis import build_facts, classes
 from exportlint.callgraph import module_name
 from exportlint.config import Config
+from exportlint.cstwalk import walk
 from exportlint.engine import _run_rule, _run_rules, scan_paths, selected_rules
 from exportlint.positions import node_span
 from exportlint.prepass import is_torch_module_base, known_module_classes, may_define_module
 from exportlint.progress import LineProgress
 from exportlint.scheduler import cache_directory, module_names
 from exportlint.source import parse_source
-from exportlint.traverse import walk
 
 
 def example_sources(examples_dir: Path) -> list[str]:

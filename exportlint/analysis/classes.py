@@ -8,6 +8,7 @@ import libcst as cst
 
 from exportlint.analysis.names import dotted_name, resolve
 from exportlint.analysis.values import CONFIG, MODULE, TENSOR, Val
+from exportlint.cstwalk import visit
 from exportlint.prepass import is_torch_module_base
 
 # Constructor parameters whose annotation names one of these hold an injected submodule.
@@ -98,7 +99,7 @@ def collect_attrs(info: ClassInfo, classes: dict[str, ClassInfo], imports: dict[
         if name == "forward":
             continue
         params = _module_params(fn) if name == "__init__" else {}
-        fn.body.visit(_AttrCollector(info, classes, imports, known, params))
+        visit(fn.body, _AttrCollector(info, classes, imports, known, params))
 
 
 def _module_params(fn: cst.FunctionDef) -> dict[str, tuple[str, cst.Param]]:

@@ -12,6 +12,8 @@ from typing import Literal
 
 import libcst as cst
 
+from exportlint.cstwalk import visit
+
 SiteKind = Literal["assign", "grow", "bind"]
 
 _SCOPES = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
@@ -55,7 +57,7 @@ class Structure:
         self.order: dict[cst.CSTNode, int] = {}
         self.sites: dict[str, list[Site]] = {}
         self.exit_nodes: list[cst.Break | cst.Continue] = []
-        fn.visit(_Walker(self))
+        visit(fn, _Walker(self))
 
     def ancestors(self, node: cst.CSTNode) -> list[cst.CSTNode]:
         """The parents of `node`, nearest first."""
@@ -234,15 +236,15 @@ def names_read(expr: cst.CSTNode) -> list[cst.Name]:
 
     class _V(cst.CSTVisitor):
         def visit_Attribute(self, node: cst.Attribute) -> bool:
-            node.value.visit(self)
+            visit(node.value, self)
             return False
 
         def visit_Arg(self, node: cst.Arg) -> bool:
-            node.value.visit(self)
+            visit(node.value, self)
             return False
 
         def visit_Name(self, node: cst.Name) -> None:
             names.append(node)
 
-    expr.visit(_V())
+    visit(expr, _V())
     return names

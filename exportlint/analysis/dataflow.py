@@ -24,6 +24,7 @@ from exportlint.analysis.values import (
     lookup,
     scalar,
 )
+from exportlint.cstwalk import visit
 
 _SHAPE_METHODS = {"size", "dim", "numel", "nelement", "stride", "ndimension"}
 _DATA_METHODS = {"item", "tolist", "numpy"}
@@ -387,7 +388,7 @@ def _returns(fn: cst.FunctionDef) -> list[cst.Return]:
         def visit_Return(self, node: cst.Return) -> None:
             found.append(node)
 
-    fn.visit(_V())
+    visit(fn, _V())
     return found
 
 
@@ -409,7 +410,7 @@ def _self_method_refs(expr: cst.BaseExpression) -> list[str]:
             if isinstance(node.value, cst.Name) and node.value.value == "self":
                 refs.append(node.attr.value)
 
-    expr.visit(_V())
+    visit(expr, _V())
     return refs
 
 

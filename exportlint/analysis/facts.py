@@ -19,6 +19,7 @@ from exportlint.analysis.dataflow import FunctionFlow
 from exportlint.analysis.names import collect_imports, dotted_name
 from exportlint.analysis.params import is_self, param_value
 from exportlint.analysis.values import Val, join
+from exportlint.cstwalk import visit
 
 _MAX_VISITS = 400
 
@@ -257,7 +258,7 @@ def _calls_in(fn: cst.FunctionDef) -> list[cst.Call]:
         def visit_Call(self, node: cst.Call) -> None:
             calls.append(node)
 
-    fn.body.visit(_V())
+    visit(fn.body, _V())
     return calls
 
 
@@ -269,5 +270,5 @@ def _self_refs(fn: cst.FunctionDef) -> set[str]:
             if isinstance(node.value, cst.Name) and node.value.value == "self":
                 refs.add(node.attr.value)
 
-    fn.body.visit(_V())
+    visit(fn.body, _V())
     return refs

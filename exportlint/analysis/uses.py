@@ -5,6 +5,7 @@ from __future__ import annotations
 import libcst as cst
 
 from exportlint.analysis.names import dotted_name
+from exportlint.cstwalk import visit
 
 # Children that bind or name something rather than read a variable.
 _BINDING_PARENTS = (cst.AssignTarget, cst.Param, cst.ImportAlias, cst.AsName)
@@ -106,7 +107,7 @@ def mentions(expr: cst.CSTNode, *needles: str) -> bool:
             if node.value in needles:
                 hits.append(node.value)
 
-    expr.visit(_V())
+    visit(expr, _V())
     return bool(hits)
 
 

@@ -6,6 +6,7 @@ import libcst as cst
 
 from exportlint.analysis import Dep, FileFacts
 from exportlint.analysis.names import dotted_name
+from exportlint.cstwalk import visit
 from exportlint.rules.base import (
     DEP_WORDS,
     EXPORT_WORDS,
@@ -119,7 +120,7 @@ class DynamicBranch(Rule):
 
     def _mark(self, test: cst.BaseExpression) -> None:
         collector = _BoolOps()
-        test.visit(collector)
+        visit(test, collector)
         self._in_test.update(collector.found)
 
 
@@ -138,7 +139,7 @@ def _mentions_self(test: cst.BaseExpression) -> bool:
             if node.value == "self":
                 found.append(node)
 
-    test.visit(_V())
+    visit(test, _V())
     return bool(found)
 
 

@@ -8,6 +8,7 @@ from exportlint.analysis import FileFacts, Form
 from exportlint.analysis.dataflow import FunctionFlow
 from exportlint.analysis.names import dotted_name, resolve
 from exportlint.analysis.uses import Parents, walk
+from exportlint.cstwalk import visit
 from exportlint.model import Outcomes
 from exportlint.rules.base import Invalid, Rule, Valid, forward, source_of
 
@@ -188,13 +189,13 @@ def _from_state(expr: cst.BaseExpression, flow: FunctionFlow) -> bool:
 
     class _V(cst.CSTVisitor):
         def visit_Attribute(self, node: cst.Attribute) -> bool:
-            node.value.visit(self)
+            visit(node.value, self)
             return False
 
         def visit_Name(self, node: cst.Name) -> None:
             names.append(node.value)
 
-    expr.visit(_V())
+    visit(expr, _V())
     data = [n for n in names if n != "self" and n in flow.env and flow.env[n].form in (Form.TENSOR, Form.TLIST, Form.DICT)]
     return "self" in names and not data
 
