@@ -13,7 +13,18 @@ import dataclasses
 
 import libcst as cst
 
-__all__ = ["field_order", "visit", "walk"]
+__all__ = ["IS_NODE", "field_order", "visit", "walk"]
+
+
+class _NodeTypes(dict[type, bool]):
+    """type -> whether it is a libcst node; a dict lookup instead of an ABC isinstance check."""
+
+    def __missing__(self, kind: type) -> bool:
+        found = self[kind] = issubclass(kind, cst.CSTNode)
+        return found
+
+
+IS_NODE = _NodeTypes()
 
 # Per node type: the fields libcst visits, in its order. A few types visit a field only when it is
 # set; for them the order is kept per combination of those fields being None or not.
@@ -65,12 +76,13 @@ def walk(node: cst.CSTNode, visitor: cst.CSTVisitor, attributes: bool = True) ->
             if attributes:
                 visitor.on_visit_attribute(node, name)
             value = getattr(node, name)
-            if isinstance(value, cst.CSTNode):
-                walk(value, visitor, attributes)
-            elif isinstance(value, (tuple, list)):
+            kind = type(value)
+            if kind is tuple or kind is list:
                 for child in value:
-                    if isinstance(child, cst.CSTNode):
+                    if IS_NODE[type(child)]:
                         walk(child, visitor, attributes)
+            elif IS_NODE[kind]:
+                walk(value, visitor, attributes)
             if attributes:
                 visitor.on_leave_attribute(node, name)
     visitor.on_leave(node)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import libcst as cst
 
 from exportlint.analysis.names import dotted_name
-from exportlint.cstwalk import visit
+from exportlint.cstwalk import IS_NODE, visit
 
 # Children that bind or name something rather than read a variable.
 _BINDING_PARENTS = (cst.AssignTarget, cst.Param, cst.ImportAlias, cst.AsName)
@@ -130,8 +130,9 @@ def child_nodes(node: cst.CSTNode) -> list[cst.CSTNode]:
     children: list[cst.CSTNode] = []
     for name in node.__dataclass_fields__:
         value = getattr(node, name)
-        if isinstance(value, cst.CSTNode):
+        kind = type(value)
+        if kind is tuple or kind is list:
+            children.extend(v for v in value if IS_NODE[type(v)])
+        elif IS_NODE[kind]:
             children.append(value)
-        elif isinstance(value, (list, tuple)):
-            children.extend(v for v in value if isinstance(v, cst.CSTNode))
     return children
