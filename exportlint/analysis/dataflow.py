@@ -64,6 +64,8 @@ class FunctionFlow:
         self.returns: dict[str, Val] = returns or {}
         self.env: dict[str, Val] = dict(params)
         self.method_refs: dict[str, set[str]] = {}
+        # The methods of self whose calls were evaluated: only they make `returns` matter.
+        self.called_methods: set[str] = set()
         self._memo: dict[cst.CSTNode, Val] = {}
         self._fresh = False
         self._solve()
@@ -259,6 +261,7 @@ class FunctionFlow:
         recv = func.value
         if isinstance(recv, cst.Name) and recv.value == "self":
             if attr in self.methods:
+                self.called_methods.add(attr)
                 if attr in self.returns:
                     return self.returns[attr]
                 if _PREDICATE.search(attr):

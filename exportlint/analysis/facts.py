@@ -131,9 +131,15 @@ class _Reach:
                 returns[name] = join(returns[name], flow.return_value()) if name in returns else flow.return_value()
         if not returns:
             return
-        for fn in list(self.flows):
+        for fn, flow in list(self.flows.items()):
             callee = self.callees[fn]
-            if callee.owner is not None:
+            if callee.owner is None:
+                continue
+            if flow.called_methods.isdisjoint(returns):
+                # Nothing evaluated so far called one of self's methods: the values stay right,
+                # and expressions evaluated later (by rules) see the return values.
+                flow.returns = returns
+            else:
                 self.flows[fn] = self._flow(callee, returns)
 
     def _callee(self, fn: cst.FunctionDef, owner: ClassInfo | None, defined_in: str | None) -> _Callee:
