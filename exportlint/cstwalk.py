@@ -13,7 +13,7 @@ import dataclasses
 
 import libcst as cst
 
-__all__ = ["IS_NODE", "field_order", "visit", "walk"]
+__all__ = ["IS_NODE", "field_order", "forget_nodes", "nodes_in", "visit", "walk"]
 
 
 class _NodeTypes(dict[type, bool]):
@@ -91,3 +91,47 @@ def walk(node: cst.CSTNode, visitor: cst.CSTVisitor, attributes: bool = True) ->
 def visit(node: cst.CSTNode, visitor: cst.CSTVisitor) -> None:
     """`node.visit(visitor)` for a visitor with `visit_<Node>` / `leave_<Node>` hooks only."""
     walk(node, visitor, attributes=False)
+
+
+# root's id -> (root, its nodes): several analyses ask for the nodes of the same function body.
+_NODES: dict[tuple[int, bool], tuple[cst.CSTNode, list[cst.CSTNode]]] = {}
+_NESTED_SCOPES = (cst.FunctionDef, cst.Lambda)
+
+
+def nodes_in(root: cst.CSTNode, nested: bool = True) -> list[cst.CSTNode]:
+    """Every node under `root` (itself included) in the order libcst visits them, computed once.
+
+    Args:
+        root: a node, usually a function or its body.
+        nested: also the nodes inside functions and lambdas defined under `root`.
+
+    The list is shared: callers must not change it. `forget_nodes` drops what is kept.
+    """
+    key = (id(root), nested)
+    kept = _NODES.get(key)
+    if kept is not None and kept[0] is root:
+        return kept[1]
+    found: list[cst.CSTNode] = []
+    _gather(root, found, root, nested)
+    _NODES[key] = (root, found)
+    return found
+
+
+def _gather(node: cst.CSTNode, found: list[cst.CSTNode], root: cst.CSTNode, nested: bool) -> None:
+    found.append(node)
+    if not nested and node is not root and isinstance(node, _NESTED_SCOPES):
+        return
+    for name in field_order(node):
+        value = getattr(node, name)
+        kind = type(value)
+        if kind is tuple or kind is list:
+            for child in value:
+                if IS_NODE[type(child)]:
+                    _gather(child, found, root, nested)
+        elif IS_NODE[kind]:
+            _gather(value, found, root, nested)
+
+
+def forget_nodes() -> None:
+    """Drop the node lists `nodes_in` keeps (a new file's analysis starts)."""
+    _NODES.clear()

@@ -8,7 +8,7 @@ import libcst as cst
 
 from exportlint.analysis.names import dotted_name, resolve
 from exportlint.analysis.values import CONFIG, MODULE, TENSOR, Val
-from exportlint.cstwalk import visit
+from exportlint.cstwalk import nodes_in
 from exportlint.prepass import is_torch_module_base
 
 # Constructor parameters whose annotation names one of these hold an injected submodule.
@@ -99,7 +99,15 @@ def collect_attrs(info: ClassInfo, classes: dict[str, ClassInfo], imports: dict[
         if name == "forward":
             continue
         params = _module_params(fn) if name == "__init__" else {}
-        visit(fn.body, _AttrCollector(info, classes, imports, known, params))
+        collector = _AttrCollector(info, classes, imports, known, params)
+        for node in nodes_in(fn.body):
+            kind = type(node)
+            if kind is cst.Assign:
+                collector.visit_Assign(node)
+            elif kind is cst.AnnAssign:
+                collector.visit_AnnAssign(node)
+            elif kind is cst.Call:
+                collector.visit_Call(node)
 
 
 def _module_params(fn: cst.FunctionDef) -> dict[str, tuple[str, cst.Param]]:
@@ -113,7 +121,7 @@ def _module_params(fn: cst.FunctionDef) -> dict[str, tuple[str, cst.Param]]:
     return found
 
 
-class _AttrCollector(cst.CSTVisitor):
+class _AttrCollector:
     def __init__(
         self,
         info: ClassInfo,

@@ -10,7 +10,7 @@ from exportlint.analysis.classes import ClassInfo
 from exportlint.analysis.dataflow import FunctionFlow
 from exportlint.analysis.facts import FileFacts
 from exportlint.analysis.names import dotted_name, resolve
-from exportlint.analysis.uses import walk
+from exportlint.cstwalk import nodes_in
 
 COMPLEX_DTYPES = {f"torch.{n}" for n in ("cfloat", "cdouble", "chalf", "complex32", "complex64", "complex128")}
 _MAKERS = {"torch.view_as_complex", "torch.polar", "torch.complex"}
@@ -32,7 +32,6 @@ class ComplexValues:
         self.facts = facts
         self._attrs: dict[str, set[str]] = {}
         self._busy: set[tuple[int, str]] = set()
-        self._walked: dict[int, list[cst.CSTNode]] = {}
         self._sites: dict[str, list[tuple[cst.Call, cst.FunctionDef, str | None]]] | None = None
         # NOTE: most files never build a complex value; a cheap look at their names settles every query.
         if facts.text:
@@ -46,11 +45,8 @@ class ComplexValues:
         return scopes + [(m, c.name) for c in self.facts.classes.values() for m in c.methods.values()]
 
     def _nodes(self, fn: cst.FunctionDef, kinds: tuple[type[cst.CSTNode], ...]) -> list[cst.CSTNode]:
-        """Nodes of `fn`'s body of the given kinds; each body is walked once."""
-        walked = self._walked.get(id(fn))
-        if walked is None:
-            walked = self._walked[id(fn)] = _walk(fn)
-        return [n for n in walked if isinstance(n, kinds)]
+        """Nodes of `fn`'s body of the given kinds; each body is walked once (`nodes_in`)."""
+        return [n for n in nodes_in(fn.body) if isinstance(n, kinds)]
 
     def _bindings(self, fn: cst.FunctionDef) -> list[tuple[str, cst.BaseExpression]]:
         out: list[tuple[str, cst.BaseExpression]] = []
@@ -238,10 +234,6 @@ def _stored(node: cst.CSTNode) -> tuple[str, cst.BaseExpression | None]:
     return "", None
 
 
-def _walk(fn: cst.FunctionDef) -> list[cst.CSTNode]:
-    return walk(fn.body)
-
-
 def _names(root: cst.CSTNode) -> set[str]:
     """The identifiers used under `root` (variables, attributes, calls)."""
-    return {n.value for n in walk(root) if isinstance(n, cst.Name)}
+    return {n.value for n in nodes_in(root) if isinstance(n, cst.Name)}

@@ -24,7 +24,7 @@ from exportlint.analysis.values import (
     lookup,
     scalar,
 )
-from exportlint.cstwalk import visit
+from exportlint.cstwalk import nodes_in, visit
 
 _SHAPE_METHODS = {"size", "dim", "numel", "nelement", "stride", "ndimension"}
 _DATA_METHODS = {"item", "tolist", "numpy"}
@@ -379,20 +379,7 @@ def _answers_a_question(full: str) -> bool:
 
 
 def _returns(fn: cst.FunctionDef) -> list[cst.Return]:
-    found: list[cst.Return] = []
-
-    class _V(cst.CSTVisitor):
-        def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-            return node is fn
-
-        def visit_Lambda(self, node: cst.Lambda) -> bool:
-            return False
-
-        def visit_Return(self, node: cst.Return) -> None:
-            found.append(node)
-
-    visit(fn, _V())
-    return found
+    return [n for n in nodes_in(fn, nested=False) if type(n) is cst.Return]
 
 
 def _none_test(left: Val, right: Val) -> Val:

@@ -19,7 +19,7 @@ from exportlint.analysis.dataflow import FunctionFlow
 from exportlint.analysis.names import collect_imports, dotted_name
 from exportlint.analysis.params import is_self, param_value
 from exportlint.analysis.values import Val, join
-from exportlint.cstwalk import visit
+from exportlint.cstwalk import forget_nodes, nodes_in
 
 _MAX_VISITS = 400
 
@@ -74,6 +74,7 @@ def build_facts(
         known_modules: class names defined elsewhere in the scanned tree that are nn.Modules.
         roots: module-level functions of this file that forward code in other files calls.
     """
+    forget_nodes()
     imports = collect_imports(module)
     classes = collect_classes(module, imports)
     mark_modules(classes, known_modules)
@@ -258,23 +259,9 @@ def _call_sites(flow: FunctionFlow, caller: _Callee, facts: FileFacts) -> list[t
 
 
 def _calls_in(fn: cst.FunctionDef) -> list[cst.Call]:
-    calls: list[cst.Call] = []
-
-    class _V(cst.CSTVisitor):
-        def visit_Call(self, node: cst.Call) -> None:
-            calls.append(node)
-
-    visit(fn.body, _V())
-    return calls
+    return [n for n in nodes_in(fn.body) if type(n) is cst.Call]
 
 
 def _self_refs(fn: cst.FunctionDef) -> set[str]:
-    refs: set[str] = set()
-
-    class _V(cst.CSTVisitor):
-        def visit_Attribute(self, node: cst.Attribute) -> None:
-            if isinstance(node.value, cst.Name) and node.value.value == "self":
-                refs.add(node.attr.value)
-
-    visit(fn.body, _V())
-    return refs
+    return {n.attr.value for n in nodes_in(fn.body)
+            if type(n) is cst.Attribute and type(n.value) is cst.Name and n.value.value == "self"}

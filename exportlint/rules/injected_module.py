@@ -7,7 +7,7 @@ import libcst as cst
 from exportlint.analysis.classes import ClassInfo
 from exportlint.analysis.names import dotted_name
 from exportlint.analysis.params import is_self
-from exportlint.analysis.uses import walk
+from exportlint.cstwalk import nodes_in
 from exportlint.model import Outcomes
 from exportlint.rules.base import Invalid, Rule, Valid
 
@@ -184,11 +184,11 @@ def _constructed(expr: cst.BaseExpression, scope: cst.FunctionDef, functions: di
 
 
 def _calls(fn: cst.FunctionDef) -> list[cst.Call]:
-    return [n for n in walk(fn.body) if isinstance(n, cst.Call)]
+    return [n for n in nodes_in(fn.body) if isinstance(n, cst.Call)]
 
 
 def _assignments(fn: cst.FunctionDef) -> list[cst.Assign]:
-    return [n for n in walk(fn.body) if isinstance(n, cst.Assign)]
+    return [n for n in nodes_in(fn.body) if isinstance(n, cst.Assign)]
 
 
 def _statement_assignments(suite: cst.BaseSuite) -> list[cst.Assign]:
@@ -221,4 +221,4 @@ def _compound_assignments(stmt: cst.BaseCompoundStatement) -> list[cst.Assign]:
 
 
 def _returns(fn: cst.FunctionDef) -> list[cst.BaseExpression]:
-    return [n.value for n in walk(fn.body) if isinstance(n, cst.Return) and n.value is not None]
+    return [n.value for n in nodes_in(fn.body) if isinstance(n, cst.Return) and n.value is not None]
