@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import dataclasses
 import io
+import os
 import shutil
 import subprocess
 import sys
@@ -241,3 +242,16 @@ def test_all_rules_in_one_walk_find_what_each_rule_finds_alone(examples_dir: Pat
         assert together == alone, path
         total += len(alone)
     assert total > 10
+
+
+def test_findings_do_not_depend_on_the_hash_seed(examples_dir: Path) -> None:
+    """String hashing changes between processes; the order functions are found in must not."""
+    outputs = set()
+    for seed in ("1", "2", "3"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        done = subprocess.run([sys.executable, "-m", "exportlint", "scan", str(examples_dir), "--no-cache",
+                               "--format", "concise"], capture_output=True, text=True, env=env, check=False)
+        assert done.returncode == 1, done.stderr
+        outputs.add(done.stdout)
+    assert len(outputs) == 1
+    assert "EXL304" in next(iter(outputs))

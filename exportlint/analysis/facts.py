@@ -243,7 +243,7 @@ def _call_sites(flow: FunctionFlow, caller: _Callee, facts: FileFacts) -> list[t
             if found is not None:
                 targets.append((found[1], caller.owner, found[0].name, True))
         elif isinstance(func, cst.Name):
-            for meth in flow.method_refs.get(func.value, ()):
+            for meth in sorted(flow.method_refs.get(func.value, ())):
                 found = method_of(facts.classes, caller.owner, meth) if caller.owner else None
                 if found is not None:
                     targets.append((found[1], caller.owner, found[0].name, True))
@@ -262,6 +262,7 @@ def _calls_in(fn: cst.FunctionDef) -> list[cst.Call]:
     return [n for n in nodes_in(fn.body) if type(n) is cst.Call]
 
 
-def _self_refs(fn: cst.FunctionDef) -> set[str]:
-    return {n.attr.value for n in nodes_in(fn.body)
-            if type(n) is cst.Attribute and type(n.value) is cst.Name and n.value.value == "self"}
+def _self_refs(fn: cst.FunctionDef) -> list[str]:
+    """The `self.<name>` names of a body, in source order (so the order flows are found never varies)."""
+    return list(dict.fromkeys(n.attr.value for n in nodes_in(fn.body)
+                              if type(n) is cst.Attribute and type(n.value) is cst.Name and n.value.value == "self"))
