@@ -55,7 +55,7 @@ def profile(tree: Path, per_rule: bool = False) -> _Clock:
         if not may_define_module(tree_ast, used):
             clock.skipped += 1
             continue
-        source = clock.time("libcst parse", parse_source, str(path), text, True)
+        source = clock.time("libcst parse", parse_source, str(path), text, True, tree_ast)
         facts = clock.time("facts (classes, dataflow)", engine._facts, source, used, frozenset())
         before = spans.steps.get("positions", 0.0)
         start = time.perf_counter()
@@ -71,12 +71,12 @@ def profile(tree: Path, per_rule: bool = False) -> _Clock:
 
 
 def _time_spans(clock: _Clock) -> _Clock:
-    real = exportlint.positions._spans
+    real = exportlint.positions.Positions.span
 
-    def timed(module: Any) -> Any:
-        return clock.time("positions", real, module)
+    def timed(self: Any, node: Any, root: Any = None) -> Any:
+        return clock.time("positions", real, self, node, root)
 
-    exportlint.positions._spans = timed
+    exportlint.positions.Positions.span = timed  # type: ignore[method-assign]
     return clock
 
 

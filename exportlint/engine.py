@@ -145,7 +145,7 @@ def _analyse_file(
     # CPython's parse above is all it costs.
     if roots or may_define_module(tree, known):
         step.name = "parsing"
-        source = parse_source(name, text, checked=True)
+        source = parse_source(name, text, checked=True, syntax=tree)
         step.name = "building facts"
         facts = _facts(source, known, roots)
         findings.extend(_run_rules(rules, source, facts, config))
@@ -222,6 +222,7 @@ def _run_rule(rule_cls: type[Rule], source: SourceFile, facts: FileFacts, config
     rule = rule_cls(facts)
     try:
         for info in facts.module_classes:
+            rule.root = info.node
             rule.check_class(info)
         if "forward" in rule.scopes:
             for flow in facts.flows:
@@ -239,7 +240,7 @@ def _run_rule(rule_cls: type[Rule], source: SourceFile, facts: FileFacts, config
 
 
 def _finding(rule_cls: type[Rule], p: Pending, source: SourceFile, config: Config) -> Finding:
-    pos = source.position(p.node)
+    pos = source.position(p.node, p.root)
     loc = Location(source.path, pos.start.line, pos.start.column, pos.end.line, pos.end.column)
     severity = config.severity.get(rule_cls.name) or config.severity.get(rule_cls.code)
     return Finding(

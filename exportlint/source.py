@@ -11,7 +11,7 @@ import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper
 
 from exportlint.errors import SourceError
-from exportlint.positions import node_range
+from exportlint.positions import Positions, as_range
 
 
 @dataclass
@@ -21,16 +21,21 @@ class SourceFile:
     path: str
     text: str
     module: cst.Module
+    syntax: ast.Module | None = field(default=None, repr=False)  # CPython's parse of `text`
     _wrapper: MetadataWrapper | None = field(default=None, repr=False)
+    _positions: Positions | None = field(default=None, repr=False)
 
     @property
     def tree(self) -> cst.Module:
         """The tree whose nodes rules see (the metadata wrapper's copy, so positions resolve)."""
         return self._ensure_wrapper().module
 
-    def position(self, node: cst.CSTNode) -> CodeRange:
-        """Return the code range of a node of `tree` (computed for the whole file on first use)."""
-        return node_range(self.tree, node)
+    def position(self, node: cst.CSTNode, root: cst.CSTNode | None = None) -> CodeRange:
+        """The code range of a node of `tree`; `root`: a function or class that holds it, so only
+        the top-level statement around it needs generating."""
+        if self._positions is None:
+            self._positions = Positions(self.tree, self.syntax, self.text)
+        return as_range(self._positions.span(node, root))
 
     def _ensure_wrapper(self) -> MetadataWrapper:
         if self._wrapper is None:
@@ -78,14 +83,14 @@ def check_syntax(path: str, text: str) -> ast.Module:
         raise SourceError(f"{path}: not Python source ({e})") from e
 
 
-def parse_source(path: str, text: str, checked: bool = False) -> SourceFile:
-    """Parse text into a SourceFile (`checked`: `check_syntax` passed already).
+def parse_source(path: str, text: str, checked: bool = False, syntax: ast.Module | None = None) -> SourceFile:
+    """Parse text into a SourceFile (`checked`: `check_syntax` passed already, `syntax` its result).
 
     Raises:
         SourceError: the text is not valid Python.
     """
     if not checked:
-        check_syntax(path, text)
+        syntax = check_syntax(path, text)
     try:
         module = cst.parse_module(text)
     except cst.ParserSyntaxError as e:
@@ -94,7 +99,7 @@ def parse_source(path: str, text: str, checked: bool = False) -> SourceFile:
         ) from e
     except RecursionError as e:
         raise SourceError(f"{path}: too deeply nested to parse") from e
-    return SourceFile(path=path, text=text, module=module)
+    return SourceFile(path=path, text=text, module=module, syntax=syntax)
 
 
 def load_source(path: Path, display: str | None = None, data: bytes | None = None) -> SourceFile:

@@ -106,6 +106,7 @@ def run_rules(rules: Sequence[Rule], facts: FileFacts) -> dict[Rule, Exception]:
     for rule in rules:
         try:
             for info in facts.module_classes:
+                rule.root = info.node
                 rule.check_class(info)
         except Exception as e:  # noqa: BLE001 - one rule's bug must not stop the others
             failed[rule] = e

@@ -21,9 +21,9 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 from exportlint.analysis import build_facts, classes
 from exportlint.callgraph import module_name
 from exportlint.config import Config
-from exportlint.cstwalk import walk
+from exportlint.cstwalk import nodes_in, walk
 from exportlint.engine import _run_rule, _run_rules, scan_paths, selected_rules
-from exportlint.positions import node_span
+from exportlint.positions import Positions, node_span
 from exportlint.prepass import is_torch_module_base, known_module_classes, may_define_module
 from exportlint.progress import LineProgress
 from exportlint.scheduler import cache_directory, module_names
@@ -39,6 +39,37 @@ def assert_same_spans(source: str) -> None:
     expected = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
     for node, r in expected.items():
         assert node_span(module, node) == (r.start.line, r.start.column, r.end.line, r.end.column), node
+    assert_same_statement_spans(source)
+
+
+def assert_same_statement_spans(source: str) -> None:
+    """Spans found one top-level def/class at a time equal the whole-file pass, which is never run."""
+    module = cst.parse_module(source)
+    whole = Positions(module)
+    by_statement = Positions(module, ast.parse(source), source)
+    for stmt in module.body:
+        if isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
+            for node in nodes_in(stmt):
+                assert by_statement.span(node, stmt) == whole.span(node), (type(node).__name__, whole.span(node))
+    assert not by_statement._complete
+
+
+def test_positions_one_statement_at_a_time_with_decorators_comments_and_semicolons() -> None:
+    assert_same_spans(
+        "# header\n\nimport os; import sys\n\n\n# lead\n@dec(1)\n# between\n@ other . attr\n"
+        "class A(B):\n    @property\n    def f(self): return 1\n\n    # end of class\n\n"
+        "x = 1; y = (\n  2)\nif x:\n    pass\n\n@deco\n\nasync def g():\n    s = ('doc'\n         'string')\n"
+        "    return [i for i in \\\n range(3)]\n"
+    )
+
+
+def test_positions_fall_back_to_the_whole_file_when_statement_lines_are_unsure() -> None:
+    source = "@(\n    dec\n)\ndef f():\n    return 1\n"
+    module = cst.parse_module(source)
+    positions = Positions(module, ast.parse(source), source)
+    ret = next(n for n in nodes_in(module) if isinstance(n, cst.Return))
+    assert positions.span(ret, module.body[0]) == node_span(module, ret) == (5, 4, 5, 12)
+    assert positions._complete
 
 
 def test_positions_match_libcst_on_the_examples(examples_dir: Path) -> None:

@@ -100,10 +100,10 @@ def test_a_failing_analysis_step_is_an_internal_error_and_the_scan_goes_on(
 
 
 def test_a_failing_position_lookup_is_reported_for_the_rule(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    def lost(module: object, node: object) -> object:
+    def lost(self: object, node: object, root: object = None) -> object:
         raise KeyError("node not in this tree")
 
-    monkeypatch.setattr("exportlint.source.node_range", lost)
+    monkeypatch.setattr("exportlint.source.Positions.span", lost)
     result = scan_file(write(tmp_path, "m.py", MODEL), Config())
     assert any(m.startswith("internal error in rule dynamic-branch: KeyError") for m in internal_errors(result))
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import cast
 
 import libcst as cst
 
@@ -103,11 +104,11 @@ def collect_attrs(info: ClassInfo, classes: dict[str, ClassInfo], imports: dict[
         for node in nodes_in(fn.body):
             kind = type(node)
             if kind is cst.Assign:
-                collector.visit_Assign(node)
+                collector.visit_Assign(cast(cst.Assign, node))
             elif kind is cst.AnnAssign:
-                collector.visit_AnnAssign(node)
+                collector.visit_AnnAssign(cast(cst.AnnAssign, node))
             elif kind is cst.Call:
-                collector.visit_Call(node)
+                collector.visit_Call(cast(cst.Call, node))
 
 
 def _module_params(fn: cst.FunctionDef) -> dict[str, tuple[str, cst.Param]]:

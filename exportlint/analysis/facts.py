@@ -39,7 +39,7 @@ class FileFacts:
     external_calls: set[tuple[str, str]] = field(default_factory=set)
     module: cst.Module | None = field(default=None, repr=False)
     # The engine passes the source file's position lookup, so positions are resolved once.
-    position_of: Callable[[cst.CSTNode], CodeRange] | None = field(default=None, repr=False)
+    position_of: Callable[[cst.CSTNode, cst.CSTNode | None], CodeRange] | None = field(default=None, repr=False)
     # The file's text, when the engine has it: cheap prefilters for rules ("" when unknown).
     text: str = field(default="", repr=False)
     _lines: dict[cst.CSTNode, int] | None = field(default=None, repr=False)
@@ -48,12 +48,12 @@ class FileFacts:
     def module_classes(self) -> list[ClassInfo]:
         return [c for c in self.classes.values() if c.is_module]
 
-    def line_of(self, node: cst.CSTNode) -> int:
+    def line_of(self, node: cst.CSTNode, root: cst.CSTNode | None = None) -> int:
         """The 1-based line where `node` starts, for messages that point at a second place
-        (0 when unknown). Positions are resolved on first use only."""
+        (0 when unknown; `root`: a function or class holding it). Positions are resolved on first use only."""
         if self.position_of is not None:
             try:
-                return self.position_of(node).start.line
+                return self.position_of(node, root).start.line
             except KeyError:
                 return 0
         if self._lines is None:

@@ -72,6 +72,7 @@ class Pending:
     outcomes: Outcomes
     symbol: str
     hint: str
+    root: cst.CSTNode | None = None  # the function or class the rule was checking
 
 
 def forward(params: str = "x", body: str = DEFAULT_FORWARD_BODY) -> str:
@@ -100,6 +101,8 @@ class Rule(cst.CSTVisitor):
         self.pending: list[Pending] = []
         self.flow: FunctionFlow | None = None
         self.scope: Scope = "forward"
+        # The function or class being checked: findings are located inside it.
+        self.root: cst.CSTNode | None = None
 
     # -- hooks ---------------------------------------------------------------------------------
     def check_class(self, info: ClassInfo) -> None:
@@ -109,6 +112,7 @@ class Rule(cst.CSTVisitor):
         """Called before a reachable function is visited."""
         self.flow = flow
         self.scope = scope
+        self.root = flow.fn
 
     # -- helpers -------------------------------------------------------------------------------
     @property
@@ -126,7 +130,7 @@ class Rule(cst.CSTVisitor):
     ) -> None:
         """Record a finding at `node`."""
         self.pending.append(
-            Pending(node, message, outcomes, symbol if symbol is not None else self.symbol, hint or self.hint)
+            Pending(node, message, outcomes, symbol if symbol is not None else self.symbol, hint or self.hint, self.root)
         )
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:

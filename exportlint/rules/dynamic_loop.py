@@ -174,7 +174,7 @@ class DynamicLoop(Rule):
 
 def describe(cause: Cause, facts: FileFacts, structure: Structure) -> str:
     """Where a cause is, in words: "`continue` at line 84 when `out is None`"."""
-    node, line = cause.node, facts.line_of(cause.node)
+    node, line = cause.node, facts.line_of(cause.node, structure.fn)
     if isinstance(node, (cst.Break, cst.Continue)):
         word = "break" if isinstance(node, cst.Break) else "continue"
         return f"`{word}` at line {line} when {cause.text}"
