@@ -10,10 +10,12 @@ without rebuilding anything. A `visit_<Node>` hook returning False skips that su
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
 
 import libcst as cst
 
-__all__ = ["IS_NODE", "field_order", "forget_nodes", "nodes_in", "visit", "walk"]
+__all__ = ["IS_NODE", "field_order", "forget_nodes", "memo", "nodes_in", "visit", "walk"]
 
 
 class _NodeTypes(dict[type, bool]):
@@ -93,9 +95,22 @@ def visit(node: cst.CSTNode, visitor: cst.CSTVisitor) -> None:
     walk(node, visitor, attributes=False)
 
 
-# root's id -> (root, its nodes): several analyses ask for the nodes of the same function body.
-_NODES: dict[tuple[int, bool], tuple[cst.CSTNode, list[cst.CSTNode]]] = {}
+# (root's id, what) -> (root, what was built for it): several analyses and rules ask for the
+# same facts about the same function body. Cleared when the next file's analysis starts.
+_MEMO: dict[tuple[int, object], tuple[cst.CSTNode, Any]] = {}
 _NESTED_SCOPES = (cst.FunctionDef, cst.Lambda)
+T = TypeVar("T")
+
+
+def memo(root: cst.CSTNode, what: object, build: Callable[[], T]) -> T:
+    """`build()`, computed once per `root` and `what` until `forget_nodes`."""
+    key = (id(root), what)
+    kept = _MEMO.get(key)
+    if kept is not None and kept[0] is root:
+        return cast(T, kept[1])
+    value = build()
+    _MEMO[key] = (root, value)
+    return value
 
 
 def nodes_in(root: cst.CSTNode, nested: bool = True) -> list[cst.CSTNode]:
@@ -107,14 +122,13 @@ def nodes_in(root: cst.CSTNode, nested: bool = True) -> list[cst.CSTNode]:
 
     The list is shared: callers must not change it. `forget_nodes` drops what is kept.
     """
-    key = (id(root), nested)
-    kept = _NODES.get(key)
-    if kept is not None and kept[0] is root:
-        return kept[1]
-    found: list[cst.CSTNode] = []
-    _gather(root, found, root, nested)
-    _NODES[key] = (root, found)
-    return found
+
+    def build() -> list[cst.CSTNode]:
+        found: list[cst.CSTNode] = []
+        _gather(root, found, root, nested)
+        return found
+
+    return memo(root, ("nodes", nested), build)
 
 
 def _gather(node: cst.CSTNode, found: list[cst.CSTNode], root: cst.CSTNode, nested: bool) -> None:
@@ -133,5 +147,5 @@ def _gather(node: cst.CSTNode, found: list[cst.CSTNode], root: cst.CSTNode, nest
 
 
 def forget_nodes() -> None:
-    """Drop the node lists `nodes_in` keeps (a new file's analysis starts)."""
-    _NODES.clear()
+    """Drop what `memo` and `nodes_in` keep (a new file's analysis starts)."""
+    _MEMO.clear()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import libcst as cst
 
 from exportlint.analysis.names import dotted_name
-from exportlint.cstwalk import IS_NODE, visit
+from exportlint.cstwalk import IS_NODE, memo, visit
 
 # Children that bind or name something rather than read a variable.
 _BINDING_PARENTS = (cst.AssignTarget, cst.Param, cst.ImportAlias, cst.AsName)
@@ -26,6 +26,11 @@ class Parents:
             for kid in kids:
                 self._up[kid] = node
             stack.extend(reversed(kids))
+
+    @classmethod
+    def of(cls, root: cst.CSTNode) -> Parents:
+        """The Parents of `root`, built once per file's analysis (see `cstwalk.memo`)."""
+        return memo(root, cls, lambda: cls(root))
 
     def parent(self, node: cst.CSTNode) -> cst.CSTNode | None:
         return self._up.get(node)

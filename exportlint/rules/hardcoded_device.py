@@ -99,7 +99,6 @@ class HardcodedDevice(Rule):
 
     def __init__(self, facts: FileFacts) -> None:
         super().__init__(facts)
-        self._parents: dict[cst.FunctionDef, Parents] = {}
 
     def visit_Call(self, node: cst.Call) -> None:
         if self.flow is None:
@@ -108,7 +107,7 @@ class HardcodedDevice(Rule):
         if found is None:
             return
         device, outcomes, hint = found
-        parents = self._parents.setdefault(self.flow.fn, Parents(self.flow.fn))
+        parents = Parents.of(self.flow.fn)
         if any(mentions(test, *_GUARDS) for test in parents.enclosing_tests(node)):
             return
         label = _label(device)
@@ -155,13 +154,13 @@ class HardcodedDevice(Rule):
     def _compared(self, node: cst.Call) -> bool:
         """`x.device == torch.device("cuda")` only asks where a tensor is."""
         assert self.flow is not None
-        parents = self._parents.setdefault(self.flow.fn, Parents(self.flow.fn))
+        parents = Parents.of(self.flow.fn)
         return any(isinstance(up, cst.Comparison) for up in parents.ancestors(node)[:2])
 
     def _is_device_argument(self, node: cst.Call) -> bool:
         """True when `torch.device(...)` is itself the argument of a `.to(...)` or `device=` reported above."""
         assert self.flow is not None
-        parents = self._parents.setdefault(self.flow.fn, Parents(self.flow.fn))
+        parents = Parents.of(self.flow.fn)
         arg = parents.parent(node)
         call = parents.parent(arg) if isinstance(arg, cst.Arg) else None
         if not isinstance(arg, cst.Arg) or not isinstance(call, cst.Call):

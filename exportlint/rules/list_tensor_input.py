@@ -147,7 +147,7 @@ class ListTensorInput(Rule):
                 "keys present at export")
         if position == "defaults":
             flat += "; if it is the last argument you pass, both fail (a trailing dict is taken as keyword arguments)"
-        if shape.int_keys and _looked_up(Parents(fn), name, 0):
+        if shape.int_keys and _looked_up(Parents.of(fn), name, 0):
             self.report(param, f"`{name}` is a dict with int keys: dynamo flattens it into one graph input per "
                         "entry, baking the keys present at export; legacy turns the int keys into tensors, so "
                         "every lookup by an int key misses, silently", Outcomes(dynamo="specialized", legacy="wrong"),
@@ -202,7 +202,7 @@ def _shape_from_use(fn: cst.FunctionDef, param: cst.Param) -> _Shape | None:
     if isinstance(param.default, (cst.Dict, cst.DictComp)):
         return _Shape("dict")
     name = param.name.value
-    parents = Parents(fn)
+    parents = Parents.of(fn)
     for load in parents.loads(name):
         up = parents.parent(load)
         if isinstance(up, cst.Attribute) and up.value is load and up.attr.value in _DICT_METHODS:
@@ -254,7 +254,7 @@ def _looked_up(parents: Parents, name: str, depth: int) -> bool:
 
 def _kwargs_reads(fn: cst.FunctionDef, name: str) -> set[str]:
     """How forward uses `**name`: "key" (`kw["k"]`: the key is required), "other" (splat, .get, ...)."""
-    parents = Parents(fn)
+    parents = Parents.of(fn)
     kinds: set[str] = set()
     for load in parents.loads(name):
         up = parents.parent(load)

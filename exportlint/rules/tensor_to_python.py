@@ -101,7 +101,6 @@ class TensorToPython(Rule):
 
     def __init__(self, facts: FileFacts) -> None:
         super().__init__(facts)
-        self._parents: dict[cst.FunctionDef, Parents] = {}
 
     def visit_Call(self, node: cst.Call) -> None:
         flow = self.flow
@@ -111,7 +110,7 @@ class TensorToPython(Rule):
         if found is None:
             return
         what, source = found
-        parents = self._parents.setdefault(flow.fn, Parents(flow.fn))
+        parents = Parents.of(flow.fn)
         if parents.in_test(node):
             return
         uses = {"control"} if what == "bool" else _use_kinds(node, parents, flow, 0)

@@ -119,7 +119,6 @@ class UnsupportedOp(Rule):
     def __init__(self, facts: FileFacts) -> None:
         super().__init__(facts)
         self._complex = ComplexValues(facts)
-        self._parents: dict[cst.FunctionDef, Parents] = {}
 
     def check_class(self, info: ClassInfo) -> None:
         self._complex.class_attrs(info)
@@ -134,7 +133,7 @@ class UnsupportedOp(Rule):
             return
         if not self._complex.is_complex_dtype(node, self.flow.imports):
             return
-        parents = self._parents.setdefault(self.flow.fn, Parents(self.flow.fn))
+        parents = Parents.of(self.flow.fn)
         up = parents.parent(node)
         if any(isinstance(a, cst.Comparison) for a in parents.ancestors(node)[:3]):
             return
