@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 import libcst as cst
 from libcst._nodes.internal import CodegenState
@@ -28,17 +29,17 @@ _COMPOUND_WORDS = ("def", "async", "class", "if", "for", "while", "with", "try",
 
 
 class Positions:
-    """The spans of one module's nodes, generated a top-level statement at a time."""
+    """The spans of one module's nodes, generated a method or a top-level statement at a time."""
 
     def __init__(self, module: cst.Module, syntax: ast.Module | None = None, text: str | None = None) -> None:
         self.module = module
         self.syntax = syntax  # CPython's parse of the same text: gives each statement's line
-        self.text = text
+        self.lines = _NEWLINE_RE.split(text) if text is not None else None
         self.spans: dict[cst.CSTNode, Span] = {}
-        self._generated: set[int] = set()
+        self._generated: set[cst.CSTNode] = set()
         self._complete = False
-        self._tops: dict[cst.CSTNode, int] | None = None
-        self._starts: list[int] | None = None
+        self._units: dict[cst.CSTNode, list[_Unit]] | None = None
+        self._starts: dict[int, list[int]] = {}
 
     def span(self, node: cst.CSTNode, root: cst.CSTNode | None = None) -> Span:
         """The span of `node`, found inside `root` (a function or class holding it) when given.
@@ -50,9 +51,12 @@ class Positions:
             r = MetadataWrapper(self.module, unsafe_skip_copy=True).resolve(PositionProvider)[self.module]
             return (r.start.line, r.start.column, r.end.line, r.end.column)
         found = self.spans.get(node)
-        if found is None and root is not None and not self._complete:
-            self._generate_statement_of(root)
+        # The method holding the finding, then its whole top-level statement, then the file.
+        for unit in self._units_of(root) if found is None and root is not None and not self._complete else ():
+            self._generate(unit)
             found = self.spans.get(node)
+            if found is not None:
+                break
         if found is None and not self._complete:
             state = _SpanState(self.module.default_indent, self.module.default_newline)
             self.module._codegen(state)
@@ -62,47 +66,81 @@ class Positions:
             raise KeyError(node)
         return found
 
-    def _generate_statement_of(self, root: cst.CSTNode) -> None:
-        index = self._top_index().get(root)
-        starts = self._start_lines() if index is not None else None
-        if index is None or starts is None or index in self._generated:
+    def _generate(self, unit: _Unit) -> None:
+        if unit.statement in self._generated:
             return
-        self._generated.add(index)
-        state = _SpanState(self.module.default_indent, self.module.default_newline, line=starts[index])
-        self.module.body[index]._codegen(state)
+        self._generated.add(unit.statement)
+        state = _SpanState(self.module.default_indent, self.module.default_newline, line=unit.line)
+        state.indent_tokens = list(unit.indent)
+        unit.statement._codegen(state)
         self.spans.update(state.spans)
 
-    def _top_index(self) -> dict[cst.CSTNode, int]:
-        """Functions and classes (nested in classes too) -> the index of their top-level statement."""
-        if self._tops is None:
-            self._tops = {}
-            for i, stmt in enumerate(self.module.body):
-                stack: list[cst.CSTNode] = [stmt]
-                while stack:
-                    node = stack.pop()
-                    if isinstance(node, (cst.FunctionDef, cst.ClassDef)):
-                        self._tops[node] = i
-                    if isinstance(node, cst.ClassDef) and isinstance(node.body, cst.IndentedBlock):
-                        stack.extend(node.body.body)
-        return self._tops
+    def _units_of(self, root: cst.CSTNode) -> list[_Unit]:
+        if self._units is None:
+            self._units = self._index_units()
+        return self._units.get(root, [])
 
-    def _start_lines(self) -> list[int] | None:
-        """The line each top-level statement's code starts on (its leading blank and comment lines
-        included), or None when CPython's statements do not line up with libcst's."""
-        if self._starts is None and self.syntax is not None and self.text is not None:
-            self._starts = _statement_starts(self.module, self.syntax.body, _NEWLINE_RE.split(self.text))
-        return self._starts or None
+    def _index_units(self) -> dict[cst.CSTNode, list[_Unit]]:
+        """Top-level functions and classes, and the methods of top-level classes -> what to generate
+        for them, smallest first. Empty when CPython's statements do not line up with libcst's."""
+        units: dict[cst.CSTNode, list[_Unit]] = {}
+        if self.syntax is None or self.lines is None:
+            return units
+        starts = _statement_starts(self.module.body, self.syntax.body, self.lines)
+        for i, (stmt, line) in enumerate(zip(self.module.body, starts)):
+            top = _Unit(stmt, line, ())
+            if isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
+                units[stmt] = [top]
+            if isinstance(stmt, cst.ClassDef) and isinstance(stmt.body, cst.IndentedBlock):
+                indent = (stmt.body.indent if stmt.body.indent is not None else self.module.default_indent,)
+                found = _ast_statement(self.syntax.body, self.module.body, i)
+                inner = _statement_starts(stmt.body.body, found.body, self.lines) if isinstance(found, ast.ClassDef) else []
+                for member, start in zip(stmt.body.body, inner):
+                    if isinstance(member, cst.FunctionDef):
+                        units[member] = [_Unit(member, start, indent), top]
+                for nested in _nested_definitions(stmt):
+                    units.setdefault(nested, [top])
+        return units
 
 
-def _statement_starts(module: cst.Module, body: list[ast.stmt], lines: list[str]) -> list[int]:
+@dataclass(frozen=True)
+class _Unit:
+    """A statement that can be generated on its own: where its code starts, inside which indent."""
+
+    statement: cst.CSTNode
+    line: int
+    indent: tuple[str, ...]
+
+
+def _nested_definitions(cls: cst.ClassDef) -> list[cst.CSTNode]:
+    found: list[cst.CSTNode] = []
+    stack: list[cst.CSTNode] = list(cls.body.body) if isinstance(cls.body, cst.IndentedBlock) else []
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (cst.FunctionDef, cst.ClassDef)):
+            found.append(node)
+        if isinstance(node, cst.ClassDef) and isinstance(node.body, cst.IndentedBlock):
+            stack.extend(node.body.body)
+    return found
+
+
+def _ast_statement(body: list[ast.stmt], statements: Sequence[cst.BaseStatement], index: int) -> ast.stmt | None:
+    """CPython's statement for libcst's `statements[index]` (a compound one)."""
+    j = sum(len(s.body) if isinstance(s, cst.SimpleStatementLine) else 1 for s in statements[:index])
+    return body[j] if j < len(body) else None
+
+
+def _statement_starts(statements: Sequence[cst.BaseStatement], body: list[ast.stmt], lines: list[str]) -> list[int]:
+    """The line each statement's code starts on (its leading blank and comment lines included);
+    empty when CPython's statements do not line up with libcst's."""
     starts: list[int] = []
     j = 0
-    for stmt in module.body:
+    for stmt in statements:
         if j >= len(body):
             return []
         first = body[j]
         line = first.lineno
-        leading = len(stmt.leading_lines)
+        leading = len(getattr(stmt, "leading_lines", ()))
         decorators = getattr(stmt, "decorators", ())
         if decorators:
             line = min((d.lineno for d in getattr(first, "decorator_list", ())), default=0)

@@ -49,15 +49,18 @@ def assert_same_statement_spans(source: str) -> None:
     by_statement = Positions(module, ast.parse(source), source)
     for stmt in module.body:
         if isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
-            for node in nodes_in(stmt):
-                assert by_statement.span(node, stmt) == whole.span(node), (type(node).__name__, whole.span(node))
+            methods = [m for m in stmt.body.body if isinstance(m, cst.FunctionDef)] if isinstance(stmt, cst.ClassDef) else []
+            for root in [*methods, stmt]:  # methods first: each is generated alone
+                for node in nodes_in(root):
+                    assert by_statement.span(node, root) == whole.span(node), (type(node).__name__, whole.span(node))
     assert not by_statement._complete
 
 
 def test_positions_one_statement_at_a_time_with_decorators_comments_and_semicolons() -> None:
     assert_same_spans(
         "# header\n\nimport os; import sys\n\n\n# lead\n@dec(1)\n# between\n@ other . attr\n"
-        "class A(B):\n    @property\n    def f(self): return 1\n\n    # end of class\n\n"
+        "class A(B):\n    x: int = 1; y = 2\n    # lead\n    @property\n    def f(self): return 1\n\n"
+        "    @staticmethod\n\n    # c\n    def g(a,\n          b):\n        if a:\n            return b\n    # end of class\n\n"
         "x = 1; y = (\n  2)\nif x:\n    pass\n\n@deco\n\nasync def g():\n    s = ('doc'\n         'string')\n"
         "    return [i for i in \\\n range(3)]\n"
     )

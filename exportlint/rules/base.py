@@ -127,10 +127,12 @@ class Rule(cst.CSTVisitor):
         *,
         hint: str | None = None,
         symbol: str | None = None,
+        root: cst.CSTNode | None = None,
     ) -> None:
-        """Record a finding at `node`."""
+        """Record a finding at `node` (`root`: the function holding it, when not the one being checked)."""
         self.pending.append(
-            Pending(node, message, outcomes, symbol if symbol is not None else self.symbol, hint or self.hint, self.root)
+            Pending(node, message, outcomes, symbol if symbol is not None else self.symbol, hint or self.hint,
+                    root or self.root)
         )
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:

@@ -94,7 +94,7 @@ class InjectedModule(Rule):
             passed = _passed_classes(self.facts.classes, self.facts.functions, info.name, init, param.name.value)
             local = {n for n, c in self.facts.classes.items() if c.is_module}
             self.report(param, _message(attr, param.name.value, call, passed, local), Outcomes.same("ok"),
-                        symbol=f"{info.name}.__init__")
+                        symbol=f"{info.name}.__init__", root=init)
 
     def _called_attrs(self, info: ClassInfo) -> dict[str, str]:
         """attr -> `Class.method` of the first forward-path call of `self.<attr>(...)` or `self.<attr>.m(...)`."""
