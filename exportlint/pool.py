@@ -15,10 +15,14 @@ from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from exportlint.config import Config
 from exportlint.model import FileResult
 from exportlint.prepass import identifiers
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
 
 
 @dataclass(frozen=True)
@@ -71,31 +75,74 @@ def worker_count(jobs: int) -> int:
         return os.cpu_count() or 1
 
 
+class Workers:
+    """Worker processes kept for a whole scan: the first pass and the call-graph rounds after it
+    reuse them, parser already loaded. Use as a context manager; `run` may be called many times."""
+
+    def __init__(self, config: Config, known: frozenset[str], workers: int) -> None:
+        self.config, self.known, self.workers = config, known, workers
+        self._pool: ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=exc[0] is None, cancel_futures=True)
+            self._pool = None
+
+    def run(self, jobs: Sequence[Job], on_done: Callable[[Done], None]) -> None:
+        """Analyse every job, calling `on_done` in this process as each finishes.
+
+        One worker, or one job while no pool runs yet, runs here. A pool whose worker dies (the
+        parser crashed, the kernel killed it) is replaced; the jobs still open then run one at a
+        time so the file that kills a worker is found and reported, and the others are analysed.
+        """
+        if self.workers <= 1 or (len(jobs) <= 1 and self._pool is None):
+            for job in jobs:
+                on_done(analyse(job, self.config, self.known))
+            return
+        if self._pool is None:
+            self._pool = _new_pool(self.config, self.known, min(self.workers, len(jobs)))
+        ordered = sorted(jobs, key=lambda j: len(j.data), reverse=True)  # big files first: even finish
+        finished: set[int] = set()
+
+        def done(outcome: Done) -> None:
+            finished.add(outcome.index)
+            on_done(outcome)
+
+        try:
+            pending = _collect(self._pool, ordered, done)
+        except BrokenProcessPool:  # a worker died while the pool sat idle
+            pending = [job for job in ordered if job.index not in finished]
+        if pending:
+            self.__exit__(None)
+            _recover(pending, self.config, self.known, self.workers, on_done)
+
+
 def run_jobs(
     jobs: Sequence[Job], config: Config, known: frozenset[str], workers: int, on_done: Callable[[Done], None]
 ) -> None:
-    """Analyse every job, calling `on_done` in this process as each finishes.
+    """`Workers.run` once, with processes that end when it returns."""
+    with Workers(config, known, workers) as pool:
+        pool.run(jobs, on_done)
 
-    One worker (or one job) runs here, without a pool. A pool whose worker dies (the parser
-    crashed, the kernel killed it) is replaced; the jobs still open then run one at a time so
-    the file that kills a worker is found and reported, and the others are analysed.
-    """
-    if workers <= 1 or len(jobs) <= 1:
-        for job in jobs:
-            on_done(analyse(job, config, known))
-        return
-    workers = min(workers, len(jobs))
-    ordered = sorted(jobs, key=lambda j: len(j.data), reverse=True)  # big files first: even finish
-    suspects, pending = _run_pool(ordered, config, known, workers, on_done, batch=None)
-    pending = suspects + pending
-    if pending:
-        _preload()  # forks of this process then start with the parser loaded
+
+def _recover(
+    pending: list[Job], config: Config, known: frozenset[str], workers: int, on_done: Callable[[Done], None]
+) -> None:
+    """Run the jobs a dead worker left open: in fresh pools, a batch at a time, suspects alone."""
+    _preload()  # forks of this process then start with the parser loaded
     while pending:
         suspects, pending = _run_pool(pending, config, known, workers, on_done, batch=workers)
         for job in suspects:
             alone, _ = _run_pool([job], config, known, 1, on_done, batch=1)
             if alone:
                 on_done(_crashed(job))
+
+
+def _new_pool(config: Config, known: frozenset[str], workers: int) -> ProcessPoolExecutor:
+    return ProcessPoolExecutor(workers, mp_context=_context(), initializer=_start_worker, initargs=(config, known))
 
 
 def _run_pool(
@@ -112,7 +159,7 @@ def _run_pool(
         The jobs in flight when a worker died, and the jobs not submitted yet.
     """
     queue = list(jobs)
-    with ProcessPoolExecutor(workers, mp_context=_context(), initializer=_start_worker, initargs=(config, known)) as pool:
+    with _new_pool(config, known, workers) as pool:
         try:
             while queue:
                 chunk, queue = (queue, []) if batch is None else (queue[:batch], queue[batch:])

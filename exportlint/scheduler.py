@@ -16,7 +16,7 @@ from exportlint.cache import Entry, ResultCache, file_digest
 from exportlint.callgraph import follow_calls
 from exportlint.config import Config
 from exportlint.model import FileResult
-from exportlint.pool import Done, Job, analyse, run_jobs, worker_count
+from exportlint.pool import Done, Job, Workers, worker_count
 from exportlint.prepass import class_index, known_from_index
 from exportlint.progress import NO_PROGRESS, Progress
 
@@ -50,6 +50,7 @@ class _Scan:
     progress: Progress
     known: frozenset[str] = frozenset()
     results: list[FileResult | None] = field(default_factory=list)
+    workers: Workers | None = None
 
 
 def scan_files(files: Sequence[Path], config: Config, cache_dir: Path | None, progress: Progress = NO_PROGRESS) -> list[FileResult]:
@@ -65,8 +66,10 @@ def scan_files(files: Sequence[Path], config: Config, cache_dir: Path | None, pr
     scan = _Scan([_read(p) for p in files], config, cache, progress)
     _load_entries(scan)
     scan.known = known_from_index(f.classes for f in scan.files)
-    _first_pass(scan)
-    return _follow_calls(scan)
+    with Workers(config, scan.known, worker_count(config.jobs)) as workers:
+        scan.workers = workers
+        _first_pass(scan)
+        return _follow_calls(scan)
 
 
 def _read(path: Path) -> _File:
@@ -129,7 +132,8 @@ def _first_pass(scan: _Scan) -> None:
             jobs.append(Job(i, f.path, f.display, f.data))
     scan.progress.start(len(scan.files), len(jobs))
     try:
-        run_jobs(jobs, scan.config, scan.known, worker_count(scan.config.jobs), lambda done: _done(scan, done))
+        assert scan.workers is not None
+        scan.workers.run(jobs, lambda done: _done(scan, done))
     finally:
         scan.progress.finish()
 
@@ -194,9 +198,11 @@ def _rescan(scan: _Scan, index: int, roots: frozenset[str]) -> FileResult:
     cached = _cached(scan, f, roots)
     if cached is not None or f.data is None:
         return cached or FileResult(f.display, error=f.error)
-    done = analyse(Job(index, f.path, f.display, f.data, roots), scan.config, scan.known)
-    _done(scan, done, roots)
-    return done.result
+    finished: list[Done] = []
+    assert scan.workers is not None
+    scan.workers.run([Job(index, f.path, f.display, f.data, roots)], finished.append)
+    _done(scan, finished[0], roots)
+    return finished[0].result
 
 
 def cache_directory(paths: Sequence[Path], config: Config) -> Path | None:

@@ -15,7 +15,7 @@ import exportlint.positions
 from exportlint.config import Config
 from exportlint.engine import scan_file, scan_paths
 from exportlint.model import FileResult
-from exportlint.pool import Done, Job, run_jobs
+from exportlint.pool import Done, Job, Workers, run_jobs
 from exportlint.rules.dynamic_branch import DynamicBranch
 
 MODEL = """\
@@ -124,6 +124,27 @@ def test_a_worker_that_dies_costs_one_file(tmp_path: Path, monkeypatch: pytest.M
     assert sorted(done) == sorted(names)
     assert "process died" in (done["boom.py"].result.error or "") and not done["boom.py"].analysed
     assert all(done[n].result.error is None and done[n].result.findings for n in names if n != "boom.py")
+
+
+def test_later_rounds_reuse_the_workers_of_the_first_pass(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Call-graph rounds run in the pool's processes (parser loaded), not in the scanning process."""
+
+    def where(path: Path, *args: object, **kwargs: object) -> FileResult:
+        return FileResult(f"{path.name}@{os.getpid()}")
+
+    monkeypatch.setattr(exportlint.engine, "scan_file", where)
+    jobs = [Job(i, write(tmp_path, f"m{i}.py", MODEL), f"m{i}.py", MODEL.encode()) for i in range(4)]
+    first: list[Done] = []
+    later: list[Done] = []
+    with Workers(Config(), frozenset(), 2) as workers:
+        workers.run(jobs, first.append)
+        workers.run(jobs[:1], later.append)
+    pids = {d.result.path.split("@")[1] for d in first}
+    assert str(os.getpid()) not in pids and len(first) == 4
+    assert later[0].result.path.split("@")[1] in pids
+    with Workers(Config(), frozenset(), 2) as alone:
+        alone.run(jobs[:1], later.append)  # one job and no pool yet: analysed here, no processes started
+    assert later[1].result.path == f"m0.py@{os.getpid()}"
 
 
 def test_unreadable_and_odd_files_are_file_errors(tmp_path: Path) -> None:
