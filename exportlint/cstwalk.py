@@ -98,7 +98,7 @@ def visit(node: cst.CSTNode, visitor: cst.CSTVisitor) -> None:
 # (root's id, what) -> (root, what was built for it): several analyses and rules ask for the
 # same facts about the same function body. Cleared when the next file's analysis starts.
 _MEMO: dict[tuple[int, object], tuple[cst.CSTNode, Any]] = {}
-_NESTED_SCOPES = (cst.FunctionDef, cst.Lambda)
+_NESTED_SCOPES = frozenset({cst.FunctionDef, cst.Lambda})
 T = TypeVar("T")
 
 
@@ -133,7 +133,7 @@ def nodes_in(root: cst.CSTNode, nested: bool = True) -> list[cst.CSTNode]:
 
 def _gather(node: cst.CSTNode, found: list[cst.CSTNode], root: cst.CSTNode, nested: bool) -> None:
     found.append(node)
-    if not nested and node is not root and isinstance(node, _NESTED_SCOPES):
+    if not nested and node is not root and type(node) in _NESTED_SCOPES:
         return
     for name in field_order(node):
         value = getattr(node, name)
