@@ -42,30 +42,37 @@ def measure(
     before: Callable[[int], None] | None = None,
     ok_codes: tuple[int, ...] = (0, 1),
 ) -> Run:
-    """Run `command` `reps` times (calling `before(i)` first), stdout to /dev/null."""
+    """Run `command` `reps` times (calling `before(i)` first), stdout to /dev/null.
+
+    Memory is sampled during the first repetition only: the sampling thread takes CPU time, which
+    a command that keeps every core busy would otherwise lose (the median is of all repetitions).
+    """
     run = Run(label)
     for i in range(reps):
         if before is not None:
             before(i)
-        seconds, tree_mb, largest_mb, code, err = _once(command, env)
+        seconds, tree_mb, largest_mb, code, err = _once(command, env, sample=i == 0)
         if code not in ok_codes:
             run.failed = f"exit {code}: {err.strip().splitlines()[-1] if err.strip() else ''}"
             return run
         run.seconds.append(seconds)
-        run.tree_mb.append(tree_mb)
+        if i == 0:
+            run.tree_mb.append(tree_mb)
         run.largest_mb.append(largest_mb)
     return run
 
 
-def _once(command: Sequence[str], env: dict[str, str] | None) -> tuple[float, float, float, int, str]:
+def _once(command: Sequence[str], env: dict[str, str] | None, sample: bool) -> tuple[float, float, float, int, str]:
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     start = time.perf_counter()
     proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, text=True)
     sampler = _TreeSampler(proc.pid)
-    sampler.start()
+    if sample:
+        sampler.start()
     _, err = proc.communicate()
     seconds = time.perf_counter() - start
-    sampler.stop()
+    if sample:
+        sampler.stop()
     # ru_maxrss is the largest process ever waited for: only a lower bound when it grows.
     largest = max(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, before) / 1024
     return seconds, sampler.peak_kb / 1024, max(largest, sampler.largest_kb / 1024), proc.returncode, err

@@ -144,7 +144,7 @@ def _print_table(rows: list[tuple[Path, Run]], torchfix: Path | None) -> None:
         for run in runs:
             print(_row(f"{tree.name}/", run, mb, reference))
         print(f"{'':<9}({files} files, {mb:.1f} MB of Python)")
-    print("peak MB: resident memory of the command and every process it started, summed (sampled every 20 ms).")
+    print("peak MB: resident memory of the command and every process it started, summed (sampled every 20 ms, first repetition).")
     if torchfix is None:
         print("TorchFix was not run (--no-torchfix or it could not be installed).")
 
