@@ -17,9 +17,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from exportlint import timelimit
 from exportlint.config import Config
 from exportlint.model import FileResult
 from exportlint.prepass import identifiers
+from exportlint.timelimit import FileTooSlow, time_limit
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -61,7 +63,13 @@ def analyse(job: Job, config: Config, known: frozenset[str]) -> Done:
 
     names = identifiers(job.data.decode("utf-8-sig", errors="replace"))
     used = known & names
-    result = scan_file(job.path, config, used, job.display, job.roots, data=job.data)
+    try:
+        with time_limit(timelimit.FILE_TIME_LIMIT):
+            result = scan_file(job.path, config, used, job.display, job.roots, data=job.data)
+    except FileTooSlow as e:
+        # Not cached: how long a file takes depends on the machine.
+        return Done(job.index, FileResult(job.display, error=f"{job.display}: {e}; the file is skipped (too slow "
+                                          "to analyse, please report it)"), (), (), analysed=False)
     return Done(job.index, result, tuple(sorted(names)), tuple(sorted(used)))
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ import pytest
 import exportlint.analysis
 import exportlint.engine
 import exportlint.positions
+import exportlint.timelimit
 from exportlint.config import Config
 from exportlint.engine import scan_file, scan_paths
 from exportlint.model import FileResult
@@ -145,6 +147,31 @@ def test_later_rounds_reuse_the_workers_of_the_first_pass(tmp_path: Path, monkey
     with Workers(Config(), frozenset(), 2) as alone:
         alone.run(jobs[:1], later.append)  # one job and no pool yet: analysed here, no processes started
     assert later[1].result.path == f"m0.py@{os.getpid()}"
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_file_past_the_time_limit_is_skipped_and_the_others_analysed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, workers: int
+) -> None:
+    real = exportlint.engine.scan_file
+
+    def slow(path: Path, *args: object, **kwargs: object) -> FileResult:
+        if path.name == "slow.py":
+            while True:  # a rule stuck in a loop, or libcst crawling through a huge expression
+                time.sleep(0.01)
+        return real(path, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(exportlint.engine, "scan_file", slow)
+    monkeypatch.setattr(exportlint.timelimit, "FILE_TIME_LIMIT", 0.5)
+    names = ["a.py", "slow.py", "b.py"]
+    jobs = [Job(i, write(tmp_path, n, MODEL), n, MODEL.encode()) for i, n in enumerate(names)]
+    done: dict[str, Done] = {}
+    started = time.monotonic()
+    run_jobs(jobs, Config(), frozenset(), workers, lambda d: done.update({names[d.index]: d}))
+    assert time.monotonic() - started < 20
+    assert "analysis stopped after 0.5 s" in (done["slow.py"].result.error or "")
+    assert not done["slow.py"].analysed  # never cached
+    assert all(done[n].result.findings and done[n].analysed for n in ("a.py", "b.py"))
 
 
 def test_unreadable_and_odd_files_are_file_errors(tmp_path: Path) -> None:
