@@ -38,4 +38,5 @@ def time_limit(seconds: float) -> Iterator[None]:
         yield
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+        # None: the handler was installed outside Python; the default is the closest we can restore.
+        signal.signal(signal.SIGALRM, previous if previous is not None else signal.SIG_DFL)

@@ -75,6 +75,16 @@ EXPECT: dict[str, dict[str, Any]] = {
 }
 
 
+def _why(report: dict[str, Any]) -> str:
+    """What went wrong, short enough to survive pytest's truncation of long reprs."""
+    lines = [f"manual: {m['reason']}" for m in report.get("manual", [])]
+    for v in report.get("exporters", []):
+        bad = [c for c in v.get("cases", []) if not c.get("ok")]
+        lines.append(f"{v['exporter']}: export_ok={v['export_ok']} {v.get('export_error', '')[:500]} "
+                     f"check={v.get('check_ok')} {v.get('check_error', '')[:200]} failing cases={bad[:2]}")
+    return "\n".join(lines)
+
+
 @pytest.fixture(scope="module")
 def reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
     """Every case fixed, exported (dynamo and legacy) and verified once, in this process."""
@@ -91,7 +101,7 @@ def test_round_trip_matches_eager(case: Path, reports: dict[str, dict[str, Any]]
         assert report["ok"] is False and report["manual"], report
         assert all(expected_manual in m["reason"] for m in report["manual"])
         return
-    assert report["ok"], report
+    assert report["ok"], _why(report)
     assert not report["manual"]
     both = EXTRA.get(_name(case), {}).get("exporter", "both") == "both"
     assert [v["exporter"] for v in report["exporters"]] == (["dynamo", "legacy"] if both else ["dynamo"])
