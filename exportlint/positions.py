@@ -4,10 +4,11 @@ PositionProvider runs the whole metadata machinery and builds two objects per no
 code-generation pass counts lines and columns in plain integers and keeps a tuple per node; the
 ranges are the same "syntactic" ranges PositionProvider gives (tests compare them on real code).
 
-Findings sit in a few classes of a file, so `Positions` generates only the top-level statement
-holding the function or class a finding was found in (`root`), starting from the line CPython's
-own parse gives for that statement. Without a root, or when the statement lines cannot be
-trusted, it falls back to one pass over the whole file. Only files with findings pay for this.
+Findings sit in a few methods of a file, so `Positions` generates only the method (or else the
+top-level statement) holding the function or class a finding was found in (`root`), starting from
+the line CPython's own parse gives for that statement. Without a root, or when the statement
+lines cannot be trusted, it falls back to one pass over the whole file. Only files with findings
+pay for this.
 """
 
 from __future__ import annotations
@@ -39,7 +40,6 @@ class Positions:
         self._generated: set[cst.CSTNode] = set()
         self._complete = False
         self._units: dict[cst.CSTNode, list[_Unit]] | None = None
-        self._starts: dict[int, list[int]] = {}
 
     def span(self, node: cst.CSTNode, root: cst.CSTNode | None = None) -> Span:
         """The span of `node`, found inside `root` (a function or class holding it) when given.
