@@ -116,20 +116,6 @@ def mentions(expr: cst.CSTNode, *needles: str) -> bool:
     return bool(hits)
 
 
-def walk(root: cst.CSTNode) -> list[cst.CSTNode]:
-    """Every node under `root` (itself included), parents before children, in source order.
-
-    A plain walk over the dataclass fields: several times faster than a CSTVisitor pass.
-    """
-    found: list[cst.CSTNode] = []
-    stack: list[cst.CSTNode] = [root]
-    while stack:
-        node = stack.pop()
-        found.append(node)
-        stack.extend(reversed(child_nodes(node)))
-    return found
-
-
 def child_nodes(node: cst.CSTNode) -> list[cst.CSTNode]:
     """The direct children of a node, in field order."""
     children: list[cst.CSTNode] = []
