@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import libcst as cst
-from libcst.metadata import CodeRange, MetadataWrapper
+from libcst.metadata import CodeRange
 
 from exportlint.errors import SourceError
 from exportlint.positions import Positions, as_range
@@ -22,13 +22,12 @@ class SourceFile:
     text: str
     module: cst.Module
     syntax: ast.Module | None = field(default=None, repr=False)  # CPython's parse of `text`
-    _wrapper: MetadataWrapper | None = field(default=None, repr=False)
     _positions: Positions | None = field(default=None, repr=False)
 
     @property
     def tree(self) -> cst.Module:
-        """The tree whose nodes rules see (the metadata wrapper's copy, so positions resolve)."""
-        return self._ensure_wrapper().module
+        """The tree rules see and positions are resolved in (the parsed module itself)."""
+        return self.module
 
     def position(self, node: cst.CSTNode, root: cst.CSTNode | None = None) -> CodeRange:
         """The code range of a node of `tree`; `root`: a function or class that holds it, so only
@@ -36,12 +35,6 @@ class SourceFile:
         if self._positions is None:
             self._positions = Positions(self.tree, self.syntax, self.text)
         return as_range(self._positions.span(node, root))
-
-    def _ensure_wrapper(self) -> MetadataWrapper:
-        if self._wrapper is None:
-            # NOTE: unsafe_skip_copy: the tree was parsed here and nobody else holds it.
-            self._wrapper = MetadataWrapper(self.module, unsafe_skip_copy=True)
-        return self._wrapper
 
 
 def read_source(path: Path, data: bytes | None = None) -> str:

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import libcst as cst
-from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
+from libcst.metadata import CodeRange
 
 from exportlint.analysis.classes import (
     ClassInfo,
@@ -20,6 +20,7 @@ from exportlint.analysis.names import collect_imports, dotted_name
 from exportlint.analysis.params import is_self, param_value
 from exportlint.analysis.values import Val, join
 from exportlint.cstwalk import forget_nodes, nodes_in
+from exportlint.positions import node_span
 
 _MAX_VISITS = 400
 
@@ -42,7 +43,6 @@ class FileFacts:
     position_of: Callable[[cst.CSTNode, cst.CSTNode | None], CodeRange] | None = field(default=None, repr=False)
     # The file's text, when the engine has it: cheap prefilters for rules ("" when unknown).
     text: str = field(default="", repr=False)
-    _lines: dict[cst.CSTNode, int] | None = field(default=None, repr=False)
 
     @property
     def module_classes(self) -> list[ClassInfo]:
@@ -56,12 +56,12 @@ class FileFacts:
                 return self.position_of(node, root).start.line
             except KeyError:
                 return 0
-        if self._lines is None:
-            self._lines = {}
-            if self.module is not None:
-                wrapper = MetadataWrapper(self.module, unsafe_skip_copy=True)
-                self._lines = {n: r.start.line for n, r in wrapper.resolve(PositionProvider).items()}
-        return self._lines.get(node, 0)
+        if self.module is None:
+            return 0
+        try:
+            return node_span(self.module, node)[0]
+        except KeyError:
+            return 0
 
 
 def build_facts(
