@@ -10,6 +10,7 @@ from exportlint.analysis.classes import ClassInfo
 from exportlint.analysis.dataflow import FunctionFlow
 from exportlint.analysis.facts import FileFacts
 from exportlint.analysis.names import dotted_name, resolve
+from exportlint.analysis.params import call_argument, param_names
 from exportlint.cstwalk import nodes_in
 
 COMPLEX_DTYPES = {f"torch.{n}" for n in ("cfloat", "cdouble", "chalf", "complex32", "complex64", "complex128")}
@@ -130,7 +131,7 @@ class ComplexValues:
             values = [v for t, v in self._bindings(fn) if t == name]
             if any(self.expr_is_complex(v, fn, owner, depth + 1) for v in values):
                 return True
-            return name in _param_names(fn) and self._param_is_complex(fn, name, owner, depth + 1)
+            return name in param_names(fn) and self._param_is_complex(fn, name, owner, depth + 1)
         finally:
             self._busy.discard(key)
 
@@ -202,22 +203,12 @@ class ComplexValues:
         return False
 
 
-def _param_names(fn: cst.FunctionDef) -> set[str]:
-    params = fn.params
-    return {p.name.value for p in [*params.posonly_params, *params.params, *params.kwonly_params]}
-
-
 def _argument_for(call: cst.Call, fn: cst.FunctionDef, param: str, bound: bool) -> cst.BaseExpression | None:
     """The argument a call passes for `param` of `fn` (keyword, or by position; `self` skipped when bound)."""
-    for arg in call.args:
-        if arg.keyword is not None and arg.keyword.value == param:
-            return arg.value
     names = [p.name.value for p in [*fn.params.posonly_params, *fn.params.params]]
     if bound and names[:1] == ["self"]:
         names = names[1:]
-    positional = [a.value for a in call.args if a.keyword is None and not a.star]
-    index = names.index(param) if param in names else -1
-    return positional[index] if 0 <= index < len(positional) else None
+    return call_argument(call, param, names.index(param) if param in names else -1)
 
 
 def _stored(node: cst.CSTNode) -> tuple[str, cst.BaseExpression | None]:

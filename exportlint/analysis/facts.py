@@ -17,7 +17,7 @@ from exportlint.analysis.classes import (
 )
 from exportlint.analysis.dataflow import FunctionFlow
 from exportlint.analysis.names import collect_imports, dotted_name
-from exportlint.analysis.params import is_self, param_value
+from exportlint.analysis.params import is_self, named_params, param_value
 from exportlint.analysis.values import Val, join
 from exportlint.cstwalk import forget_nodes, nodes_in
 from exportlint.positions import node_span
@@ -204,7 +204,7 @@ def _merge(current: dict[str, Val], bound: set[str], name: str, val: Val) -> boo
 
 def _default_params(fn: cst.FunctionDef) -> dict[str, Val]:
     params = fn.params
-    vals = {p.name.value: param_value(p) for p in [*params.posonly_params, *params.params, *params.kwonly_params] if not is_self(p)}
+    vals = {p.name.value: param_value(p) for p in named_params(fn) if not is_self(p)}
     if isinstance(params.star_arg, cst.Param):
         vals[params.star_arg.name.value] = param_value(params.star_arg, "*")
     if params.star_kwarg is not None:

@@ -17,7 +17,7 @@ import libcst as cst
 from exportlint.analysis.control import Site, Structure
 from exportlint.analysis.dataflow import FunctionFlow
 from exportlint.analysis.names import dotted_name, resolve
-from exportlint.analysis.params import annotation_text
+from exportlint.analysis.params import annotation_text, named_params
 from exportlint.analysis.values import Dep, Form
 
 _SPLITS = frozenset({"split", "chunk", "unbind", "tensor_split", "tolist", "hsplit", "vsplit", "dsplit"})
@@ -197,8 +197,7 @@ class Sizes:
         return worst(causes)
 
     def _param_length(self, name: cst.Name) -> Cause | None:
-        params = self.flow.fn.params
-        for p in [*params.posonly_params, *params.params, *params.kwonly_params]:
+        for p in named_params(self.flow.fn):
             if p.name.value == name.value:
                 ann = annotation_text(p)
                 if ann.split("[", 1)[0].rsplit(".", 1)[-1] in ("Tensor", "FloatTensor", "LongTensor", "BoolTensor"):

@@ -9,7 +9,7 @@ import libcst as cst
 from exportlint.analysis.control import Structure
 from exportlint.analysis.dataflow import FunctionFlow
 from exportlint.analysis.names import dotted_name
-from exportlint.analysis.params import annotation_text
+from exportlint.analysis.params import annotation_text, named_params
 from exportlint.analysis.values import Form
 
 # Tensor methods and torch functions that return a boolean tensor.
@@ -64,8 +64,7 @@ def _bool_call(flow: FunctionFlow, call: cst.Call) -> bool:
 def _bool_name(flow: FunctionFlow, structure: Structure, name: cst.Name, depth: int) -> bool:
     sites = structure.reaching(name.value, name)
     if not sites:
-        params = flow.fn.params
-        for p in [*params.posonly_params, *params.params, *params.kwonly_params]:
+        for p in named_params(flow.fn):
             if p.name.value == name.value:
                 return "BoolTensor" in annotation_text(p) or bool(_MASK_NAME.search(name.value))
         return False

@@ -84,4 +84,25 @@ def is_self(param: cst.Param) -> bool:
     return param.name.value in ("self", "cls")
 
 
-__all__ = ["CONST", "FLAG", "annotation_text", "is_self", "param_value", "value_from_annotation"]
+def named_params(fn: cst.FunctionDef) -> list[cst.Param]:
+    """The parameters a caller can name: positional-only, ordinary and keyword-only (not *args/**kw)."""
+    params = fn.params
+    return [*params.posonly_params, *params.params, *params.kwonly_params]
+
+
+def param_names(fn: cst.FunctionDef) -> set[str]:
+    """The names of `named_params`."""
+    return {p.name.value for p in named_params(fn)}
+
+
+def call_argument(call: cst.Call, param: str, index: int) -> cst.BaseExpression | None:
+    """What `call` passes for `param`: by keyword, else its `index`-th plain positional argument."""
+    for arg in call.args:
+        if arg.keyword is not None and arg.keyword.value == param:
+            return arg.value
+    positional = [a.value for a in call.args if a.keyword is None and not a.star]
+    return positional[index] if 0 <= index < len(positional) else None
+
+
+__all__ = ["CONST", "FLAG", "annotation_text", "call_argument", "is_self", "named_params", "param_names", "param_value",
+           "value_from_annotation"]

@@ -9,6 +9,7 @@ from exportlint.analysis.control import Structure
 from exportlint.analysis.lengths import code, sizes_of
 from exportlint.analysis.masks import is_bool_tensor, same_base
 from exportlint.analysis.names import dotted_name, resolve
+from exportlint.analysis.params import param_names
 from exportlint.model import Outcomes
 from exportlint.rules.base import Invalid, StoreTargets, Valid, forward
 
@@ -201,6 +202,4 @@ class DataDependentIndex(StoreTargets):
 
 def _is_input(fn: cst.FunctionDef, structure: Structure, name: cst.Name) -> bool:
     """True when `name` is a parameter of `fn` not rebound before this use."""
-    params = fn.params
-    names = {p.name.value for p in [*params.posonly_params, *params.params, *params.kwonly_params]}
-    return name.value in names and not structure.reaching(name.value, name)
+    return name.value in param_names(fn) and not structure.reaching(name.value, name)

@@ -6,7 +6,7 @@ import libcst as cst
 
 from exportlint.analysis.classes import ClassInfo
 from exportlint.analysis.names import dotted_name
-from exportlint.analysis.params import is_self
+from exportlint.analysis.params import call_argument, is_self
 from exportlint.cstwalk import nodes_in
 from exportlint.model import Outcomes
 from exportlint.rules.base import Invalid, Rule, Valid
@@ -151,20 +151,12 @@ def _passed_classes(classes: dict[str, ClassInfo], functions: dict[str, cst.Func
         for call in _calls(fn):
             if (dotted_name(call.func) or "").rsplit(".", 1)[-1] != owner:
                 continue
-            arg = _argument(call, param, index)
+            arg = call_argument(call, param, index)
             if arg is not None:
                 for name in _constructed(arg, fn, functions, 0):
                     if (name, site) not in found:
                         found.append((name, site))
     return found
-
-
-def _argument(call: cst.Call, param: str, index: int) -> cst.BaseExpression | None:
-    for arg in call.args:
-        if arg.keyword is not None and arg.keyword.value == param:
-            return arg.value
-    positional = [a for a in call.args if a.keyword is None and not a.star]
-    return positional[index].value if 0 <= index < len(positional) else None
 
 
 def _constructed(expr: cst.BaseExpression, scope: cst.FunctionDef, functions: dict[str, cst.FunctionDef],

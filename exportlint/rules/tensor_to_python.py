@@ -7,6 +7,7 @@ import libcst as cst
 from exportlint.analysis import FileFacts, Form
 from exportlint.analysis.dataflow import FunctionFlow
 from exportlint.analysis.names import dotted_name, resolve
+from exportlint.analysis.params import param_names
 from exportlint.analysis.uses import Parents
 from exportlint.cstwalk import nodes_in, visit
 from exportlint.model import Outcomes
@@ -174,8 +175,7 @@ def _surely_tensor(expr: cst.BaseExpression, flow: FunctionFlow, depth: int) -> 
 
 
 def _surely_tensor_name(name: str, flow: FunctionFlow, depth: int) -> bool:
-    params = flow.fn.params
-    if name in {p.name.value for p in [*params.posonly_params, *params.params, *params.kwonly_params]}:
+    if name in param_names(flow.fn):
         return flow.env.get(name) is not None and flow.env[name].form is Form.TENSOR
     values = [n.value for n in nodes_in(flow.fn.body) if isinstance(n, cst.Assign)
               and any(isinstance(t.target, cst.Name) and t.target.value == name for t in n.targets)]
