@@ -132,21 +132,24 @@ def test_later_rounds_reuse_the_workers_of_the_first_pass(tmp_path: Path, monkey
     """Call-graph rounds run in the pool's processes (parser loaded), not in the scanning process."""
 
     def where(path: Path, *args: object, **kwargs: object) -> FileResult:
-        return FileResult(f"{path.name}@{os.getpid()}")
+        return FileResult(f"{path.name}@{os.getpid()}@{os.getppid()}")
 
     monkeypatch.setattr(exportlint.engine, "scan_file", where)
     jobs = [Job(i, write(tmp_path, f"m{i}.py", MODEL), f"m{i}.py", MODEL.encode()) for i in range(4)]
     first: list[Done] = []
     later: list[Done] = []
+    me = str(os.getpid())
     with Workers(Config(), frozenset(), 2) as workers:
         workers.run(jobs, first.append)
+        pool = workers._pool
         workers.run(jobs[:1], later.append)
-    pids = {d.result.path.split("@")[1] for d in first}
-    assert str(os.getpid()) not in pids and len(first) == 4
-    assert later[0].result.path.split("@")[1] in pids
+        assert pool is not None and workers._pool is pool  # the same processes, no new pool
+    # Which worker takes which job is up to the pool; every job ran in a child of this process.
+    ran_in = [d.result.path.split("@")[1:] for d in [*first, *later]]
+    assert len(ran_in) == 5 and all(pid != me and parent == me for pid, parent in ran_in)
     with Workers(Config(), frozenset(), 2) as alone:
         alone.run(jobs[:1], later.append)  # one job and no pool yet: analysed here, no processes started
-    assert later[1].result.path == f"m0.py@{os.getpid()}"
+    assert later[1].result.path.split("@")[1] == me
 
 
 @pytest.mark.parametrize("workers", [1, 2])
