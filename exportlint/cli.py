@@ -1,27 +1,26 @@
 """argv -> options -> engine -> report -> exit code. Nothing else lives here.
 
 Exit codes: 0 no error-severity findings, 1 at least one, 2 usage error, internal error, or
-nothing could be read.
+nothing could be read (see `scan_command`).
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import IO
 
 from exportlint import __version__
-from exportlint.config import Config, ResolvedConfig, check_value, render_config, resolve_config
+from exportlint.config import Config, ResolvedConfig, check_value, config_arguments, render_config, resolve_config
 from exportlint.errors import ConfigError, ExportlintError, MissingExtraError
 from exportlint.model import FileResult
-from exportlint.progress import NO_PROGRESS, LineProgress, Progress
+from exportlint.scan_command import EXIT_CLEAN, EXIT_ERROR, add_scan_arguments
 
-EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 FORMATS = ("rich", "json")
-SCAN_FORMATS = ("rich", "json", "concise", "github", "sarif")
 
 # Subcommands implemented in the layers that need torch; imported only when used.
 _HEAVY_COMMANDS = {
@@ -58,31 +57,23 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
 
 def _add_scan(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     scan = sub.add_parser("scan", help="Statically scan files or directories (never imports them).")
-    scan.add_argument("paths", nargs="*", type=Path, help="files or directories (default: .)")
-    scan.add_argument("--format", choices=SCAN_FORMATS, default=None, help="output format (default: rich)")
+    add_scan_arguments(scan)
     _add_config_options(scan)
-    scan.add_argument("--color", choices=("auto", "always", "never"), default="auto")
-    scan.add_argument("--quiet", "-q", action="store_true", help="rich: one line per finding, no source")
-    scan.add_argument("--probe", action="append", default=[], metavar="TARGET",
-                      help="also probe FILE.py:FACTORY and judge the static findings of its files")
-    scan.add_argument("--output-file", "-o", type=Path, default=None, help="write the report to this file")
-    scan.add_argument("--exit-zero", action="store_true", help="exit 0 even with error findings")
-    scan.add_argument("--statistics", action="store_true", help="print counts per rule instead of findings")
-    scan.add_argument("--report-unused-ignores", action="store_true",
-                      help="report `# exportlint: ignore` comments that suppress nothing (unused-ignore)")
-    scan.add_argument("--add-ignores", action="store_true",
-                      help="add `# exportlint: ignore[rule]` comments for every current finding")
 
 
 def _add_config_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--config", type=Path, default=None,
-                        help="config file (default: nearest exportlint.toml or pyproject.toml [tool.exportlint])")
+    parser.add_argument("--config", action="append", default=[], metavar="FILE|KEY=VALUE",
+                        help="config file (default: nearest exportlint.toml or pyproject.toml [tool.exportlint]), "
+                             "or one setting in TOML, e.g. --config 'exclude = [\"tests\"]' (repeatable)")
     parser.add_argument("--exporter", choices=("dynamo", "legacy", "both"), default=None,
                         help="which exporters count for severity (default: both)")
     parser.add_argument("--select", default=None, help="comma-separated rule slugs, codes or code prefixes")
+    parser.add_argument("--extend-select", default=None, help="comma-separated rule slugs or codes to add to select")
     parser.add_argument("--ignore", default=None, help="comma-separated rule slugs or codes to skip")
     parser.add_argument("--jobs", "-j", type=int, default=None, help="worker processes (default: all cores)")
     parser.add_argument("--no-cache", action="store_true", help="ignore and do not write the result cache")
+    parser.add_argument("--cache-dir", default=None,
+                        help="where the result cache lives (default: .exportlint_cache beside the config file)")
 
 
 def _heavy_arguments(module: str, parser: argparse.ArgumentParser) -> None:
@@ -136,22 +127,26 @@ def _run_heavy(command: str, args: argparse.Namespace) -> int:
 
 
 def resolved_config(args: argparse.Namespace) -> ResolvedConfig:
-    """Defaults, overridden by the config file, overridden by command-line flags."""
-    flags: dict[str, tuple[object, str]] = {}
+    """Defaults, overridden by the config file, by `--config KEY=VALUE`, then by the other flags."""
+    config_file, flags = config_arguments(args.config)
+    for option, key in (("select", "select"), ("extend_select", "extend-select"), ("ignore", "ignore")):
+        if getattr(args, option):
+            flag = f"--{key}"
+            flags[option] = (check_value(key, list(_split(getattr(args, option))), flag), flag)
     if args.exporter:
         flags["exporter"] = (args.exporter, "--exporter")
-    if args.select:
-        flags["select"] = (check_value("select", list(_split(args.select)), "--select"), "--select")
-    if args.ignore:
-        flags["ignore"] = (check_value("ignore", list(_split(args.ignore)), "--ignore"), "--ignore")
     if args.jobs is not None:
         flags["jobs"] = (check_value("jobs", args.jobs, "--jobs"), "--jobs")
     if args.no_cache:
         flags["cache"] = (False, "--no-cache")
+    if args.cache_dir is not None:
+        # NOTE: relative to the working directory, as every path on the command line.
+        flags["cache_dir"] = (check_value("cache-dir", os.path.abspath(args.cache_dir), "--cache-dir"), "--cache-dir")
     if getattr(args, "report_unused_ignores", False):
         flags["report_unused_ignores"] = (True, "--report-unused-ignores")
-    start = args.paths[0] if args.paths else None
-    return resolve_config(start, args.config, flags)
+    paths = [p for p in args.paths if p != Path("-")]
+    start = paths[0] if paths else getattr(args, "stdin_filename", None)
+    return resolve_config(start, config_file, flags)
 
 
 def scan_config(args: argparse.Namespace) -> Config:
@@ -170,122 +165,10 @@ def _split(value: str) -> tuple[str, ...]:
 
 
 def run_scan(args: argparse.Namespace) -> int:
-    """`exportlint scan`: static analysis, report, exit code."""
-    from exportlint.engine import scan_paths
+    """`exportlint scan` (see `scan_command`)."""
+    from exportlint.scan_command import run_scan as scan
 
-    config = scan_config(args)
-    paths = args.paths or [Path(".")]
-    results = scan_paths(paths, config, _progress(args))
-    if args.add_ignores:
-        return _add_ignores(results)
-    reports: list[object] = []
-    if args.probe:
-        results, reports = _probe_scan(results, args.probe, config)
-    _report(results, args)
-    if reports and (args.format or "rich") == "rich":
-        from exportlint.report.terminal import make_console
-        from exportlint.report.terminal.probe import render_reports
-
-        render_reports(reports, make_console(color=_COLOR[args.color]))  # type: ignore[arg-type]
-    if any(getattr(r, "error", "") for r in reports):
-        return EXIT_FINDINGS
-    if not results and all(p.is_file() and config.is_excluded(p) for p in paths):
-        return EXIT_CLEAN  # every named file is excluded by the config (pre-commit passes them)
-    code = scan_exit_code(results)
-    return EXIT_CLEAN if args.exit_zero and code == EXIT_FINDINGS else code
-
-
-_COLOR = {"auto": None, "always": True, "never": False}
-
-
-def _probe_scan(results: list[FileResult], targets: Sequence[str], config: Config) -> tuple[list[FileResult], list[object]]:
-    try:
-        from exportlint.probe.combined import probe_and_judge
-        from exportlint.probe.command import require_probe_extra
-    except ImportError as e:
-        raise MissingExtraError(f"`scan --probe` needs the probe extra ({e.name} is missing): "
-                                "pip install 'exportlint[probe]'") from e
-    require_probe_extra()
-    judged, reports = probe_and_judge(results, targets, config)
-    return judged, list(reports)
-
-
-def _progress(args: argparse.Namespace) -> Progress:
-    """A progress line for the rich report on a terminal; nothing for machine formats or files."""
-    rich = (args.format or "rich") == "rich" and not args.statistics and args.output_file is None
-    if rich and not args.add_ignores and sys.stdout.isatty():
-        return LineProgress(sys.stdout)
-    return NO_PROGRESS
-
-
-def _add_ignores(results: Sequence[FileResult]) -> int:
-    from exportlint.suppress import add_ignores
-
-    done = add_ignores(results)
-    for error in done.errors:
-        print(f"exportlint: {error}", file=sys.stderr)
-    print(f"exportlint: added {done.comments} suppression comment{'s' if done.comments != 1 else ''} "
-          f"in {done.files} file{'s' if done.files != 1 else ''}", file=sys.stderr)
-    return EXIT_ERROR if done.errors else EXIT_CLEAN
-
-
-# Machine formats: module, function rendering list[FileResult] -> str. No progress, no colour.
-_RENDERERS = {
-    "json": ("exportlint.report.json", "render_json"),
-    "concise": ("exportlint.report.concise", "render_concise"),
-    "github": ("exportlint.report.github", "render_github"),
-    "sarif": ("exportlint.report.sarif", "render_sarif"),
-}
-
-
-def _report(results: Sequence[FileResult], args: argparse.Namespace) -> None:
-    fmt = args.format or "rich"
-    if args.statistics or fmt in _RENDERERS:
-        if args.statistics:
-            from exportlint.report.concise import render_statistics
-
-            text = render_statistics(results, as_json=fmt == "json")
-        else:
-            module, function = _RENDERERS[fmt]
-            text = getattr(importlib.import_module(module), function)(results)
-        _write(text, args.output_file)
-        return
-    from exportlint.report.terminal import make_console, render_rich
-
-    color = _COLOR[args.color]
-    if args.output_file is None:
-        render_rich(results, make_console(color=color), verbose=not args.quiet)
-        return
-    with _open_output(args.output_file) as out:
-        render_rich(results, make_console(file=out, color=False), verbose=not args.quiet)
-
-
-def _write(text: str, path: Path | None) -> None:
-    if path is None:
-        sys.stdout.write(text)
-        return
-    with _open_output(path) as out:
-        out.write(text)
-
-
-def _open_output(path: Path) -> IO[str]:
-    try:
-        return path.open("w", encoding="utf-8")
-    except OSError as e:
-        raise ConfigError(f"--output-file {path}: cannot write ({e.strerror or e})") from e
-
-
-def scan_exit_code(results: Sequence[FileResult]) -> int:
-    """2 when nothing could be read, 1 with error findings or unreadable files, else 0."""
-    if results and all(r.error is not None for r in results):
-        return EXIT_ERROR
-    if not results:
-        return EXIT_ERROR
-    if any(f.severity == "error" for r in results for f in r.findings):
-        return EXIT_FINDINGS
-    if any(r.error is not None for r in results):
-        return EXIT_FINDINGS
-    return EXIT_CLEAN
+    return scan(args, scan_config(args))
 
 
 def run_rules(args: argparse.Namespace) -> int:

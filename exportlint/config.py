@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -153,6 +153,7 @@ KEYS: dict[str, tuple[str, Check]] = {
     "cache": ("cache", _bool),
     "cache-dir": ("cache_dir", _string),
     "respect-gitignore": ("respect_gitignore", _bool),
+    "report-unused-ignores": ("report_unused_ignores", _bool),
 }
 _FIELD_KEYS = {f: k for k, (f, _) in KEYS.items()}
 
@@ -233,6 +234,29 @@ def read_config_file(path: Path) -> dict[str, Any]:
     return {KEYS[k][0] if k in KEYS else k: check_value(k, v, where) for k, v in table.items()}
 
 
+def config_arguments(values: Sequence[str]) -> tuple[Path | None, dict[str, tuple[object, str]]]:
+    """`--config` values: at most one file, and settings written as TOML (`KEY = VALUE`).
+
+    Returns:
+        the config file, and Config field -> (value, "--config KEY") for each setting.
+
+    Raises:
+        ConfigError: two files, a setting that is not TOML, an unknown key or a bad value.
+    """
+    files = [v for v in values if "=" not in v or Path(v).is_file()]
+    if len(files) > 1:
+        raise ConfigError(f"--config: one configuration file at most, got {', '.join(files)}")
+    settings: dict[str, tuple[object, str]] = {}
+    for text in (v for v in values if v not in files):
+        try:
+            table = _toml_loads(text, Path("--config"))
+        except ConfigError as e:
+            raise ConfigError(f"--config {text!r}: not a file, nor a TOML `KEY = VALUE` setting") from e
+        for key, value in table.items():
+            settings[KEYS[key][0] if key in KEYS else key] = (check_value(key, value, f"--config {key}"), f"--config {key}")
+    return (Path(files[0]) if files else None), settings
+
+
 def resolve_config(
     start: Path | None = None,
     config_file: Path | None = None,
@@ -263,8 +287,6 @@ def render_config(resolved: ResolvedConfig) -> str:
     lines = [f"# config file: {resolved.file or '(none found: defaults)'}",
              f"# globs are relative to: {config.root or os.getcwd()}", "[tool.exportlint]"]
     rows = [(f"{key} = {_toml_value(getattr(config, name))}", sources[name]) for name, key in _FIELD_KEYS.items()]
-    rows.append((f"# report-unused-ignores = {_toml_value(config.report_unused_ignores)}",
-                 sources["report_unused_ignores"]))
     width = max(len(text) for text, _ in rows)
     lines += [f"{text:<{width}}  # {source}" for text, source in rows]
     return "\n".join(lines) + "\n"

@@ -68,7 +68,7 @@ def check_syntax(path: str, text: str) -> ast.Module:
             warnings.simplefilter("ignore")  # invalid escapes etc. are the scanned code's business
             return ast.parse(text, filename=path)
     except SyntaxError as e:
-        where = f"{path}:{e.lineno}:{(e.offset or 1) - 1}" if e.lineno else path
+        where = f"{path}:{e.lineno}:{e.offset or 1}" if e.lineno else path  # 1-based, as editors count
         raise SourceError(f"{where}: syntax error: {e.msg}") from e
     except (RecursionError, MemoryError) as e:
         raise SourceError(f"{path}: too deeply nested to parse ({type(e).__name__})") from e

@@ -1,36 +1,29 @@
-"""Suppressions: `# exportlint: ignore[...]` comments, `per-file-ignores`, unused-ignore
-reports, and `--add-ignores`, which writes a comment for every current finding.
+"""Suppressions: `# exportlint: ignore[...]` comments, `per-file-ignores` and unused-ignore
+reports (`add_ignores` writes the comments).
 
 A comment covers the line it ends. A line that cannot end in a comment (inside a multi-line
 string, before a backslash continuation) is covered by the first line after it that can. A
-comment on a `def` or `class` line covers the whole definition.
+comment on a `def` or `class` line covers the whole definition. `# exportlint: ignore-next-line[...]`
+covers the line below it, and only that line, even when it is a `def` or `class` line.
 """
 
 from __future__ import annotations
 
 import ast
 import bisect
-import codecs
 import io
-import os
 import re
-import stat
-import tempfile
 import tokenize
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider
-
 from exportlint.config import Config
-from exportlint.model import FileResult, Finding, Location
+from exportlint.model import Finding, Location
 from exportlint.rules.base import Rule
 
-DIRECTIVE = re.compile(r"#\s*exportlint:\s*ignore\b(?:\[([^\]]*)\])?", re.IGNORECASE)
+DIRECTIVE = re.compile(r"#\s*exportlint:\s*ignore(?P<next>-next-line)?\b(?:\[([^\]]*)\])?", re.IGNORECASE)
 UNUSED_CODE, UNUSED_RULE = "EXL001", "unused-ignore"
-_NEVER_ADDED = {"EXL000", UNUSED_CODE}  # internal errors and unused-ignore reports
 
 
 @dataclass
@@ -43,6 +36,8 @@ class Directive:
     keys: tuple[str, ...]
     scope: tuple[int, int] | None = None  # lines of the def/class whose header it is on
     used: set[str] = field(default_factory=set)
+    covers: int = 0  # the line it covers: its own, or for `ignore-next-line` the one below
+    next_line: bool = False
 
     def matches(self, finding: Finding) -> str | None:
         """The key that suppresses the finding ("*" for a bare ignore), if any."""
@@ -87,10 +82,15 @@ def read_lines(text: str) -> _Lines:
             elif tok.type == tokenize.COMMENT and (m := DIRECTIVE.search(tok.string)):
                 ends.add(tok.start[0])
                 start = tok.start[1] + m.start()
-                directives.append(Directive(tok.start[0], start, tok.start[1] + m.end(), parse_keys(m.group(1))))
+                directives.append(Directive(tok.start[0], start, tok.start[1] + m.end(), parse_keys(m.group(2)),
+                                            covers=tok.start[0], next_line=m.group("next") is not None))
     except (tokenize.TokenError, SyntaxError):
         pass  # libcst parsed the file; keep what was read
-    return _Lines(sorted(ends), directives)
+    lines = _Lines(sorted(ends), directives)
+    for d in directives:
+        if d.next_line:
+            d.covers = lines.resolve(d.line + 1)
+    return lines
 
 
 def parse_directives(text: str) -> tuple[_Lines, list[Directive]]:
@@ -101,11 +101,16 @@ def parse_directives(text: str) -> tuple[_Lines, list[Directive]]:
     scopes = _definition_scopes(text)
     directives: list[Directive] = []
     for d in lines.directives:
-        for header, span in scopes:
+        for header, span in scopes if not d.next_line else ():
             if lines.resolve(header) == d.line:
-                directives.append(Directive(d.line, d.column, d.end_column, d.keys, span))
+                directives.append(Directive(d.line, d.column, d.end_column, d.keys, span, covers=d.line))
         directives.append(d)
     return lines, directives
+
+
+def definition_headers(text: str) -> list[int]:
+    """The header lines of every def and class (where a comment covers the whole definition)."""
+    return [header for header, _ in _definition_scopes(text)]
 
 
 def _definition_scopes(text: str) -> list[tuple[int, tuple[int, int]]]:
@@ -146,7 +151,7 @@ def apply_suppressions(
 
 def _suppress(finding: Finding, lines: _Lines, directives: Sequence[Directive]) -> bool:
     line = lines.resolve(finding.location.line)
-    own = [d for d in directives if d.scope is None and d.line == line]
+    own = [d for d in directives if d.scope is None and d.covers == line]
     scoped = sorted((d for d in directives if d.scope and d.scope[0] <= finding.location.line <= d.scope[1]),
                     key=lambda d: d.scope[0] if d.scope else 0, reverse=True)
     for directive in (*own, *scoped):
@@ -161,7 +166,7 @@ def _merge_scoped(directives: Sequence[Directive]) -> list[Directive]:
     """One directive per comment: a def-line comment is used if its line or its body used it."""
     merged: dict[tuple[int, int], Directive] = {}
     for d in directives:
-        one = merged.setdefault((d.line, d.column), Directive(d.line, d.column, d.end_column, d.keys))
+        one = merged.setdefault((d.line, d.column), Directive(d.line, d.column, d.end_column, d.keys, covers=d.covers))
         one.used |= d.used
     return list(merged.values())
 
@@ -188,109 +193,3 @@ def unused_findings(directives: Sequence[Directive], enabled: Sequence[type[Rule
 def _unused(where: Location, message: str) -> Finding:
     return Finding(UNUSED_CODE, UNUSED_RULE, message, where, severity="warning",
                    hint="Remove the stale key (or the whole comment) so it cannot hide a future finding.")
-
-
-# -- --add-ignores ------------------------------------------------------------------------------
-
-@dataclass
-class AddedIgnores:
-    """What `--add-ignores` did."""
-
-    comments: int = 0
-    files: int = 0
-    errors: list[str] = field(default_factory=list)
-
-
-def add_ignores(results: Sequence[FileResult]) -> AddedIgnores:
-    """Write `# exportlint: ignore[slug]` for every finding, keeping each file's formatting."""
-    done = AddedIgnores()
-    for result in results:
-        wanted: dict[int, set[str]] = {}
-        for f in result.findings:
-            if f.code not in _NEVER_ADDED:
-                wanted.setdefault(f.location.line, set()).add(f.rule)
-        if result.error is not None or not wanted:
-            continue
-        try:
-            added = insert_ignores(Path(result.path), wanted)
-        except (OSError, UnicodeDecodeError, cst.ParserSyntaxError) as e:
-            done.errors.append(f"{result.path}: could not add suppressions ({e})")
-            continue
-        done.comments += added
-        done.files += bool(added)
-    return done
-
-
-def insert_ignores(path: Path, wanted: dict[int, set[str]]) -> int:
-    """Add the rule slugs of `wanted` (line -> slugs) to the lines' ignore comments.
-
-    Returns:
-        how many comments were written or extended.
-    """
-    data = path.read_bytes()
-    bom = data.startswith(codecs.BOM_UTF8)
-    text = data.decode("utf-8-sig")
-    lines = read_lines(text)
-    targets: dict[int, set[str]] = {}
-    for line, keys in wanted.items():
-        targets.setdefault(lines.resolve(line), set()).update(keys)
-    wrapper = MetadataWrapper(cst.parse_module(text))
-    adder = _CommentAdder(targets)
-    new_text = wrapper.visit(adder).code
-    if new_text != text:
-        write_atomic(path, (codecs.BOM_UTF8 if bom else b"") + new_text.encode("utf-8"))
-    return adder.changed
-
-
-class _CommentAdder(cst.CSTTransformer):
-    METADATA_DEPENDENCIES = (PositionProvider,)
-
-    def __init__(self, targets: dict[int, set[str]]) -> None:
-        super().__init__()
-        self.targets = targets
-        self.changed = 0
-
-    def leave_TrailingWhitespace(
-        self, original_node: cst.TrailingWhitespace, updated_node: cst.TrailingWhitespace
-    ) -> cst.TrailingWhitespace:
-        line = self.get_metadata(PositionProvider, original_node).start.line
-        keys = self.targets.pop(line, None)
-        if not keys:
-            return updated_node
-        old = updated_node.comment.value if updated_node.comment else None
-        new = merge_comment(old, keys)
-        if new == old:
-            return updated_node
-        self.changed += 1
-        space = updated_node.whitespace if old else cst.SimpleWhitespace("  ")
-        return updated_node.with_changes(whitespace=space, comment=cst.Comment(new))
-
-
-def merge_comment(comment: str | None, keys: Iterable[str]) -> str:
-    """A comment that also ignores `keys`: the existing directive extended, or one appended."""
-    if comment is None:
-        return f"# exportlint: ignore[{', '.join(sorted(keys))}]"
-    match = DIRECTIVE.search(comment)
-    if match is None:
-        return f"{comment}  # exportlint: ignore[{', '.join(sorted(keys))}]"
-    present = parse_keys(match.group(1))
-    if not present and match.group(1) is None:
-        return comment  # a bare ignore already covers everything
-    merged = list(present) + sorted(k for k in set(keys) if not any(key_matches(p, "", k) for p in present))
-    return comment[:match.start()] + f"# exportlint: ignore[{', '.join(merged)}]" + comment[match.end():]
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Replace a file's bytes in one step: a crash leaves the old file or the new one."""
-    mode = stat.S_IMODE(path.stat().st_mode)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

@@ -88,10 +88,10 @@ def test_bad_files_are_reported_and_the_scan_goes_on(tmp_path: Path, capsys: pyt
 
 def test_missing_path_is_one_line_and_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code = main(["scan", str(tmp_path / "nope"), "--no-cache", "--color", "never"])
-    out = capsys.readouterr().out
+    captured = capsys.readouterr()
     assert code == 2
-    assert "no such file or directory" in out
-    assert "Traceback" not in out
+    assert captured.err == f"error: {tmp_path / 'nope'}: no such file or directory\n"
+    assert "Traceback" not in captured.out and "no such file" not in captured.out
 
 
 def test_scan_never_executes_the_scanned_code(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

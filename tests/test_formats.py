@@ -52,9 +52,9 @@ def test_concise_is_one_line_per_finding_with_1_based_columns(project: Path, cap
     code, out, err = _run(capsys, "--format", "concise")
     lines = out.splitlines()
     assert code == 1 and err == ""
-    assert lines[0].startswith("pkg/broken.py: error: ")
-    assert lines[1].startswith("pkg/m.py:7:12: EXL101 [dynamic-branch] `if` on tensor values")
-    assert lines[2].startswith("pkg/m.py:9:12: EXL101 [dynamic-branch] ")
+    assert lines[0] == "pkg/broken.py:1:7: error: syntax error: invalid syntax"  # the path said once
+    assert lines[1].startswith("pkg/m.py:7:12: error: EXL101 [dynamic-branch] `if` on tensor values")
+    assert lines[2].startswith("pkg/m.py:9:12: warning: EXL101 [dynamic-branch] ")
     assert len(lines) == 3 and "\x1b" not in out
 
 
@@ -62,7 +62,7 @@ def test_github_annotations(project: Path, capsys: pytest.CaptureFixture[str]) -
     code, out, _ = _run(capsys, "--format", "github")
     lines = out.splitlines()
     assert code == 1 and len(lines) == 3
-    assert lines[0].startswith("::error file=pkg/broken.py,title=exportlint::")
+    assert lines[0] == "::error file=pkg/broken.py,line=1,col=7,title=exportlint::syntax error: invalid syntax"
     assert lines[1].startswith("::error file=pkg/m.py,line=7,col=12,endLine=7,endColumn=23,"
                                "title=EXL101 dynamic-branch::`if` on tensor values")
     assert "%0Ahint: " in lines[1]
@@ -127,6 +127,9 @@ def test_statistics_text_and_json(project: Path, capsys: pytest.CaptureFixture[s
     _, out, _ = _run(capsys, "--statistics", "--format", "json")
     assert json.loads(out) == [{"code": "EXL101", "rule": "dynamic-branch", "count": 2,
                                 "by_severity": {"error": 1, "warning": 1}}]
+    (project / "pkg" / "n.py").write_text(SOURCE)
+    code, out, _ = _run(capsys, "--statistics", "--format", "concise")
+    assert out.split() == ["4", "EXL101", "dynamic-branch", "(2", "errors,", "2", "warnings)"]
 
 
 def test_exit_zero_and_rich_output_file_without_colour(project: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from exportlint.cli import main
-from exportlint.suppress import merge_comment, parse_directives
+from exportlint.add_ignores import merge_comment
+from exportlint.suppress import parse_directives
 
 HEADER = "import torch\nfrom torch import nn\n\n\nclass M(nn.Module):\n"
 

@@ -1,8 +1,9 @@
-"""One line per finding (`path:line:col: CODE [slug] message`), and `--statistics` counts per rule."""
+"""One line per finding (`path:line:col: severity: CODE [slug] message`), and `--statistics` counts per rule."""
 
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from collections.abc import Sequence
 from typing import Any
@@ -13,16 +14,35 @@ _SEVERITIES = ("error", "warning", "info")
 
 
 def render_concise(results: Sequence[FileResult]) -> str:
-    """Unreadable files first (`path: error: why`), then every finding on its own line.
+    """Unreadable files first (`path[:line:col]: error: why`), then every finding on its own line.
 
     Columns are 1-based, as editors and ruff count them.
     """
-    lines = [f"{r.path}: error: {_one_line(r.error)}" for r in results if r.error is not None]
+    lines = []
+    for r in results:
+        if r.error is not None:
+            where, why = split_error(r.path, r.error)
+            lines.append(f"{where}: error: {_one_line(why)}")
     for result in results:
         for f in result.findings:
             loc = f.location
-            lines.append(f"{loc.path}:{loc.line}:{loc.column + 1}: {f.code} [{f.rule}] {_one_line(f.message)}")
+            lines.append(f"{loc.path}:{loc.line}:{loc.column + 1}: {f.severity}: {f.code} [{f.rule}] "
+                         f"{_one_line(f.message)}")
     return "".join(line + "\n" for line in lines)
+
+
+def split_error(path: str, error: str) -> tuple[str, str]:
+    """A file error's location (`path` or `path:line:col`) and its reason, the path said once."""
+    if not error.startswith(path + ":"):
+        return path, error
+    rest = error[len(path) + 1:]
+    match = _LINE_COL.match(rest)
+    if match is None:
+        return path, rest.lstrip()
+    return f"{path}:{match.group(1)}", rest[match.end():]
+
+
+_LINE_COL = re.compile(r"(\d+:\d+): ")
 
 
 def _one_line(text: str) -> str:
@@ -52,6 +72,6 @@ def render_statistics(results: Sequence[FileResult], as_json: bool = False) -> s
     width = max(len(r["rule"]) for r in rows)
     out = []
     for row in rows:
-        detail = ", ".join(f"{n} {s}" for s, n in row["by_severity"].items())
+        detail = ", ".join(f"{n} {s}{'s' if n != 1 and s != 'info' else ''}" for s, n in row["by_severity"].items())
         out.append(f"{row['count']:>5}  {row['code']}  {row['rule']:<{width}}  ({detail})")
     return "\n".join(out) + "\n"

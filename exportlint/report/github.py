@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from exportlint.model import FileResult, Finding
+from exportlint.report.concise import split_error
 
 COMMAND = {"error": "error", "warning": "warning", "info": "notice"}
 
@@ -33,7 +34,17 @@ def render_finding(f: Finding) -> str:
 
 def render_github(results: Sequence[FileResult]) -> str:
     """Annotations for unreadable files, then for every finding."""
-    lines = [f"::error file={escape_property(r.path)},title=exportlint::{escape_data(r.error)}"
-             for r in results if r.error is not None]
+    lines = [_error_annotation(r.path, r.error) for r in results if r.error is not None]
     lines += [render_finding(f) for r in results for f in r.findings]
     return "".join(line + "\n" for line in lines)
+
+
+def _error_annotation(path: str, error: str) -> str:
+    """`::error file=…[,line=…,col=…],title=exportlint::why` for a file that could not be read."""
+    where, why = split_error(path, error)
+    props = [("file", path)]
+    if where != path:
+        line, col = where[len(path) + 1:].split(":")
+        props += [("line", line), ("col", col)]
+    fields = ",".join(f"{name}={escape_property(value)}" for name, value in (*props, ("title", "exportlint")))
+    return f"::error {fields}::{escape_data(why)}"

@@ -71,6 +71,10 @@ class DynamicBranch(Rule):
     code = "EXL101"
     name = "dynamic-branch"
     summary = "Python branch whose outcome changes the traced graph"
+    # Each finding's hint depends on what decides the branch (see `_HINTS`); this one sums them up.
+    hint = ("Depends on what decides the branch: configuration exports as one specialised graph; "
+            "on tensor values, express both outcomes with torch.where or torch.cond "
+            "(`exportlint fix --rule dynamic-branch`).")
     VALID = [
         Valid(forward("x", "return x * 2 if self.training else x")),
         Valid(forward("x, mask=None", "return x if mask is None else x * mask")),

@@ -37,15 +37,23 @@ def make_console(file: IO[str] | None = None, color: bool | None = None, width: 
     return console
 
 
-def render_rich(results: Sequence[FileResult], console: Console, *, verbose: bool = True) -> None:
-    """Print every file's findings and errors, then the summary table."""
-    for result in results:
-        if result.error is not None:
-            console.print(Text.assemble(("error: ", "bold red"), result.error), soft_wrap=True)
+def render_rich(results: Sequence[FileResult], console: Console, *, verbose: bool = True, summary: bool = True) -> None:
+    """Print every file's findings, then (with `summary`) the summary table.
+
+    The files that could not be read are `render_errors`' business (the scan prints them to stderr).
+    """
     for result in results:
         if result.findings:
             _render_file(result, console, verbose)
-    render_summary(results, console)
+    if summary:
+        render_summary(results, console)
+
+
+def render_errors(results: Sequence[FileResult], console: Console) -> None:
+    """One `error: why` line per file that could not be read."""
+    for result in results:
+        if result.error is not None:
+            console.print(Text.assemble(("error: ", "bold red"), result.error), soft_wrap=True)
 
 
 def _render_file(result: FileResult, console: Console, verbose: bool) -> None:
@@ -127,15 +135,32 @@ def _indented(text: Text, width: int) -> list[Text]:
 
 
 def _breaks(plain: str, width: int) -> list[int]:
-    """Offsets where a line of `plain` ends: the last space before `width`, or `width` itself."""
+    """Offsets where a line of `plain` ends: the last space before `width` outside a `code span`
+    (so a command stays copyable), else the last space, else `width` itself."""
+    inside = _in_code_spans(plain)
     breaks: list[int] = []
     start = 0
     while len(plain) - start > width:
-        cut = plain.rfind(" ", start, start + width + 1)
-        cut = cut + 1 if cut > start else start + width
+        window = range(start + width, start, -1)
+        cut = next((i for i in window if plain[i] == " " and not inside[i]), None)
+        if cut is None:
+            cut = next((i for i in window if plain[i] == " "), None)
+        cut = cut + 1 if cut is not None else start + width
         breaks.append(cut)
         start = cut
     return breaks
+
+
+def _in_code_spans(plain: str) -> list[bool]:
+    """For each character: whether it lies between a pair of backticks."""
+    inside, flags = False, []
+    closing = plain.count("`") // 2 * 2  # an unpaired last backtick opens nothing
+    seen = 0
+    for ch in plain:
+        if ch == "`" and (inside or seen < closing):
+            inside, seen = not inside, seen + 1
+        flags.append(inside)
+    return flags
 
 
 def _source_lines(f: Finding) -> list[Text]:
