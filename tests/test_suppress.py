@@ -147,3 +147,47 @@ def test_add_ignores_after_a_backslash_continuation(tmp_path: Path, capsys: pyte
     assert main(["scan", str(path), "--add-ignores", "--no-cache"]) == 0
     assert path.read_text().splitlines()[7] == "                0:  # exportlint: ignore[dynamic-branch]"
     assert _findings(capsys, path, "--report-unused-ignores") == (0, [])
+
+
+def test_ignore_next_line_covers_only_the_line_below(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "m.py"
+    path.write_text(HEADER + "    # exportlint: ignore-next-line[dynamic-branch]\n    def forward(self, x, dac=False):\n"
+                    "        if x.sum() > 0:\n            x = x * 2\n        return x\n")
+    # Not the def line's scope: the body's finding stays; and the comment itself is reported unused.
+    code, findings = _findings(capsys, path, "--report-unused-ignores")
+    assert code == 1
+    assert [(f["line"], f["rule"]) for f in findings] == [(6, "unused-ignore"), (8, "dynamic-branch")]
+    path.write_text(TWO_BRANCHES.format(c7="", c9="").replace("        if dac:", "        # exportlint: ignore-next-line[EXL101]\n        if dac:"))
+    assert [f["line"] for f in _findings(capsys, path, "--report-unused-ignores")[1]] == [7]
+
+
+LIST_INPUT = HEADER + """\
+    def forward(self, feats: list[torch.Tensor], mask):
+        out = feats[0] * 2
+        if out.sum() > 0:
+            out = out + 1
+        n = mask.sum().item()
+        return out.new_zeros(n) if n else out
+"""
+
+
+def test_add_ignores_keeps_def_lines_specific_lines_short_and_info_alone(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "m.py"
+    path.write_text(LIST_INPUT.replace("out = out + 1", "out = out + torch.ones_like(out) * 2 + torch.ones_like(out) * 3 + 1")
+                    .replace("if out.sum() > 0:", "if out.sum() > 0:  # an explanation of why this stays"))
+    _, before = _findings(capsys, path)
+    worth = sorted({(f["line"], f["rule"]) for f in before if f["severity"] != "info"})
+    assert any(line == 6 for line, _ in worth), before  # the list input, reported on the def line
+    assert main(["scan", str(path), "--add-ignores", "--no-cache"]) == 0
+    text = path.read_text()
+    lines = text.splitlines()
+    assert [len(line) <= 88 for line in lines if "exportlint:" in line] == [True] * 4
+    assert lines[8].strip() == "# exportlint: ignore-next-line[dynamic-branch]"  # a trailing one passes 88
+    assert lines[5].strip().startswith("# exportlint: ignore-next-line[") and lines[6].lstrip().startswith("def forward")
+    assert "exportlint" not in lines[6]  # no trailing comment that would silence the whole method
+    _, after = _findings(capsys, path, "--report-unused-ignores")
+    assert [f for f in after if f["severity"] != "info"] == []
+    assert sorted((f["rule"], f["message"]) for f in after) == sorted(
+        (f["rule"], f["message"]) for f in before if f["severity"] == "info")
