@@ -39,7 +39,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--atol", type=float, default=1e-4, help="absolute tolerance (default: 1e-4)")
     parser.add_argument("--dynamic", action="append", default=[], metavar="INPUT=AXIS[,AXIS]",
                         help="declare graph input axes dynamic (repeatable), e.g. tgt=0")
-    parser.add_argument("--name", default="", help="base name of the output files (default: file stem)")
+    parser.add_argument("--name", default="", help="base name of the output files (default: the file's stem, plus _FACTORY when the factory is not `make`)")
     parser.add_argument("--force", action="store_true", help="overwrite existing output files")
     parser.add_argument("--diff", action="store_true",
                         help="write nothing; print a unified diff against the existing wrapper (or the would-be file)")
