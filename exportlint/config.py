@@ -7,6 +7,7 @@ The configuration is the nearest `exportlint.toml` (top-level keys) or `pyprojec
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import json
 import os
 from collections.abc import Callable, Mapping, Sequence
@@ -169,7 +170,9 @@ def _known_rule_keys() -> frozenset[str]:
 def check_value(key: str, value: Any, where: str) -> Any:
     """Validate one setting given under its TOML key; returns the Config field's value."""
     if key not in KEYS:
-        raise ConfigError(f"{where}: unknown key `{key}`; known keys: {', '.join(KEYS)}")
+        close = difflib.get_close_matches(key, KEYS, n=1)
+        guess = f" (did you mean `{close[0]}`?)" if close else ""
+        raise ConfigError(f"{where}: unknown key `{key}`{guess}; known keys: {', '.join(KEYS)}")
     return KEYS[key][1](f"{where}: `{key}`", value)
 
 

@@ -109,7 +109,7 @@ def test_config_key_value_overrides_the_file_and_flags_override_both(project: Pa
     assert main(["config", "--config", 'exporter = "legacy"', "--exporter", "both"]) == 0
     assert 'exporter = "both"' in capsys.readouterr().out
     code, _, err = _run(capsys, "pkg", "--config", 'exportr = "legacy"')
-    assert code == 2 and err.startswith("exportlint: --config exportr: unknown key `exportr`")
+    assert code == 2 and err.startswith("exportlint: --config exportr: unknown key `exportr` (did you mean `exporter`?)")
     code, _, err = _run(capsys, "pkg", "--config", "a.toml", "--config", "b.toml")
     assert code == 2 and "one configuration file at most" in err
 

@@ -57,3 +57,18 @@ def test_a_report_to_a_pipe_has_no_escape_codes_and_a_terminal_one_has(example_f
     assert "\x1b[" not in piped.getvalue()
     assert "\x1b[" in coloured.getvalue()
     assert [line for line in piped.getvalue().splitlines() if "error" in line][:3]
+
+
+@pytest.mark.parametrize("width", [48, 52, 60, 75])
+def test_hints_break_outside_backticked_commands(tmp_path: Path, width: int) -> None:
+    command = "`exportlint fix --rule dynamic-branch`"
+    hint = "Express both outcomes in the graph: torch.where for same-shaped results, torch.cond otherwise " \
+           f"({command})."
+    finding = Finding("EXL101", "dynamic-branch", "msg", Location(str(tmp_path / "none.py"), 1, 0, 1, 1),
+                      outcomes=Outcomes.same("fails"), severity="error", hint=hint)
+    plain = _rendered([finding], width, through_rich=False)
+    assert plain == _rendered([finding], width, through_rich=True)
+    hint_lines = [line.strip() for line in plain.splitlines()[2:]]
+    assert any(command in line for line in hint_lines), hint_lines  # the command stays on one line
+    assert " ".join(hint_lines) == f"hint: {hint}"
+    assert max(len(line) for line in plain.splitlines()) <= width
