@@ -9,17 +9,19 @@ trailing comment would push the line past `LINE_LENGTH` columns. Every other byt
 from __future__ import annotations
 
 import codecs
+import io
 import os
+import re
 import stat
 import tempfile
+import tokenize
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider
-
+from exportlint.errors import SourceError
 from exportlint.model import FileResult
+from exportlint.source import source_encoding
 from exportlint.suppress import DIRECTIVE, UNUSED_CODE, definition_headers, key_matches, parse_keys, read_lines
 
 LINE_LENGTH = 88  # black's and ruff's default line length
@@ -48,8 +50,8 @@ def add_ignores(results: Sequence[FileResult]) -> AddedIgnores:
             continue
         try:
             added = insert_ignores(Path(result.path), wanted)
-        except (OSError, UnicodeDecodeError, cst.ParserSyntaxError) as e:
-            done.errors.append(f"{result.path}: could not add suppressions ({e})")
+        except (OSError, UnicodeError, SourceError) as e:
+            done.errors.append(f"{result.path}: could not add suppressions: {getattr(e, 'strerror', None) or e}")
             continue
         done.comments += added
         done.files += bool(added)
@@ -59,25 +61,78 @@ def add_ignores(results: Sequence[FileResult]) -> AddedIgnores:
 def insert_ignores(path: Path, wanted: dict[int, set[str]]) -> int:
     """Add the rule slugs of `wanted` (line -> slugs) as ignore comments.
 
+    Only the comments' bytes are added: line endings of every style, trailing spaces, the BOM and
+    the file's PEP 263 encoding are kept. A symlink is written through (its target is edited);
+    a file with several hard links is refused, since an atomic replace would split them.
+
     Returns:
         how many comments were written or extended.
+
+    Raises:
+        OSError, UnicodeError, SourceError: the file cannot be read, decoded or written.
     """
-    data = path.read_bytes()
-    bom = data.startswith(codecs.BOM_UTF8)
-    text = data.decode("utf-8-sig")
+    real = Path(os.path.realpath(path))
+    links = real.stat().st_nlink
+    if links > 1:
+        raise OSError(f"it has {links} hard links, which replacing it would split; add the comments by hand")
+    data = real.read_bytes()
+    encoding = source_encoding(path, data)
+    text = data.decode(encoding)
     trailing, above = place_comments(text, wanted)
-    adder = _CommentAdder(trailing)
-    new_text = MetadataWrapper(cst.parse_module(text)).visit(adder).code if trailing else text
-    new_text = insert_lines_above(new_text, above)
+    physical = physical_lines(text)
+    changed = _end_lines(physical, _comment_spans(text), trailing)
+    new_text = insert_lines_above("".join(physical), above)
     if new_text != text:
-        write_atomic(path, (codecs.BOM_UTF8 if bom else b"") + new_text.encode("utf-8"))
-    return adder.changed + len(above)
+        bom = codecs.BOM_UTF8 if data.startswith(codecs.BOM_UTF8) else b""
+        write_atomic(real, bom + new_text.encode("utf-8" if encoding == "utf-8-sig" else encoding))
+    return changed + len(above)
+
+
+def physical_lines(text: str) -> list[str]:
+    """The lines of `text` with their endings, split where CPython splits (`\n`, `\r\n`, `\r`)."""
+    return _LINE.findall(text)
+
+
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
+
+
+def _comment_spans(text: str) -> dict[int, tuple[int, int]]:
+    """Line -> (start, end) column of the comment that ends it."""
+    spans = {}
+    try:
+        for tok in tokenize.generate_tokens(io.StringIO(text, newline=None).readline):
+            if tok.type == tokenize.COMMENT:
+                spans[tok.start[0]] = (tok.start[1], tok.end[1])
+    except (tokenize.TokenError, SyntaxError):
+        pass  # the scan parsed the file; keep what was read
+    return spans
+
+
+def _end_lines(physical: list[str], comments: dict[int, tuple[int, int]], trailing: dict[int, set[str]]) -> int:
+    """Put or extend a directive at the end of each line of `trailing`, in place; how many changed."""
+    changed = 0
+    for line, keys in trailing.items():
+        if not 0 < line <= len(physical):
+            continue
+        code = physical[line - 1]
+        body = code.rstrip("\r\n")
+        ending = code[len(body):]
+        if line in comments:
+            start, end = comments[line]
+            new = body[:start] + merge_comment(body[start:end], keys) + body[end:]
+        else:
+            content = len(body.rstrip(" \t\f"))
+            new = body[:content] + "  " + merge_comment(None, keys) + body[content:]
+        if new != body:
+            physical[line - 1] = new + ending
+            changed += 1
+    return changed
 
 
 def place_comments(text: str, wanted: dict[int, set[str]]) -> tuple[dict[int, set[str]], dict[int, set[str]]]:
     """Where each finding's comment goes: (line -> keys ending that line, line -> keys on a line above it)."""
     lines = read_lines(text)
-    physical = text.splitlines()
+    physical = [line.rstrip("\r\n") for line in physical_lines(text)]
     headers = {lines.resolve(h) for h in definition_headers(text)}
     trailing: dict[int, set[str]] = {}
     above: dict[int, set[str]] = {}
@@ -95,7 +150,7 @@ def insert_lines_above(text: str, above: dict[int, set[str]]) -> str:
     """`text` with an `ignore-next-line` comment line before each line of `above`, indented like it."""
     if not above:
         return text
-    physical = text.splitlines(keepends=True)
+    physical = physical_lines(text)
     for line in sorted(above, reverse=True):
         code = physical[line - 1]
         indent = code[:len(code) - len(code.lstrip(" \t"))]
@@ -107,30 +162,6 @@ def insert_lines_above(text: str, above: dict[int, set[str]]) -> str:
 
 def _newline(text: str) -> str:
     return "\r\n" if "\r\n" in text else "\r" if "\r" in text else "\n"
-
-
-class _CommentAdder(cst.CSTTransformer):
-    METADATA_DEPENDENCIES = (PositionProvider,)
-
-    def __init__(self, targets: dict[int, set[str]]) -> None:
-        super().__init__()
-        self.targets = targets
-        self.changed = 0
-
-    def leave_TrailingWhitespace(
-        self, original_node: cst.TrailingWhitespace, updated_node: cst.TrailingWhitespace
-    ) -> cst.TrailingWhitespace:
-        line = self.get_metadata(PositionProvider, original_node).start.line
-        keys = self.targets.pop(line, None)
-        if not keys:
-            return updated_node
-        old = updated_node.comment.value if updated_node.comment else None
-        new = merge_comment(old, keys)
-        if new == old:
-            return updated_node
-        self.changed += 1
-        space = updated_node.whitespace if old else cst.SimpleWhitespace("  ")
-        return updated_node.with_changes(whitespace=space, comment=cst.Comment(new))
 
 
 def merge_comment(comment: str | None, keys: Iterable[str]) -> str:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ast
+import io
+import tokenize
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,20 +40,40 @@ class SourceFile:
 
 
 def read_source(path: Path, data: bytes | None = None) -> str:
-    """Read a file as UTF-8 text (`data`: its bytes, when the caller has read them already).
+    """Read a file as text in its PEP 263 encoding (`data`: its bytes, when the caller has read them).
+
+    UTF-8 unless a BOM or a `# -*- coding: ... -*-` line in the first two lines says otherwise.
 
     Raises:
-        SourceError: the file is missing, unreadable or not UTF-8.
+        SourceError: the file is missing or unreadable, or its bytes are not in its encoding.
     """
     if data is None:
         try:
             data = path.read_bytes()
         except OSError as e:
             raise SourceError(f"{path}: cannot read file ({e.strerror or e})") from e
+    encoding = source_encoding(path, data)
     try:
-        return data.decode("utf-8-sig")
+        return data.decode(encoding)
     except UnicodeDecodeError as e:
-        raise SourceError(f"{path}: not UTF-8 text (byte {e.start}); re-encode it as UTF-8") from e
+        declared = "UTF-8" if encoding == "utf-8-sig" else encoding
+        raise SourceError(f"{path}: not {declared} text (byte {e.start}); re-encode it or declare its "
+                          "encoding (PEP 263)") from e
+
+
+def source_encoding(path: Path, data: bytes) -> str:
+    """The codec that decodes a source file's bytes: `utf-8-sig` (a BOM is dropped) or the declared one.
+
+    Raises:
+        SourceError: the coding declaration names an unknown encoding or contradicts the BOM.
+    """
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError as e:  # an unknown codec, a cookie against the BOM, or bytes that are not UTF-8
+        if "unknown encoding" in str(e) or "encoding problem" in str(e):
+            raise SourceError(f"{path}: {e.msg}: fix its coding declaration (PEP 263)") from e
+        return "utf-8-sig"  # decoding then names the first bad byte
+    return "utf-8-sig" if encoding in ("utf-8", "utf-8-sig") else encoding
 
 
 def check_syntax(path: str, text: str) -> ast.Module:

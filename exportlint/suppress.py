@@ -76,7 +76,8 @@ def read_lines(text: str) -> _Lines:
     ends: set[int] = set()
     directives = []
     try:
-        for tok in tokenize.generate_tokens(io.StringIO(text).readline):
+        # NOTE: newline=None reads `\r` and `\r\n` endings as CPython does; line numbers stay.
+        for tok in tokenize.generate_tokens(io.StringIO(text, newline=None).readline):
             if tok.type in (tokenize.NEWLINE, tokenize.NL):
                 ends.add(tok.start[0])
             elif tok.type == tokenize.COMMENT and (m := DIRECTIVE.search(tok.string)):

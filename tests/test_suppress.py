@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import stat
 from pathlib import Path
 
@@ -191,3 +192,52 @@ def test_add_ignores_keeps_def_lines_specific_lines_short_and_info_alone(
     assert [f for f in after if f["severity"] != "info"] == []
     assert sorted((f["rule"], f["message"]) for f in after) == sorted(
         (f["rule"], f["message"]) for f in before if f["severity"] == "info")
+
+
+BACKSLASH = HEADER + "    def forward(self, x):\n        if x.sum() > \\\n                0:\n            return x\n        return -x\n"
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"])
+def test_add_ignores_adds_only_the_comment_bytes(tmp_path: Path, capsys: pytest.CaptureFixture[str], newline: str) -> None:
+    """Trailing spaces, every line-ending style (CR-only too) and a backslash continuation are kept."""
+    source = (BACKSLASH.replace("                0:", "                0:   ")).replace("\n", newline)
+    path = tmp_path / "m.py"
+    path.write_bytes(source.encode())
+    assert main(["scan", str(path), "--add-ignores", "--no-cache"]) == 0
+    assert "added 1 suppression comment in 1 file" in capsys.readouterr().err
+    data = path.read_bytes().decode()
+    comment = "  # exportlint: ignore[dynamic-branch]"
+    at = data.index(comment)
+    assert data[:at] + data[at + len(comment):] == source  # nothing else changed, not even the last ending
+    assert data[:at].endswith("                0:")
+    assert _findings(capsys, path, "--report-unused-ignores") == (0, [])  # and the comment works
+
+
+def test_add_ignores_keeps_a_pep263_encoding(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    source = "# -*- coding: latin-1 -*-\n" + BACKSLASH.replace("return -x", "return -x  # é")
+    path = tmp_path / "m.py"
+    path.write_bytes(source.encode("latin-1"))
+    assert [f["line"] for f in _findings(capsys, path)[1]] == [8]  # read in its declared encoding
+    assert main(["scan", str(path), "--add-ignores", "--no-cache"]) == 0
+    assert path.read_bytes().decode("latin-1").count("ignore[dynamic-branch]") == 1
+    assert b"\xe9" in path.read_bytes()
+
+
+def test_add_ignores_writes_through_a_symlink_and_refuses_hard_links(tmp_path: Path,
+                                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    target = tmp_path / "real.py"
+    target.write_text(BACKSLASH)
+    link = tmp_path / "pkg" / "m.py"
+    link.parent.mkdir()
+    link.symlink_to(target)
+    assert main(["scan", str(link.parent), "--add-ignores", "--no-cache"]) == 0
+    capsys.readouterr()
+    assert link.is_symlink() and "exportlint: ignore" in target.read_text()
+    other = tmp_path / "hard" / "m.py"
+    other.parent.mkdir()
+    other.write_text(BACKSLASH)
+    os.link(other, tmp_path / "hard_copy.py")
+    assert main(["scan", str(other.parent), "--add-ignores", "--no-cache"]) == 2
+    err = capsys.readouterr().err
+    assert "2 hard links" in err and "Traceback" not in err
+    assert other.read_text() == BACKSLASH and (tmp_path / "hard_copy.py").stat().st_nlink == 2
