@@ -222,6 +222,8 @@ def _toml_loads(text: str, path: Path) -> dict[str, Any]:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise ConfigError(f"{path}: invalid TOML: {e}") from e
+    except RecursionError as e:
+        raise ConfigError(f"{path}: invalid TOML: nested too deeply to read") from e
 
 
 def read_config_file(path: Path) -> dict[str, Any]:
@@ -232,8 +234,14 @@ def read_config_file(path: Path) -> dict[str, Any]:
     """
     if not path.is_file():
         raise ConfigError(f"{path}: no such configuration file")
-    table = _table(path) or {}
+    table = _table(path)
     where = f"{path} [tool.exportlint]" if path.name != "exportlint.toml" else str(path)
+    if table is None and path.name == "pyproject.toml":
+        raise ConfigError(f"{path}: no [tool.exportlint] table")
+    if table is None:  # another file named with --config: the keys at top level, as in exportlint.toml
+        table, where = _toml_loads(path.read_text(encoding="utf-8"), path), str(path)
+        if "tool" in table:
+            raise ConfigError(f"{path}: no [tool.exportlint] table, and `tool` is not an exportlint key")
     return {KEYS[k][0] if k in KEYS else k: check_value(k, v, where) for k, v in table.items()}
 
 

@@ -188,3 +188,22 @@ def test_readme_config_example_is_valid(tmp_path: Path, capsys: pytest.CaptureFi
         monkeypatch.chdir(tmp_path)
         assert main(["config"]) == 0, capsys.readouterr().err
         assert str(tmp_path / "pyproject.toml") in capsys.readouterr().out
+
+
+def test_a_named_config_file_is_never_silently_ignored(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "ci.toml").write_text('exporter = "legacy"\n')
+    assert main(["config", "--config", str(tmp_path / "ci.toml")]) == 0
+    assert f'exporter = "legacy"              # {tmp_path / "ci.toml"}' in capsys.readouterr().out
+    (tmp_path / "other.toml").write_text("[tool.black]\nline-length = 3\n")
+    (tmp_path / "pyproject.toml").write_text("[tool.black]\n")
+    for name, why in (("other.toml", "no [tool.exportlint] table, and `tool` is not an exportlint key"),
+                      ("pyproject.toml", "no [tool.exportlint] table")):
+        assert main(["config", "--config", str(tmp_path / name)]) == 2
+        assert capsys.readouterr().err == f"exportlint: {tmp_path / name}: {why}\n"
+
+
+def test_deeply_nested_toml_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "pyproject.toml").write_text("[tool.exportlint]\nselect = " + "[" * 3000 + "]" * 3000 + "\n")
+    assert main(["scan", str(tmp_path), "--no-cache"]) == 2
+    err = capsys.readouterr().err
+    assert err == f"exportlint: {tmp_path / 'pyproject.toml'}: invalid TOML: nested too deeply to read\n"
