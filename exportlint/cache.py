@@ -43,6 +43,8 @@ _STALE_SECONDS = 24 * 3600
 # Settings that cannot change what a scan finds; every other field, present or future, is keyed.
 _NOT_KEYED = {"jobs", "cache", "cache_dir", "timeout", "targets"}
 _TYPES: dict[str, type[Any]] = {c.__name__: c for c in (FileResult, Finding, Location, Outcomes, Fix)}
+# What decoding an entry of an unexpected shape can raise: such an entry is a miss, never a crash.
+_DAMAGED = (ValueError, KeyError, TypeError, AttributeError, RecursionError)
 
 
 @dataclasses.dataclass
@@ -59,9 +61,9 @@ class Entry:
             if v.get("known") == list(known) and v.get("roots") == list(roots):
                 try:
                     result = decode(v["result"])
-                except (KeyError, TypeError, ValueError):
+                except _DAMAGED:
                     return None
-                return result if isinstance(result, FileResult) else None
+                return result if well_formed(result) else None
         return None
 
 
@@ -94,8 +96,11 @@ class ResultCache:
             return None
         try:
             classes = tuple((str(n), tuple(str(b) for b in bs)) for n, bs in doc["classes"])
-            return Entry(classes, tuple(doc["names"].split()), list(doc["variants"]))
-        except (ValueError, KeyError, TypeError, AttributeError):
+            variants = list(doc["variants"])
+            if not all(isinstance(v, dict) for v in variants):
+                return None
+            return Entry(classes, tuple(doc["names"].split()), variants)
+        except _DAMAGED:
             return None
 
     def load_plan(self, key: str) -> dict[int, list[str]] | None:
@@ -103,7 +108,7 @@ class ResultCache:
         doc = self._read(self.directory / "plans" / key, key)
         try:
             return {int(i): [str(r) for r in roots] for i, roots in doc["roots"].items()} if doc else None
-        except (ValueError, KeyError, TypeError, AttributeError):
+        except _DAMAGED:
             return None
 
     def store_plan(self, key: str, roots: dict[int, list[str]]) -> None:
@@ -150,7 +155,7 @@ def parse_document(raw: bytes, key: str) -> dict[str, Any] | None:
         return None
     try:
         doc = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
     return doc if isinstance(doc, dict) and doc.get("key") == key else None
 
@@ -168,6 +173,25 @@ def cacheable(result: FileResult) -> bool:
         return bool(decode(json.loads(json.dumps(encode(result)))) == result)
     except (TypeError, ValueError, KeyError):
         return False
+
+
+def well_formed(result: Any) -> bool:
+    """Whether a decoded result has the model's shape down to the values the reports read."""
+    if not isinstance(result, FileResult) or not isinstance(result.path, str):
+        return False
+    if result.error is not None and not isinstance(result.error, str):
+        return False
+    return isinstance(result.findings, tuple) and all(_well_formed_finding(f) for f in result.findings)
+
+
+def _well_formed_finding(f: Any) -> bool:
+    if not isinstance(f, Finding) or not isinstance(f.location, Location):
+        return False
+    texts = (f.code, f.rule, f.message, f.severity, f.location.path)
+    numbers = (f.location.line, f.location.column, f.location.end_line, f.location.end_column)
+    return (all(isinstance(t, str) for t in texts) and all(type(n) is int for n in numbers)
+            and f.severity in ("error", "warning", "info")
+            and all(x is None or isinstance(x, str) for x in (f.symbol, f.hint, f.verdict, f.evidence)))
 
 
 def encode(value: Any) -> Any:
@@ -188,7 +212,7 @@ def decode(value: Any) -> Any:
     if isinstance(value, list):
         return tuple(decode(v) for v in value)
     if isinstance(value, dict):
-        cls = _TYPES[value["$"]]
+        cls = _TYPES[value["$"]]  # KeyError / TypeError for anything else: the caller's miss
         return cls(**{k: decode(v) for k, v in value.items() if k != "$"})
     return value
 

@@ -238,3 +238,39 @@ def test_entries_are_checked_against_their_key_and_checksum(tmp_path: Path) -> N
     assert parse_document(raw, "another key") is None
     assert parse_document(raw.replace(b'"names"', b'"nameZ"'), key) is None
     assert not [p for p in cache.path(key).parent.iterdir() if p.name.startswith(".tmp-")]
+
+
+def _resign(raw: bytes, body: bytes) -> bytes:
+    """An entry with a new body and a checksum that matches it (as someone editing the cache would)."""
+    header = raw.partition(b"\n")[0]
+    magic = header[: len(header) - len(exportlint.cache._hash(b""))]
+    return magic + exportlint.cache._hash(body).encode() + b"\n" + body
+
+
+@pytest.mark.parametrize("shape", ["deep", "variants", "result-type", "location-type", "severity"])
+def test_well_signed_entries_of_an_unexpected_shape_are_misses(tree: Path, analysed: list[str], shape: str) -> None:
+    import json
+
+    expected = findings(scan_paths([tree], CONFIG))
+    for path in entries(tree):
+        raw = path.read_bytes()
+        doc = json.loads(raw.partition(b"\n")[2])
+        if shape == "deep":
+            body = b'{"key": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+        else:
+            if shape == "variants":
+                doc["variants"] = [1]
+            for variant in doc["variants"] if shape != "variants" else []:
+                result = variant["result"]
+                if shape == "result-type":
+                    variant["result"] = {"$": "Location", "path": 3}
+                for finding in result["findings"]:
+                    if shape == "location-type":
+                        finding["location"]["line"] = "7"
+                    elif shape == "severity":
+                        finding["severity"] = {"$": "Outcomes"}
+            body = json.dumps(doc).encode()
+        path.write_bytes(_resign(raw, body))
+    analysed.clear()
+    assert findings(scan_paths([tree], CONFIG)) == expected  # no crash, and re-analysed where it matters
+    assert findings(scan_paths([tree], CONFIG)) == expected  # nor in the scan after
