@@ -18,7 +18,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import exportlint.positions
-from exportlint import engine
+from exportlint import engine, scan
 from exportlint.config import Config
 from exportlint.prepass import class_index, identifiers, known_from_index, may_define_module
 from exportlint.source import check_syntax, parse_source
@@ -43,7 +43,7 @@ def profile(tree: Path, per_rule: bool = False) -> _Clock:
     """Time every step of a cold single-process scan of `tree` (`per_rule`: also each rule alone)."""
     clock = _Clock()
     config = Config()
-    files = engine.discover([tree]).files
+    files = scan.discover([tree]).files
     texts = [clock.time("read + decode", lambda p: p.read_bytes().decode("utf-8", "replace"), p) for p in files]
     known = clock.time("pre-pass (class index)", lambda: known_from_index([class_index(t) for t in texts]))
     rules = engine.selected_rules(config)

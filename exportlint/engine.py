@@ -1,11 +1,10 @@
-"""Run the static analysis: discover files, analyse each, turn rule output into Findings."""
+"""The static analysis of one file: parse it, build its facts, run the rules, turn their output into Findings."""
 
 from __future__ import annotations
 
 import dataclasses
-import os
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -13,10 +12,7 @@ from exportlint.callgraph import module_name, qualified_calls
 from exportlint.config import Config
 from exportlint.errors import SourceError
 from exportlint.model import FileResult, Finding, Location, severity_for
-from exportlint.pathfilter import gitignored
-from exportlint.prepass import known_module_classes, may_define_module
-from exportlint.progress import NO_PROGRESS, Progress
-from exportlint.scheduler import cache_directory, scan_files
+from exportlint.prepass import may_define_module
 
 if TYPE_CHECKING:
     # NOTE: libcst and everything built on it load only when a file is analysed, so a scan
@@ -25,71 +21,9 @@ if TYPE_CHECKING:
     from exportlint.rules.base import Pending, Rule
     from exportlint.source import SourceFile
 
-__all__ = ["discover", "filter_discovery", "known_module_classes", "scan_file", "scan_paths", "selected_rules"]
+__all__ = ["scan_file", "selected_rules"]
 # Calls into these never lead back into the scanned tree.
 _EXTERNAL_PACKAGES = frozenset(sys.stdlib_module_names) | {"torch", "numpy", "np", "einops", "torchvision", "timm"}
-_SKIP_DIRS = {".git", ".hg", ".svn", "__pycache__", ".venv", "venv", ".tox", ".mypy_cache", ".exportlint_cache",
-              "node_modules", ".eggs", "build", "dist"}
-
-
-@dataclasses.dataclass
-class Discovery:
-    """The files to scan, and the paths that could not be used."""
-
-    files: list[Path]
-    errors: list[FileResult]
-
-
-def discover(paths: Sequence[Path]) -> Discovery:
-    """Expand files and directories into Python files, in a stable order, never looping on symlinks."""
-    files: list[Path] = []
-    errors: list[FileResult] = []
-    seen: set[str] = set()
-    for path in paths:
-        if not path.exists() and not path.is_symlink():
-            errors.append(FileResult(str(path), error=f"{path}: no such file or directory"))
-        elif path.is_file():
-            _add(files, seen, path, os.path.realpath(path))
-        elif path.is_dir():
-            for found, real in _walk(path, errors):
-                _add(files, seen, found, real)
-        else:
-            errors.append(FileResult(str(path), error=f"{path}: not a file or directory (broken link?)"))
-    return Discovery(files, errors)
-
-
-def filter_discovery(found: Discovery, paths: Sequence[Path], config: Config) -> Discovery:
-    """Drop the files that `exclude` / `extend-exclude` or, for files found in directories, .gitignore rule out."""
-    files = [f for f in found.files if not config.is_excluded(f)]
-    if config.respect_gitignore and files:
-        named = {os.path.abspath(p) for p in paths}
-        ignored = gitignored([f for f in files if os.path.abspath(f) not in named])
-        files = [f for f in files if f not in ignored]
-    return Discovery(files, found.errors)
-
-
-def _add(files: list[Path], seen: set[str], path: Path, real: str) -> None:
-    if real not in seen:
-        seen.add(real)
-        files.append(path)
-
-
-def _walk(root: Path, errors: list[FileResult]) -> Iterator[tuple[Path, str]]:
-    """Python files under `root` with their real paths (one realpath per directory, not per file)."""
-    visited: set[str] = set()
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=True):
-        real = os.path.realpath(dirpath)
-        if real in visited:
-            errors.append(FileResult(dirpath, error=f"{dirpath}: symlink loop, skipped"))
-            dirnames[:] = []
-            continue
-        visited.add(real)
-        dirnames[:] = sorted(d for d in dirnames if d not in _SKIP_DIRS and not d.endswith(".egg-info"))
-        folder = Path(dirpath)
-        for name in sorted(filenames):
-            if name.endswith((".py", ".pyi")):
-                full = os.path.join(dirpath, name)
-                yield folder / name, os.path.realpath(full) if os.path.islink(full) else os.path.join(real, name)
 
 
 def scan_file(
@@ -253,13 +187,3 @@ def _finding(rule_cls: type[Rule], p: Pending, source: SourceFile, config: Confi
         symbol=p.symbol,
         hint=p.hint,
     )
-
-
-def scan_paths(paths: Sequence[Path], config: Config, progress: Progress = NO_PROGRESS) -> list[FileResult]:
-    """Scan files and directories; results in discovery order, errors first.
-
-    Unchanged files come from the result cache; the others are analysed in `config.jobs` worker
-    processes (0: all cores).
-    """
-    found = filter_discovery(discover(paths), paths, config)
-    return found.errors + scan_files(found.files, config, cache_directory(paths, config), progress)

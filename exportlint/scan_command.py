@@ -70,7 +70,7 @@ def run_scan(args: argparse.Namespace, config: Config) -> int:
     paths = named
     if args.show_files:
         return _show_files(paths, config)
-    from exportlint.engine import scan_paths
+    from exportlint.scan import scan_paths
 
     results = scan_paths(paths, config, _progress(args)) if paths else []
     if args.add_ignores:
@@ -115,7 +115,7 @@ def _has_python_shebang(path: Path) -> bool:
 
 def _nothing_found(paths: Sequence[Path]) -> str:
     """Why a scan had no file to read, in one line."""
-    from exportlint.engine import discover
+    from exportlint.scan import discover
 
     named = ", ".join(str(p) for p in paths)
     found = discover(paths).files
@@ -125,7 +125,7 @@ def _nothing_found(paths: Sequence[Path]) -> str:
 
 
 def _show_files(paths: Sequence[Path], config: Config) -> int:
-    from exportlint.engine import discover, filter_discovery
+    from exportlint.scan import discover, filter_discovery
 
     found = filter_discovery(discover(paths), paths, config)
     for error in found.errors:

@@ -12,7 +12,7 @@ import exportlint.cache
 import exportlint.engine
 from exportlint.cache import ResultCache, cacheable, decode, encode, parse_document
 from exportlint.config import Config
-from exportlint.engine import scan_paths
+from exportlint.scan import scan_paths
 from exportlint.model import FileResult, Finding, Location
 
 CONFIG = Config(jobs=1)

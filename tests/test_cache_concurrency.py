@@ -9,7 +9,7 @@ from pathlib import Path
 
 from exportlint.cache import Entry, ResultCache
 from exportlint.config import Config
-from exportlint.engine import scan_paths
+from exportlint.scan import scan_paths
 from exportlint.model import FileResult, Finding, Location
 
 CONFIG = Config(jobs=1)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from exportlint.callgraph import module_name, qualify
 from exportlint.config import Config
-from exportlint.engine import scan_paths
+from exportlint.scan import scan_paths
 
 OPS = """\
 import torch

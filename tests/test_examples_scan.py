@@ -8,7 +8,7 @@ import pytest
 from expected_sites import CLEAN, SITES, Site
 
 from exportlint.config import Config
-from exportlint.engine import scan_paths
+from exportlint.scan import scan_paths
 from exportlint.model import Finding
 
 ROOT = Path(__file__).resolve().parents[1]

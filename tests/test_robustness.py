@@ -15,7 +15,8 @@ import exportlint.engine
 import exportlint.positions
 import exportlint.timelimit
 from exportlint.config import Config
-from exportlint.engine import scan_file, scan_paths
+from exportlint.engine import scan_file
+from exportlint.scan import scan_paths
 from exportlint.model import FileResult
 from exportlint.pool import Done, Job, Workers, run_jobs
 from exportlint.rules.dynamic_branch import DynamicBranch

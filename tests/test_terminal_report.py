@@ -9,7 +9,7 @@ import pytest
 from rich.console import Console
 
 from exportlint.config import Config
-from exportlint.engine import scan_paths
+from exportlint.scan import scan_paths
 from exportlint.model import Finding, Location, Outcomes
 from exportlint.report.terminal import make_console, render_finding, render_rich
 

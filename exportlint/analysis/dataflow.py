@@ -10,6 +10,7 @@ import re
 
 import libcst as cst
 
+from exportlint.analysis.interpret import Interpreter, bind_loop_target
 from exportlint.analysis.names import dotted_name, resolve
 from exportlint.analysis.params import param_value
 from exportlint.analysis.values import (
@@ -132,8 +133,6 @@ class FunctionFlow:
 
     # -- solving --------------------------------------------------------------------------------
     def _solve(self) -> None:
-        from exportlint.analysis.interpret import Interpreter
-
         self._fresh = True
         try:
             Interpreter(self).run(self.fn.body)
@@ -348,8 +347,6 @@ class FunctionFlow:
         return join(*vals)
 
     def _comprehension(self, e: cst.ListComp | cst.GeneratorExp | cst.SetComp | cst.DictComp) -> Val:
-        from exportlint.analysis.interpret import bind_loop_target
-
         count = Dep.CONST
         for_in: cst.CompFor | None = e.for_in
         while for_in is not None:

@@ -1,4 +1,4 @@
-"""Walk a function body in statement order, updating the environment of a FunctionFlow.
+"""Walk a function body in statement order, updating the environment of a function's flow.
 
 Straight-line assignments replace a name's value; branches are walked on copies and joined;
 loop bodies are walked until the environment stops changing, then joined with the state before
@@ -9,18 +9,28 @@ name reused for different things (`t_pos` in two loops) keeps each meaning where
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import libcst as cst
 
 from exportlint.analysis.names import dotted_name
 from exportlint.analysis.values import CONST, Form, Val, join
 
-if TYPE_CHECKING:
-    from exportlint.analysis.dataflow import FunctionFlow
-
 Env = dict[str, Val]
 _LOOP_ROUNDS = 3
+
+
+class Flow(Protocol):
+    """What the interpreter needs of a function's flow (`dataflow.FunctionFlow`, which sits above
+    this module and runs it)."""
+
+    env: Env
+
+    def value(self, expr: cst.BaseExpression) -> Val: ...
+
+    def iter_element(self, expr: cst.BaseExpression) -> Val: ...
+
+    def assign(self, target: cst.BaseExpression, val: Val, value: cst.BaseExpression | None, loop: bool = False) -> None: ...
 
 
 def join_env(a: Env, b: Env) -> Env:
@@ -31,7 +41,7 @@ def join_env(a: Env, b: Env) -> Env:
     return out
 
 
-def bind_loop_target(flow: FunctionFlow, target: cst.BaseExpression, it: cst.BaseExpression) -> None:
+def bind_loop_target(flow: Flow, target: cst.BaseExpression, it: cst.BaseExpression) -> None:
     """Bind the target of `for target in it`, pairing up `enumerate` and `zip` targets: the
     counter of `enumerate` is a plain int (a constant in each unrolled iteration) and each name of
     `for a, b in zip(xs, ys)` gets the elements of its own sequence."""
@@ -51,7 +61,7 @@ def bind_loop_target(flow: FunctionFlow, target: cst.BaseExpression, it: cst.Bas
 class Interpreter:
     """Executes statements abstractly against `flow.env`."""
 
-    def __init__(self, flow: FunctionFlow) -> None:
+    def __init__(self, flow: Flow) -> None:
         self.flow = flow
 
     def run(self, body: cst.BaseSuite) -> None:

@@ -202,7 +202,7 @@ def scan_findings(path: Path) -> list[Finding]:
     """The static scan's findings in the target's file ([] when the scan cannot run)."""
     try:
         from exportlint.config import Config
-        from exportlint.engine import scan_paths
+        from exportlint.scan import scan_paths
 
         results = scan_paths([path], Config(cache=False))
     except Exception:  # noqa: BLE001 - fixers fall back to every site they can see
