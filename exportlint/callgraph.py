@@ -16,17 +16,6 @@ from exportlint.model import FileResult
 _MAX_ROUNDS = 5
 
 
-def module_name(path: Path) -> str:
-    """The dotted module name of a file, walking up through packages (`__init__.py`)."""
-    path = path.resolve()
-    parts = [path.stem] if path.stem != "__init__" else []
-    parent = path.parent
-    while (parent / "__init__.py").exists() and parent.parent != parent:
-        parts.insert(0, parent.name)
-        parent = parent.parent
-    return ".".join(parts)
-
-
 def qualify(module: str, import_path: str, is_package: bool = False) -> str:
     """Resolve an import path as written in `module` (`.utils.rotate`) to a qualified name."""
     if not import_path.startswith("."):

@@ -8,10 +8,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from exportlint.callgraph import module_name, qualified_calls
+from exportlint.callgraph import qualified_calls
 from exportlint.config import Config
 from exportlint.errors import SourceError
 from exportlint.model import FileResult, Finding, Location, severity_for
+from exportlint.modname import module_name
 from exportlint.prepass import may_define_module
 
 if TYPE_CHECKING:

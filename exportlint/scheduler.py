@@ -16,6 +16,7 @@ from exportlint.cache import Entry, ResultCache, file_digest
 from exportlint.callgraph import follow_calls
 from exportlint.config import Config
 from exportlint.model import FileResult
+from exportlint.modname import module_names
 from exportlint.pool import Done, Job, Workers, worker_count
 from exportlint.prepass import class_index, known_from_index
 from exportlint.progress import NO_PROGRESS, Progress
@@ -90,32 +91,6 @@ def _load_entries(scan: _Scan) -> None:
         f.entry = scan.cache.load(f.key)
         if f.entry is not None:
             f.names = f.entry.names
-
-
-def module_names(paths: Sequence[Path]) -> list[str]:
-    """`callgraph.module_name` of every path, resolving and climbing each directory only once."""
-    real_dirs: dict[str, str] = {}
-    prefixes: dict[str, tuple[str, ...]] = {}
-
-    def prefix(folder: str) -> tuple[str, ...]:
-        found = prefixes.get(folder)
-        if found is None:
-            parent = os.path.dirname(folder)
-            package = parent != folder and os.path.exists(os.path.join(folder, "__init__.py"))
-            found = prefixes[folder] = (*prefix(parent), os.path.basename(folder)) if package else ()
-        return found
-
-    names = []
-    for path in paths:
-        full = os.path.abspath(path)
-        if os.path.islink(full):
-            folder, name = os.path.split(os.path.realpath(full))
-        else:
-            written, name = os.path.split(full)
-            folder = real_dirs.get(written) or real_dirs.setdefault(written, os.path.realpath(written))
-        stem = os.path.splitext(name)[0]
-        names.append(".".join((*prefix(folder), *((stem,) if stem != "__init__" else ()))))
-    return names
 
 
 def _first_pass(scan: _Scan) -> None:

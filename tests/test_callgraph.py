@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from exportlint.callgraph import module_name, qualify
+from exportlint.callgraph import qualify
 from exportlint.config import Config
+from exportlint.modname import module_name
 from exportlint.scan import scan_paths
 
 OPS = """\

@@ -19,7 +19,6 @@ from hypothesis import HealthCheck, assume, given, settings
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from exportlint.analysis import build_facts, classes
-from exportlint.callgraph import module_name
 from exportlint.config import Config
 from exportlint.cstwalk import nodes_in, walk
 from exportlint.engine import _run_rule, _run_rules, selected_rules
@@ -27,7 +26,7 @@ from exportlint.scan import scan_paths
 from exportlint.positions import Positions, node_span
 from exportlint.prepass import is_torch_module_base, known_module_classes, may_define_module
 from exportlint.progress import LineProgress
-from exportlint.scheduler import cache_directory, module_names
+from exportlint.scheduler import cache_directory
 from exportlint.source import parse_source
 
 
@@ -207,21 +206,6 @@ def test_progress_line_shows_late_and_erases_itself() -> None:
     slow.advance("a.py")
     slow.finish()
     assert quiet.getvalue() == ""
-
-
-def test_module_names_match_the_call_graph_s(examples_dir: Path, tmp_path: Path) -> None:
-    pkg = tmp_path / "top" / "pkg" / "sub"
-    pkg.mkdir(parents=True)
-    for folder in (tmp_path / "top", tmp_path / "top" / "pkg", pkg):
-        (folder / "__init__.py").write_text("")
-    (pkg / "model.py").write_text("")
-    (tmp_path / "loose.py").write_text("")
-    (pkg / "linked.py").symlink_to(tmp_path / "loose.py")
-    (tmp_path / "top" / "alias").symlink_to(tmp_path / "top" / "pkg", target_is_directory=True)
-    paths = [*sorted(examples_dir.rglob("*.py")), pkg / "model.py", pkg / "__init__.py", pkg / "linked.py",
-             tmp_path / "top" / "alias" / "sub" / "model.py", Path("relative.py")]
-    assert module_names(paths) == [module_name(p) for p in paths]
-    assert module_name(pkg / "model.py") == "top.pkg.sub.model"
 
 
 class _Events(cst.CSTVisitor):
