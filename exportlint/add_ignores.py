@@ -22,10 +22,11 @@ from pathlib import Path
 from exportlint.errors import SourceError
 from exportlint.model import FileResult
 from exportlint.source import source_encoding
-from exportlint.suppress import DIRECTIVE, UNUSED_CODE, definition_headers, key_matches, parse_keys, read_lines
+from exportlint.rules.catalog import INTERNAL_ERROR, UNUSED_IGNORE
+from exportlint.suppress import DIRECTIVE, definition_headers, key_matches, parse_keys, read_lines
 
 LINE_LENGTH = 88  # black's and ruff's default line length
-_NEVER_ADDED = {"EXL000", UNUSED_CODE}  # internal errors and unused-ignore reports
+_NEVER_ADDED = {INTERNAL_ERROR.code, UNUSED_IGNORE.code}  # internal errors and unused-ignore reports
 _ADDED_SEVERITIES = ("error", "warning")
 
 

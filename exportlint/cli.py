@@ -183,14 +183,14 @@ def run_rules(args: argparse.Namespace) -> int:
 
 
 def run_rule(args: argparse.Namespace) -> int:
-    """`exportlint rule KEY`: one rule's documentation."""
+    """`exportlint rule KEY`: one code's documentation."""
     from exportlint.report.docs import rule_doc
-    from exportlint.rules import ALL_RULES, find_rule
+    from exportlint.rules.catalog import did_you_mean, find_doc
 
-    rule = find_rule(args.key)
-    if rule is None:
-        known = ", ".join(r.name for r in ALL_RULES)
-        print(f"exportlint: unknown rule {args.key!r}; known rules: {known}", file=sys.stderr)
+    doc = find_doc(args.key)
+    if doc is None:
+        print(f"exportlint: unknown rule {args.key!r}{did_you_mean(args.key) or '; `exportlint rules` lists them'}",
+              file=sys.stderr)
         return EXIT_ERROR
-    sys.stdout.write(rule_doc(rule))
+    sys.stdout.write(rule_doc(doc))
     return EXIT_CLEAN

@@ -1,5 +1,5 @@
 """Suppressions: `# exportlint: ignore[...]` comments, `per-file-ignores` and unused-ignore
-reports (`add_ignores` writes the comments).
+reports (unknown rule names always; `add_ignores` writes the comments).
 
 A comment covers the line it ends. A line that cannot end in a comment (inside a multi-line
 string, before a backslash continuation) is covered by the first line after it that can. A
@@ -21,9 +21,9 @@ from pathlib import Path
 from exportlint.config import Config
 from exportlint.model import Finding, Location
 from exportlint.rules.base import Rule
+from exportlint.rules.catalog import UNUSED_IGNORE, did_you_mean, is_known_key
 
 DIRECTIVE = re.compile(r"#\s*exportlint:\s*ignore(?P<next>-next-line)?\b(?:\[([^\]]*)\])?", re.IGNORECASE)
-UNUSED_CODE, UNUSED_RULE = "EXL001", "unused-ignore"
 
 
 @dataclass
@@ -135,8 +135,8 @@ def apply_suppressions(
 ) -> list[Finding]:
     """Drop the findings that `per-file-ignores` or a comment suppresses.
 
-    With `config.report_unused_ignores`, add an `unused-ignore` finding for each comment key
-    that suppressed nothing (keys naming rules that did not run on this file are left alone).
+    Add an `unused-ignore` finding for each key naming no known code and, with
+    `config.report_unused_ignores`, for each key that suppressed nothing (of a rule that ran).
     """
     off = config.ignored_rules(path) if config.per_file_ignores else ()
     kept = [f for f in findings if not any(key_matches(k, f.code, f.rule) for k in off)]
@@ -144,9 +144,11 @@ def apply_suppressions(
     if not directives:
         return kept
     out = [f for f in kept if not _suppress(f, lines, directives)]
+    merged = _merge_scoped(directives)
+    out.extend(unknown_key_findings(merged, display))
     if config.report_unused_ignores:
         enabled = [r for r in rules if not any(key_matches(k, r.code, r.name) for k in off)]
-        out.extend(unused_findings(_merge_scoped(directives), enabled, display))
+        out.extend(unused_findings(merged, enabled, display))
     return out
 
 
@@ -172,25 +174,26 @@ def _merge_scoped(directives: Sequence[Directive]) -> list[Directive]:
     return list(merged.values())
 
 
-def unused_findings(directives: Sequence[Directive], enabled: Sequence[type[Rule]], display: str) -> list[Finding]:
-    """An `unused-ignore` finding for each key of a comment that suppressed nothing."""
-    from exportlint.rules import find_rule
+def unknown_key_findings(directives: Sequence[Directive], display: str) -> list[Finding]:
+    """An `unused-ignore` finding, with a did-you-mean, for each key naming no code or code prefix."""
+    return [_unused(Location(display, d.line, d.column, d.line, d.end_column),
+                    f"unknown rule `{key}` in `# exportlint: ignore[...]`{did_you_mean(key)}")
+            for d in directives for key in d.keys if not is_known_key(key)]
 
+
+def unused_findings(directives: Sequence[Directive], enabled: Sequence[type[Rule]], display: str) -> list[Finding]:
+    """An `unused-ignore` finding for each key of a rule that ran and that suppressed nothing."""
     out = []
     for d in directives:
         where = Location(display, d.line, d.column, d.line, d.end_column)
         if not d.keys and "*" not in d.used:
             out.append(_unused(where, "unused suppression: nothing is reported here"))
         for key in d.keys:
-            if key in d.used:
-                continue
-            if find_rule(key) is None and not any(key_matches(key, r.code, r.name) for r in enabled):
-                out.append(_unused(where, f"unknown rule `{key}` in `# exportlint: ignore[...]`"))
-            elif any(key_matches(key, r.code, r.name) for r in enabled):
+            if key not in d.used and any(key_matches(key, r.code, r.name) for r in enabled):
                 out.append(_unused(where, f"unused suppression: `{key}` reports nothing here"))
     return out
 
 
 def _unused(where: Location, message: str) -> Finding:
-    return Finding(UNUSED_CODE, UNUSED_RULE, message, where, severity="warning",
-                   hint="Remove the stale key (or the whole comment) so it cannot hide a future finding.")
+    return Finding(UNUSED_IGNORE.code, UNUSED_IGNORE.name, message, where, severity="warning",
+                   hint=UNUSED_IGNORE.hint)

@@ -40,7 +40,7 @@ def _write(tmp_path: Path, c7: str = "", c9: str = "") -> Path:
 @pytest.mark.parametrize(
     "comment",
     ["  # exportlint: ignore[dynamic-branch]", "  # exportlint: ignore[EXL101]", "  # exportlint: ignore[exl1]",
-     "  # exportlint: ignore", "  # why: data-dependent on purpose  # exportlint: ignore[other-rule, dynamic-branch]",
+     "  # exportlint: ignore", "  # why: data-dependent on purpose  # exportlint: ignore[list-tensor-input, dynamic-branch]",
      "  #exportlint:ignore[ dynamic-branch ] because reasons"],
 )
 def test_line_comment_suppresses_only_its_line(tmp_path: Path, capsys: pytest.CaptureFixture[str], comment: str) -> None:
@@ -75,7 +75,8 @@ def test_unused_ignores_are_reported_only_on_request(tmp_path: Path, capsys: pyt
     text = path.read_text().replace("return x", "return x  # exportlint: ignore[dynamic-branch, EXL999x]")
     path.write_text(text.replace("x = x * 2", "x = x * 2  # exportlint: ignore"))
     _, findings = _findings(capsys, path)
-    assert [f["rule"] for f in findings] == ["dynamic-branch"]
+    # An unknown rule name is reported without the flag; stale keys are not.
+    assert [(f["line"], f["rule"]) for f in findings] == [(9, "dynamic-branch"), (11, "unused-ignore")]
     code, findings = _findings(capsys, path, "--report-unused-ignores")
     unused = [(f["line"], f["code"], f["severity"], f["message"]) for f in findings if f["rule"] == "unused-ignore"]
     assert code == 0  # unused ignores are warnings
@@ -241,3 +242,27 @@ def test_add_ignores_writes_through_a_symlink_and_refuses_hard_links(tmp_path: P
     err = capsys.readouterr().err
     assert "2 hard links" in err and "Traceback" not in err
     assert other.read_text() == BACKSLASH and (tmp_path / "hard_copy.py").stat().st_nlink == 2
+
+
+@pytest.mark.parametrize(("key", "suggestion"), [("dynamic-brnch", "dynamic-branch"), ("EXL1O1", "EXL101"),
+                                                 ("Dynamic-Branch", "dynamic-branch")])
+def test_a_misspelt_key_is_always_reported_with_a_suggestion(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], key: str, suggestion: str
+) -> None:
+    code, findings = _findings(capsys, _write(tmp_path, c7=f"  # exportlint: ignore[{key}]"))
+    assert code == 1  # the misspelt key suppressed nothing: the error on line 7 is still there
+    reported = [(f["line"], f["col"], f["code"], f["rule"], f["severity"]) for f in findings]
+    assert reported == [(7, 11, "EXL101", "dynamic-branch", "error"), (7, 25, "EXL001", "unused-ignore", "warning"),
+                        (9, 11, "EXL101", "dynamic-branch", "warning")]
+    assert findings[1]["message"] == f"unknown rule `{key}` in `# exportlint: ignore[...]`; did you mean `{suggestion}`?"
+
+
+def test_known_keys_and_prefixes_are_not_unknown(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # Code prefixes, any-case codes and catalogue codes without a static rule name something.
+    path = _write(tmp_path, c7="  # exportlint: ignore[EXL1, exl101, EXL9, eager-failure]")
+    _, findings = _findings(capsys, path)
+    assert [f["rule"] for f in findings] == ["dynamic-branch"]
+    path.write_text(path.read_text().replace("eager-failure", "xyzzy"))
+    _, findings = _findings(capsys, path)
+    assert [f["message"] for f in findings if f["rule"] == "unused-ignore"] == [
+        "unknown rule `xyzzy` in `# exportlint: ignore[...]`"]

@@ -14,7 +14,7 @@ Entry points
     render.render_reports(reports, console)                          rich steps/findings/tree
     target.load_target("file.py:make" | "pkg.mod:make") -> Target    in-process loading
     outcome.outcome_of(verify_report, other_paths=()) -> Outcome     fails/wrong/specialized/ok
-    codes.ALL_CODES / codes.PROBE_CODES                              every code the probe emits
+    exportlint.rules.catalog.code_for / probe_hint                   codes and hints of what it reports
 
 `scan --probe` = `scan_paths` + `probe_all` + `judge` per target on the target's files.
 """

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from exportlint.model import EXPORTERS, Exporter, Finding, Location, Outcome, Outcomes, severity_for
 from exportlint.probe.blame import Context, blame_failure
 from exportlint.probe.classify import error_kind, rule_for, warning_kind
-from exportlint.probe.codes import HINTS, code_for
 from exportlint.probe.symbols import enclosing_symbol
+from exportlint.rules.catalog import code_for, probe_hint
 from exportlint.verify.frames import is_user_path, make_frame
 from exportlint.verify.results import Comparison, Failure, Frame, VerifyReport
 
@@ -134,7 +134,7 @@ def _finding(event: Event, seen: dict[Exporter, Outcome], ctx: Context) -> Findi
         outcomes=outcomes,
         severity="error" if event.exporter is None else severity_for(outcomes, ctx.choice),
         symbol=enclosing_symbol(event.frame.path, event.frame.line, event.frame.function),
-        hint=HINTS.get(event.rule, ""),
+        hint=probe_hint(event.rule),
         exporter=event.exporter,
         evidence=event.evidence,
     )

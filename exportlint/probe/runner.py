@@ -9,9 +9,9 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from exportlint.model import Finding, Location, Outcomes
-from exportlint.probe.codes import HINTS, code_for
 from exportlint.probe.options import ProbeOptions
 from exportlint.probe.report import ProbeReport, failed_report, report_from_data
+from exportlint.rules.catalog import code_for, probe_hint
 from exportlint.verify.isolate import ChildOutcome, run_in_child
 
 WORKER = "exportlint.probe.worker:probe_target"
@@ -41,7 +41,7 @@ def _with_death(report: ProbeReport, outcome: ChildOutcome) -> ProbeReport:
     finding = Finding(
         code=code_for(rule), rule=rule, message=outcome.error.split(": ", 1)[-1],
         location=Location(path, line, 0, line, 0), origin="probe",
-        outcomes=Outcomes.same("fails"), severity="error", hint=HINTS[rule],
+        outcomes=Outcomes.same("fails"), severity="error", hint=probe_hint(rule),
         evidence=outcome.error,
     )
     return dataclasses.replace(report, findings=(finding,), seconds=outcome.seconds)

@@ -16,6 +16,7 @@ from exportlint.model import FileResult, Finding
 from exportlint.report.docs import rule_doc
 from exportlint.rules import ALL_RULES
 from exportlint.rules.base import Rule
+from exportlint.rules.catalog.entry import static_doc
 
 SARIF_VERSION = "2.1.0"
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -47,7 +48,7 @@ def rule_descriptor(rule: type[Rule], base_url: str | None) -> dict[str, Any]:
     """A reportingDescriptor: id = code, name = slug, descriptions and help from the rule doc."""
     sections = doc_sections(rule)
     full = "\n\n".join(s for s in (sections.get("What it does"), sections.get("Why is this bad?")) if s)
-    doc = rule_doc(rule)
+    doc = rule_doc(static_doc(rule))
     descriptor: dict[str, Any] = {
         "id": rule.code,
         "name": rule.name,

@@ -92,6 +92,9 @@ class Rule(cst.CSTVisitor):
     name: ClassVar[str]
     summary: ClassVar[str]
     hint: ClassVar[str] = ""
+    # What to do when a probe pins an exporter failure to this rule (the probe knows the
+    # failing line, not the static cause, so this hint is broader than the static ones).
+    probe_hint: ClassVar[str] = ""
     scopes: ClassVar[tuple[Scope, ...]] = ("forward",)
     VALID: ClassVar[list[Valid]] = []
     INVALID: ClassVar[list[Invalid]] = []

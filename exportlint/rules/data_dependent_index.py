@@ -83,6 +83,7 @@ class DataDependentIndex(StoreTargets):
     code = "EXL203"
     name = "data-dependent-index"
     summary = "Index or output size decided by tensor values"
+    probe_hint = "use index_select / gather / masked arithmetic with static shapes"
     hint = _HINTS["number"]
     VALID = [
         Valid(forward("x", "return x[:, 0] + x[..., :2].sum()")),

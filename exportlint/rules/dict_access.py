@@ -88,6 +88,7 @@ class DictAccess(StoreTargets):
     code = "EXL202"
     name = "dict-access"
     summary = "Lookup in a runtime dict keyed by a runtime value"
+    probe_hint = "pass memory as a stacked tensor with a validity mask"
     hint = _HINT
     VALID = [
         Valid(forward("x, feats: dict", 'return x + feats["p3"]')),

@@ -75,6 +75,8 @@ class DynamicBranch(Rule):
     hint = ("Depends on what decides the branch: configuration exports as one specialised graph; "
             "on tensor values, express both outcomes with torch.where or torch.cond "
             "(`exportlint fix --rule dynamic-branch`).")
+    probe_hint = ("express both outcomes in the graph (torch.where / torch.cond) or freeze "
+                  "the choice: `exportlint fix --rule dynamic-branch`")
     VALID = [
         Valid(forward("x", "return x * 2 if self.training else x")),
         Valid(forward("x, mask=None", "return x if mask is None else x * mask")),

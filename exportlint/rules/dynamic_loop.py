@@ -119,6 +119,7 @@ class DynamicLoop(Rule):
     code = "EXL102"
     name = "dynamic-loop"
     summary = "Loop whose trip count or early exit is decided at run time"
+    probe_hint = "loop a fixed number of times and mask the extra iterations"
     hint = _HINTS["memory"]
     VALID = [
         Valid(forward("x", "return [layer(x) for layer in self.layers]")),

@@ -71,6 +71,7 @@ class HardcodedDevice(Rule):
     code = "EXL303"
     name = "hardcoded-device"
     summary = "Hard-coded accelerator device (.cuda(), .pin_memory(), device=\"cuda\")"
+    probe_hint = "use the device of an input tensor instead of .cuda() / 'cuda'"
     hint = _HINT
     scopes = ("forward", "init")
     VALID = [

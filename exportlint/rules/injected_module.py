@@ -50,6 +50,7 @@ class InjectedModule(Rule):
     code = "EXL304"
     name = "injected-module"
     summary = "Submodule passed in through the constructor: its code is checked where it is defined"
+    probe_hint = "make sure the injected module exports on its own"
     hint = ("Nothing to do if the classes passed in export; scan their files too, or probe the composed "
             "model with `exportlint probe`.")
     VALID = [

@@ -72,6 +72,8 @@ class ListTensorInput(Rule):
     code = "EXL201"
     name = "list-tensor-input"
     summary = "forward parameter holding several tensors (list, tuple, dict, *args, **kwargs)"
+    probe_hint = ("pass each tensor as its own input; end args with `{}` when the last "
+                  "one is a dict")
     hint = _HINT
     VALID = [
         Valid(forward("x: torch.Tensor, scale: float = 1.0")),

@@ -77,6 +77,7 @@ class TensorToPython(Rule):
     code = "EXL204"
     name = "tensor-to-python"
     summary = "Tensor value turned into a Python number, list or numpy array"
+    probe_hint = "keep the value a tensor; avoid int() / .item() / .tolist() in forward"
     hint = _HINT
     VALID = [
         Valid(forward("x", "return x.view(int(x.shape[0]), -1)")),

@@ -91,6 +91,7 @@ class UnsupportedOp(Rule):
     code = "EXL302"
     name = "unsupported-op"
     summary = "Operation an ONNX exporter cannot express (complex, FFT, linalg, Python randomness)"
+    probe_hint = "rewrite with supported ops (e.g. complex RoPE as real cos/sin rotation)"
     hint = _OP_HINT
     scopes = ("forward", "init")
     VALID = [

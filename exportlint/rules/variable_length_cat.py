@@ -98,6 +98,7 @@ class VariableLengthCat(Rule):
     code = "EXL301"
     name = "variable-length-cat"
     summary = "torch.cat / torch.stack of a list whose length is decided at run time"
+    probe_hint = "concatenate a fixed number of padded slots and mask them"
     hint = _HINTS["memory"]
     VALID = [
         Valid(forward("x", "return torch.cat((x, x * 2), dim=-1)")),

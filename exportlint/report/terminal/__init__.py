@@ -221,11 +221,12 @@ def _join(parts: list[Text]) -> list[Text | str]:
     return out
 
 
-def rules_table(rows: Sequence[tuple[str, str, str]]) -> Table:
-    """The `exportlint rules` table: code, slug, summary."""
+def rules_table(rows: Sequence[tuple[str, str, str, str]]) -> Table:
+    """The `exportlint rules` table: code, slug, kind, summary."""
     table = Table(show_edge=False, pad_edge=False)
     table.add_column("code", style="bold", no_wrap=True)
     table.add_column("rule", style="magenta", no_wrap=True)
+    table.add_column("kind", no_wrap=True)
     table.add_column("what it finds")
     for row in rows:
         table.add_row(*row)
