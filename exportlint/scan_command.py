@@ -16,6 +16,7 @@ from typing import IO
 from exportlint.config import Config
 from exportlint.errors import ConfigError, MissingExtraError
 from exportlint.model import FileResult
+from exportlint.probe_model import ProbeReport
 from exportlint.progress import NO_PROGRESS, LineProgress, Progress
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -75,7 +76,7 @@ def run_scan(args: argparse.Namespace, config: Config) -> int:
     results = scan_paths(paths, config, _progress(args)) if paths else []
     if args.add_ignores:
         return _add_ignores(results)
-    reports: list[object] = []
+    reports: list[ProbeReport] = []
     if args.probe:
         results, reports = _probe_scan(results, args.probe, config)
     if not results and named and not args.quiet:
@@ -85,8 +86,8 @@ def run_scan(args: argparse.Namespace, config: Config) -> int:
         from exportlint.report.terminal import make_console
         from exportlint.report.terminal.probe import render_reports
 
-        render_reports(reports, make_console(color=_COLOR[args.color]))  # type: ignore[arg-type]
-    if any(getattr(r, "error", "") for r in reports):
+        render_reports(reports, make_console(color=_COLOR[args.color]))
+    if any(r.error for r in reports):
         return EXIT_FINDINGS
     code = scan_exit_code(results)
     return EXIT_CLEAN if args.exit_zero and code == EXIT_FINDINGS else code
@@ -152,7 +153,7 @@ def _scan_stdin(args: argparse.Namespace, config: Config, paths: Sequence[Path])
     return EXIT_CLEAN if args.exit_zero and code == EXIT_FINDINGS else code
 
 
-def _probe_scan(results: list[FileResult], targets: Sequence[str], config: Config) -> tuple[list[FileResult], list[object]]:
+def _probe_scan(results: list[FileResult], targets: Sequence[str], config: Config) -> tuple[list[FileResult], list[ProbeReport]]:
     try:
         from exportlint.probe.combined import probe_and_judge
         from exportlint.probe.command import require_probe_extra

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from exportlint.probe.options import ProbeOptions
-from exportlint.probe.report import ProbeReport
 from exportlint.probe.runner import probe_all
+from exportlint.probe_model import ProbeReport
 
 pytestmark = pytest.mark.ort
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from exportlint.model import Finding, Location, Outcomes
 from exportlint.probe.judge import judge
-from exportlint.probe.report import Parity, ProbeReport, Step
+from exportlint.probe_model import Parity, ProbeReport, Step
 
 PATH = "/proj/model.py"
 

@@ -12,7 +12,7 @@ import pytest
 
 from exportlint.cli import main
 from exportlint.model import Verdict
-from exportlint.probe.report import ChildState, StepStatus
+from exportlint.probe_model import ChildState, StepStatus
 from exportlint.rules import ALL_RULES
 from exportlint.rules.catalog import CATALOG, code_for, find_doc, probe_hint, suggest
 

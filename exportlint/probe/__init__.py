@@ -10,8 +10,9 @@ Entry points
     runner.probe_all(options, jobs=1, on_done=None) -> list[(ProbeReport, child output)]
     runner.probe_one(options) -> (ProbeReport, child output)
     judge.judge(static_findings, report) -> list[Finding]             verdicts (pure)
-    output.render_probe_json(reports, judged=()) -> str              the "probe JSON"
-    render.render_reports(reports, console)                          rich steps/findings/tree
+    exportlint.probe_model.ProbeReport                               the report (model layer)
+    exportlint.report.probe_json.render_probe_json(reports, judged)  the "probe JSON"
+    exportlint.report.terminal.probe.render_reports(reports, console) rich steps/findings/tree
     target.load_target("file.py:make" | "pkg.mod:make") -> Target    in-process loading
     outcome.outcome_of(verify_report, other_paths=()) -> Outcome     fails/wrong/specialized/ok
     exportlint.rules.catalog.code_for / probe_hint                   codes and hints of what it reports

@@ -12,7 +12,7 @@ from typing import Any
 from exportlint.model import ExporterChoice
 from exportlint.probe.capture import op_frame
 from exportlint.probe.classify import COMPLEX_TOKENS, error_kind, failed_op, mentions_op, rule_for
-from exportlint.probe.report import GraphBreak
+from exportlint.probe_model import GraphBreak
 from exportlint.verify.frames import first_user_frame, make_frame
 from exportlint.verify.results import Failure, Frame
 

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from exportlint.probe.report import GraphBreak
+from exportlint.probe_model import GraphBreak
 from exportlint.verify.frames import (
     failure_from_exception,
     first_user_frame,

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from exportlint.config import Config
 from exportlint.model import FileResult, Finding
 from exportlint.probe.options import ProbeOptions
-from exportlint.probe.report import ProbeReport
+from exportlint.probe_model import ProbeReport
 
 
 def probe_and_judge(

@@ -10,7 +10,7 @@ from typing import Any
 
 from exportlint.errors import ConfigError, MissingExtraError
 from exportlint.probe.options import ProbeOptions
-from exportlint.probe.report import ProbeReport
+from exportlint.probe_model import ProbeReport
 from exportlint.verify.compare import DEFAULT_ATOL, DEFAULT_RTOL
 from exportlint.verify.isolate import DEFAULT_TIMEOUT
 
@@ -52,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
             sys.stderr.write(f"--- {report.target} output ---\n{output}\n")
     only = [report for report, _ in reports]
     if args.format == "json":
-        from exportlint.probe.output import render_probe_json
+        from exportlint.report.probe_json import render_probe_json
 
         sys.stdout.write(render_probe_json(only))
     else:

@@ -15,7 +15,7 @@ from exportlint.model import (
     selected_exporters,
     severity_for,
 )
-from exportlint.probe.report import ProbeReport
+from exportlint.probe_model import ProbeReport
 
 _RANK: dict[str, int] = {"ok": 0, "specialized": 1, "wrong": 2, "fails": 3}
 

@@ -1,4 +1,4 @@
-"""What a probe learned about one target: frozen dataclasses, and their JSON transport.
+"""The JSON transport of probe reports (`exportlint.probe_model`) between child and parent.
 
 The child process returns `report_to_data(report)`; the parent rebuilds it with
 `report_from_data`. Both sides are plain JSON (no torch objects).
@@ -7,90 +7,11 @@ The child process returns `report_to_data(report)`; the parent rebuilds it with
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
-from typing import Any, Literal
+from dataclasses import asdict
+from typing import Any
 
-from exportlint.model import Exporter, ExporterChoice, Finding, Fix, Location, Outcomes
-
-StepStatus = Literal["ok", "fails", "wrong", "specialized", "skipped"]
-ChildState = Literal["ok", "specialized", "wrong", "fails", "not-called", "skipped"]
-
-
-@dataclass(frozen=True, slots=True)
-class Step:
-    """One thing the probe ran (eager, torch.export, explain, fx, onnx-dynamo, onnx-legacy)."""
-
-    name: str
-    status: StepStatus
-    seconds: float = 0.0
-    evidence: str = ""
-    path: str = ""
-    line: int = 0
-
-
-@dataclass(frozen=True, slots=True)
-class GraphBreak:
-    """A `torch._dynamo.explain` graph break at a user line."""
-
-    reason: str
-    path: str
-    line: int
-    source: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class Parity:
-    """onnxruntime vs eager on one input set, for one exporter."""
-
-    exporter: Exporter
-    case: str
-    ok: bool
-    max_abs: float
-    max_rel: float
-    detail: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class ChildStatus:
-    """How one exporter did on one submodule, and its first blocker."""
-
-    exporter: Exporter
-    state: ChildState
-    rule: str = ""
-    path: str = ""
-    line: int = 0
-    evidence: str = ""
-    seconds: float = 0.0
-
-
-@dataclass(frozen=True, slots=True)
-class SubmoduleRow:
-    """One row of the per-submodule table."""
-
-    name: str
-    kind: str
-    depth: int
-    calls: int
-    inputs: str
-    statuses: tuple[ChildStatus, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class ProbeReport:
-    """Everything the probe learned about one target. `error` set means it could not run."""
-
-    target: str
-    exporter: ExporterChoice = "both"
-    error: str = ""
-    sources: tuple[str, ...] = ()
-    steps: tuple[Step, ...] = ()
-    findings: tuple[Finding, ...] = ()
-    graph_breaks: tuple[GraphBreak, ...] = ()
-    parity: tuple[Parity, ...] = ()
-    cleared: tuple[Exporter, ...] = ()
-    submodules: tuple[SubmoduleRow, ...] = ()
-    executed: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
-    seconds: float = 0.0
+from exportlint.model import ExporterChoice, Finding, Fix, Location, Outcomes
+from exportlint.probe_model import ChildStatus, GraphBreak, Parity, ProbeReport, Step, SubmoduleRow
 
 
 def finding_to_data(f: Finding) -> dict[str, Any]:

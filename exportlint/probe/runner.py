@@ -10,7 +10,8 @@ from pathlib import Path
 
 from exportlint.model import Finding, Location, Outcomes
 from exportlint.probe.options import ProbeOptions
-from exportlint.probe.report import ProbeReport, failed_report, report_from_data
+from exportlint.probe.report import failed_report, report_from_data
+from exportlint.probe_model import ProbeReport
 from exportlint.rules.catalog import code_for, probe_hint
 from exportlint.verify.isolate import ChildOutcome, run_in_child
 

@@ -13,7 +13,7 @@ from exportlint.probe.blame import Context, forward_frame
 from exportlint.probe.eager import Recorded
 from exportlint.probe.findings import export_events
 from exportlint.probe.options import ProbeOptions
-from exportlint.probe.report import ChildState, ChildStatus, SubmoduleRow
+from exportlint.probe_model import ChildState, ChildStatus, SubmoduleRow
 from exportlint.verify.flatten import flatten_inputs
 from exportlint.verify.frames import is_user_path
 from exportlint.verify.parity import verify_module

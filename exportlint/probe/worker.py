@@ -16,10 +16,11 @@ from exportlint.probe.capture import Capture, explain, export_program, symbolic_
 from exportlint.probe.eager import EagerRun, run_eager
 from exportlint.probe.findings import Event, build_findings, eager_events, export_events
 from exportlint.probe.options import ProbeOptions
-from exportlint.probe.report import Parity, ProbeReport, Step, report_to_data
+from exportlint.probe.report import report_to_data
 from exportlint.probe.runner import target_location
 from exportlint.probe.submodules import probe_children
 from exportlint.probe.target import Target, load_target
+from exportlint.probe_model import Parity, ProbeReport, Step
 from exportlint.verify.frames import is_user_path, make_frame
 from exportlint.verify.parity import verify_module
 from exportlint.verify.perturb import perturb_inputs

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from exportlint.probe.report import ChildStatus, ProbeReport, SubmoduleRow
+from exportlint.probe_model import ChildStatus, ProbeReport, SubmoduleRow
 
 _STATE_STYLE = {"ok": "green", "specialized": "yellow", "wrong": "bold red", "fails": "bold red",
                 "skipped": "dim", "not-called": "dim"}

@@ -11,7 +11,7 @@ from typing import Any
 
 from exportlint import __version__
 from exportlint.model import Finding
-from exportlint.probe.report import ProbeReport
+from exportlint.probe_model import ProbeReport
 from exportlint.report.json import finding_dict
 
 PROBE_SCHEMA_VERSION = 1
