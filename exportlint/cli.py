@@ -18,7 +18,8 @@ from exportlint import __version__
 from exportlint.config import Config, ResolvedConfig, check_value, config_arguments, render_config, resolve_config
 from exportlint.errors import ConfigError, ExportlintError, MissingExtraError
 from exportlint.model import FileResult
-from exportlint.scan_command import EXIT_CLEAN, EXIT_ERROR, add_scan_arguments
+from exportlint.exitcodes import EXIT_CLEAN, EXIT_ERROR
+from exportlint.scan_command import add_scan_arguments
 
 FORMATS = ("rich", "json")
 

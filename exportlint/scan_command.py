@@ -15,11 +15,12 @@ from typing import IO
 
 from exportlint.config import Config
 from exportlint.errors import ConfigError, MissingExtraError
+from exportlint.exitcodes import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS
 from exportlint.model import FileResult
 from exportlint.probe_model import ProbeReport
 from exportlint.progress import NO_PROGRESS, LineProgress, Progress
+from exportlint.report.color import COLOR, COLOR_CHOICES
 
-EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 STDIN = Path("-")
 
 # Machine formats: module, function rendering list[FileResult] -> str. No progress, no colour.
@@ -33,7 +34,6 @@ RENDERERS = {
 }
 SCAN_FORMATS = ("rich", *RENDERERS)
 _STATISTICS_FORMATS = ("rich", "concise", "json")
-_COLOR = {"auto": None, "always": True, "never": False}
 
 
 def add_scan_arguments(scan: argparse.ArgumentParser) -> None:
@@ -43,7 +43,7 @@ def add_scan_arguments(scan: argparse.ArgumentParser) -> None:
                       help="output format (default: rich)")
     scan.add_argument("--stdin-filename", type=Path, default=None,
                       help="with `-`: the path the source read from standard input is reported under")
-    scan.add_argument("--color", choices=("auto", "always", "never"), default="auto")
+    scan.add_argument("--color", choices=COLOR_CHOICES, default="auto")
     scan.add_argument("--quiet", "-q", action="store_true",
                       help="print the findings only: no summary, no warnings, no progress")
     scan.add_argument("--show-files", action="store_true", help="print the files the scan would read, and exit")
@@ -86,7 +86,7 @@ def run_scan(args: argparse.Namespace, config: Config) -> int:
         from exportlint.report.terminal import make_console
         from exportlint.report.terminal.probe import render_reports
 
-        render_reports(reports, make_console(color=_COLOR[args.color]))
+        render_reports(reports, make_console(color=COLOR[args.color]))
     if any(r.error for r in reports):
         return EXIT_FINDINGS
     code = scan_exit_code(results)
@@ -203,7 +203,7 @@ def report(results: Sequence[FileResult], args: argparse.Namespace) -> None:
         return
     from exportlint.report.terminal import make_console, render_errors, render_rich
 
-    color = _COLOR[args.color]
+    color = COLOR[args.color]
     render_errors(results, make_console(file=sys.stderr, color=color))
     if args.output_file is None:
         render_rich(results, make_console(color=color), summary=not args.quiet)

@@ -18,11 +18,12 @@ from pathlib import Path
 from typing import Any
 
 from exportlint.errors import ConfigError
+from exportlint.exitcodes import ExitCode
 from exportlint.fixers.pipeline import FixRequest, output_name, write_atomic
 from exportlint.fixers.registry import select_fixers
 from exportlint.fixers.target_ref import parse_target
 
-EXIT_OK, EXIT_FAILED, EXIT_ERROR = 0, 1, 2
+EXIT_OK, EXIT_FAILED, EXIT_ERROR = ExitCode.CLEAN, ExitCode.FINDINGS, ExitCode.ERROR
 CHILD_ENTRY = "exportlint.fixers.pipeline:run_child"
 
 

@@ -9,12 +9,13 @@ from collections.abc import Sequence
 from typing import Any
 
 from exportlint.errors import ConfigError, MissingExtraError
+from exportlint.exitcodes import ExitCode
 from exportlint.probe.options import ProbeOptions
 from exportlint.probe_model import ProbeReport
+from exportlint.report.color import COLOR, COLOR_CHOICES
 from exportlint.verify.compare import DEFAULT_ATOL, DEFAULT_RTOL
 from exportlint.verify.isolate import DEFAULT_TIMEOUT
 
-EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 _REQUIRED = ("torch", "onnx", "onnxruntime", "onnxscript")
 
 
@@ -39,7 +40,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--jobs", "-j", type=int, default=1, help="targets probed at once")
     parser.add_argument("--verbose", "-v", action="store_true",
                         help="show the exporters' own output (warnings, logs)")
-    parser.add_argument("--color", choices=("auto", "always", "never"), default="auto")
+    parser.add_argument("--color", choices=COLOR_CHOICES, default="auto")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -59,8 +60,7 @@ def run(args: argparse.Namespace) -> int:
         from exportlint.report.terminal import make_console
         from exportlint.report.terminal.probe import render_reports
 
-        color = {"auto": None, "always": True, "never": False}[args.color]
-        render_reports(only, make_console(color=color))
+        render_reports(only, make_console(color=COLOR[args.color]))
     return exit_code(only)
 
 
@@ -119,9 +119,9 @@ def _probe(options: list[ProbeOptions], jobs: int, show_progress: bool
 def exit_code(reports: Sequence[ProbeReport]) -> int:
     """2 when no target could be probed; 1 with an error finding or a failed target; else 0."""
     if reports and all(r.error for r in reports):
-        return EXIT_ERROR
+        return ExitCode.ERROR
     if any(r.error for r in reports):
-        return EXIT_FINDINGS
+        return ExitCode.FINDINGS
     if any(f.severity == "error" for r in reports for f in r.findings):
-        return EXIT_FINDINGS
-    return EXIT_CLEAN
+        return ExitCode.FINDINGS
+    return ExitCode.CLEAN
