@@ -1,13 +1,18 @@
-"""A one-line progress display for long scans on a terminal; silent everywhere else.
+"""One-line progress displays on a terminal; silent everywhere else.
 
-Plain text with carriage returns (no rich, no thread): it appears only once a scan has run for a
-moment, redraws a few times a second at most, and erases itself before the report is printed.
+`LineProgress`: files analysed by a long scan. `StepLine`: the current step of each probed
+target, which the child process reports with `step()`. Plain text with carriage returns (no
+rich): it erases itself before the report is printed.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import IO, Protocol
 
 
@@ -83,3 +88,83 @@ class LineProgress:
             self.stream.flush()
         except (OSError, ValueError):
             self.active = False
+
+
+# -- the current step of a child process (probe, fix) --------------------------------------------
+
+STEP_FILE_ENV = "EXPORTLINT_STEP_FILE"
+_scope: list[str] = []
+
+
+def step(text: str) -> None:
+    """Tell the parent process what this child is doing now (a no-op unless it asked).
+
+    The parent (`verify.isolate.run_in_child(..., on_step=...)`) names a file in the
+    environment; each step is one appended line, read while the child runs.
+    """
+    path = os.environ.get(STEP_FILE_ENV)
+    if not path:
+        return
+    line = ": ".join([*_scope, text]).replace("\n", " ")
+    try:
+        with open(path, "a", encoding="utf-8") as sink:
+            sink.write(line + "\n")
+    except OSError:
+        pass  # progress is a courtesy; the probe goes on
+
+
+@contextmanager
+def step_scope(label: str) -> Iterator[None]:
+    """Prefix the steps reported inside the block with `label` (`submodule encoder: ...`)."""
+    _scope.append(label)
+    try:
+        yield
+    finally:
+        _scope.pop()
+
+
+class StepLine:
+    """`exportlint: probing m.py:make: exporting with dynamo (12s)  [1/3 done]`, redrawn in place."""
+
+    def __init__(self, stream: IO[str], verb: str = "probing", total: int = 1) -> None:
+        self.stream = stream
+        self.verb = verb
+        self.total = total
+        self.done = 0
+        self.started = time.monotonic()
+        self.shown = False
+        self._lock = threading.Lock()
+
+    def show(self, target: str, text: str) -> None:
+        """Draw the step a target has reached."""
+        seconds = time.monotonic() - self.started
+        count = f"  [{self.done}/{self.total} done]" if self.total > 1 else ""
+        rest = f": {text} ({seconds:.0f}s){count}"
+        width = shutil.get_terminal_size((80, 24)).columns - 1
+        # A long target path gives way first: the step is what the line is for.
+        room = width - len(f"exportlint: {self.verb} ") - len(rest)
+        if len(target) > room:
+            target = "..." + target[-(room - 3):] if room > 12 else ""
+        line = f"exportlint: {self.verb} {target}{rest}" if target else f"exportlint: {self.verb}{rest}"
+        with self._lock:
+            self._write("\r" + line[:width] + "\x1b[K")
+            self.shown = True
+
+    def target_done(self, target: str) -> None:
+        """One more target has finished."""
+        self.done += 1
+        self.show(target, "done")
+
+    def finish(self) -> None:
+        """Erase the line before the report is printed."""
+        with self._lock:
+            if self.shown:
+                self._write("\r\x1b[K")
+            self.shown = False
+
+    def _write(self, text: str) -> None:
+        try:
+            self.stream.write(text)
+            self.stream.flush()
+        except (OSError, ValueError):
+            pass

@@ -12,6 +12,7 @@ from exportlint.errors import ConfigError, MissingExtraError
 from exportlint.exitcodes import ExitCode
 from exportlint.probe.options import ProbeOptions
 from exportlint.probe_model import ProbeReport
+from exportlint.progress import StepLine
 from exportlint.report.color import COLOR, COLOR_CHOICES
 from exportlint.verify.compare import DEFAULT_ATOL, DEFAULT_RTOL
 from exportlint.verify.isolate import DEFAULT_TIMEOUT
@@ -110,10 +111,19 @@ def _probe(options: list[ProbeOptions], jobs: int, show_progress: bool
 
     if not show_progress or not sys.stderr.isatty():
         return probe_all(options, jobs=jobs)
-    from exportlint.report.terminal.probe import probe_progress
+    return probe_with_steps(options, jobs, StepLine(sys.stderr, total=len(options)))
 
-    with probe_progress(len(options)) as done:
-        return probe_all(options, jobs=jobs, on_done=done)
+
+def probe_with_steps(options: Sequence[ProbeOptions], jobs: int, line: StepLine
+                     ) -> list[tuple[ProbeReport, str]]:
+    """Probe the targets, showing on `line` the step each one has reached."""
+    from exportlint.probe.runner import probe_all
+
+    try:
+        return probe_all(options, jobs=jobs, on_done=lambda r: line.target_done(r.target),
+                         on_step=line.show)
+    finally:
+        line.finish()
 
 
 def exit_code(reports: Sequence[ProbeReport]) -> int:

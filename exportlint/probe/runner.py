@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import functools
 import importlib.util
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -18,14 +19,16 @@ from exportlint.verify.isolate import ChildOutcome, run_in_child
 WORKER = "exportlint.probe.worker:probe_target"
 
 
-def probe_one(options: ProbeOptions) -> tuple[ProbeReport, str]:
+def probe_one(options: ProbeOptions, on_step: Callable[[str], None] | None = None) -> tuple[ProbeReport, str]:
     """Probe one target in a child process; returns the report and the child's output.
+
+    `on_step` receives each step the child reaches ("exporting with dynamo", ...).
 
     A target that cannot be built gives a report with `error` set; a timeout or a crash
     also gives a finding (EXL906 / EXL907) at the factory's line.
     """
     outcome = run_in_child(WORKER, options.to_data(), label=options.target,
-                           timeout=options.timeout)
+                           timeout=options.timeout, on_step=on_step)
     if outcome.ok:
         return report_from_data(outcome.data), outcome.output
     report = failed_report(options.target, outcome.error, options.exporter)
@@ -52,12 +55,14 @@ def probe_all(
     options: Sequence[ProbeOptions],
     jobs: int = 1,
     on_done: Callable[[ProbeReport], None] | None = None,
+    on_step: Callable[[str, str], None] | None = None,
 ) -> list[tuple[ProbeReport, str]]:
     """Probe every target (`jobs` at a time), in the given order; one failure never stops
-    the others."""
+    the others. `on_step(target, step)` follows each target's steps."""
 
     def run(option: ProbeOptions) -> tuple[ProbeReport, str]:
-        result = probe_one(option)
+        steps = None if on_step is None else functools.partial(on_step, option.target)
+        result = probe_one(option, steps)
         if on_done is not None:
             on_done(result[0])
         return result

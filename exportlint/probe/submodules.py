@@ -14,6 +14,7 @@ from exportlint.probe.eager import Recorded
 from exportlint.probe.findings import export_events
 from exportlint.probe.options import ProbeOptions
 from exportlint.probe_model import ChildState, ChildStatus, SubmoduleRow
+from exportlint.progress import step_scope
 from exportlint.verify.flatten import flatten_inputs
 from exportlint.verify.frames import is_user_path
 from exportlint.verify.parity import verify_module
@@ -32,7 +33,11 @@ def probe_children(
         ctx: the target's context (sources, executed lines) for blaming lines.
         folder: where the .onnx files go.
     """
-    return tuple(_row(child, options, ctx, folder) for child in children)
+    rows = []
+    for k, child in enumerate(children, 1):
+        with step_scope(f"submodule {child.name} ({k} of {len(children)})"):
+            rows.append(_row(child, options, ctx, folder))
+    return tuple(rows)
 
 
 def _row(child: Recorded, options: ProbeOptions, ctx: Context, folder: Path) -> SubmoduleRow:

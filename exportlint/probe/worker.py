@@ -21,6 +21,7 @@ from exportlint.probe.runner import target_location
 from exportlint.probe.submodules import probe_children
 from exportlint.probe.target import Target, load_target
 from exportlint.probe_model import Parity, ProbeReport, Step
+from exportlint import progress
 from exportlint.verify.frames import is_user_path, make_frame
 from exportlint.verify.parity import verify_module
 from exportlint.verify.perturb import perturb_inputs
@@ -31,6 +32,7 @@ def probe_target(payload: Mapping[str, Any]) -> dict[str, Any]:
     """Child entry point (see `exportlint.verify.isolate.run_in_child`)."""
     _quiet()
     options = ProbeOptions.from_data(payload)
+    progress.step("building the module")
     return report_to_data(probe_loaded(load_target(options.target), options))
 
 
@@ -44,6 +46,7 @@ def probe_loaded(target: Target, options: ProbeOptions) -> ProbeReport:
     """Probe a built target in this process (the child calls this)."""
     start = time.perf_counter()
     target.module.eval()
+    progress.step("running the eager forward")
     eager = run_eager(target.module, target.args, target.kwargs, options.depth)
     ctx = _context(target, options, eager)
     if eager.failure is not None:
@@ -81,12 +84,16 @@ def _captures(target: Target, options: ProbeOptions) -> list[Capture]:
     module, args, kwargs = target.module, target.args, target.kwargs
     captures = []
     if "dynamo" in selected_exporters(options.exporter):
+        progress.step("capturing with torch.export")
         non_strict = export_program(module, args, kwargs, strict=False)
         captures.append(non_strict)
         if not non_strict.ok:
+            progress.step("capturing with torch.export (strict)")
             captures.append(export_program(module, args, kwargs, strict=True))
+        progress.step("looking for graph breaks with torch._dynamo.explain")
         captures.append(explain(module, args, kwargs))
     if options.fx:
+        progress.step("tracing with torch.fx")
         captures.append(symbolic_trace(module))
     return captures
 

@@ -13,9 +13,12 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from exportlint.progress import STEP_FILE_ENV
 
 DEFAULT_TIMEOUT = 300.0
 
@@ -45,6 +48,7 @@ def run_in_child(
     label: str,
     timeout: float = DEFAULT_TIMEOUT,
     cwd: str | os.PathLike[str] | None = None,
+    on_step: Callable[[str], None] | None = None,
 ) -> ChildOutcome:
     """Call `function(payload)` (`"package.module:name"`) in a fresh interpreter.
 
@@ -54,6 +58,8 @@ def run_in_child(
         label: what to name in error messages (e.g. the probe target).
         timeout: seconds before the child's process group is killed.
         cwd: working directory of the child (default: the current one).
+        on_step: called with each step the child reports (`exportlint.progress.step`), from
+            this thread, while the child runs.
 
     Returns:
         A `ChildOutcome`; never raises for anything the child does.
@@ -62,28 +68,62 @@ def run_in_child(
         request, response, log = Path(tmp, "in.json"), Path(tmp, "out.json"), Path(tmp, "log")
         request.write_text(json.dumps({"function": function, "payload": payload}))
         start = time.perf_counter()
+        steps = _Steps(Path(tmp, "steps"), on_step)
         with log.open("wb") as sink:
-            code, timed_out = _spawn(request, response, sink, timeout, cwd)
+            code, timed_out = _spawn(request, response, sink, timeout, cwd, steps)
         seconds = time.perf_counter() - start
         output = log.read_text(errors="replace")
         return _outcome(label, response, code, timed_out, timeout, output, seconds)
 
 
+class _Steps:
+    """The steps file a child appends to, read as it grows."""
+
+    def __init__(self, path: Path, on_step: Callable[[str], None] | None) -> None:
+        self.path, self.on_step, self.offset = path, on_step, 0
+
+    def read(self) -> None:
+        if self.on_step is None:
+            return
+        try:
+            with self.path.open("rb") as f:
+                f.seek(self.offset)
+                data = f.read()
+        except OSError:
+            return
+        complete = data[: data.rfind(b"\n") + 1]
+        self.offset += len(complete)
+        for line in complete.decode("utf-8", "replace").splitlines():
+            self.on_step(line)
+
+
 def _spawn(
-    request: Path, response: Path, sink: Any, timeout: float, cwd: str | os.PathLike[str] | None
+    request: Path, response: Path, sink: Any, timeout: float, cwd: str | os.PathLike[str] | None,
+    steps: _Steps,
 ) -> tuple[int | None, bool]:
     env = dict(os.environ)
+    env.pop(STEP_FILE_ENV, None)
+    if steps.on_step is not None:
+        env[STEP_FILE_ENV] = str(steps.path)
     paths = [p for p in [os.getcwd(), *sys.path] if p and os.path.isdir(p)]
     env["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(paths))
     env.setdefault("TORCH_CPP_LOG_LEVEL", "ERROR")
     command = [sys.executable, "-m", "exportlint.verify.child", str(request), str(response)]
     process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=sink, stderr=sink,
                                cwd=cwd, env=env, start_new_session=True)
-    try:
-        return process.wait(timeout=timeout), False
-    except subprocess.TimeoutExpired:
-        _kill_group(process)
-        return None, True
+    deadline = time.monotonic() + timeout
+    # NOTE: with a step reader the wait is sliced so that steps show while the child runs.
+    poll = 0.2 if steps.on_step is not None else timeout
+    while True:
+        try:
+            code = process.wait(timeout=max(0.0, min(poll, deadline - time.monotonic())))
+            steps.read()
+            return code, False
+        except subprocess.TimeoutExpired:
+            steps.read()
+            if time.monotonic() >= deadline:
+                _kill_group(process)
+                return None, True
 
 
 def _kill_group(process: subprocess.Popen[bytes]) -> None:

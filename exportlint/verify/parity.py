@@ -8,6 +8,7 @@ from typing import Any
 
 from exportlint.errors import VerifyError
 from exportlint.model import Exporter
+from exportlint.progress import step
 from exportlint.verify.compare import DEFAULT_ATOL, DEFAULT_RTOL, compare_outputs
 from exportlint.verify.export import DynamicAxes, export_onnx
 from exportlint.verify.flatten import flatten_outputs, named_leaves, to_numpy
@@ -85,15 +86,17 @@ def verify_module(
     Returns:
         A `VerifyReport`; `.ok` is True only when every step passed.
     """
+    step(f"exporting with {exporter}")
     export = export_onnx(module, args, kwargs, path=path, exporter=exporter,
                          dynamic_axes=dynamic_axes, output_names=output_names)
     if not export.ok or export.path is None:
         return VerifyReport(exporter, export)
+    step(f"checking the {exporter} export with onnx.checker")
     check = check_onnx(export.path)
-    sets = [InputSet("example", tuple(args), dict(kwargs or {}), "the example inputs")]
-    comparisons = tuple(
-        compare_on(export.path, module.forward, s, reference=reference or module,
-                   rtol=rtol, atol=atol)
-        for s in [*sets, *input_sets]
-    )
-    return VerifyReport(exporter, export, check, comparisons)
+    sets = [InputSet("example", tuple(args), dict(kwargs or {}), "the example inputs"), *input_sets]
+    comparisons = []
+    for k, inputs in enumerate(sets, 1):
+        step(f"onnxruntime parity case {k} of {len(sets)} ({inputs.name}, {exporter})")
+        comparisons.append(compare_on(export.path, module.forward, inputs, reference=reference or module,
+                                      rtol=rtol, atol=atol))
+    return VerifyReport(exporter, export, check, tuple(comparisons))

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from typing import Any
 
 from exportlint.probe_model import ChildStatus, ProbeReport, SubmoduleRow
@@ -79,19 +78,3 @@ def _status_label(status: ChildStatus) -> str:
 
 def _short(text: str, limit: int = 100) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-@contextmanager
-def probe_progress(total: int) -> Iterator[Callable[[ProbeReport], None]]:
-    """A transient spinner on stderr; yields the callback that marks one target done."""
-    from rich.console import Console
-    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-
-    columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
-    with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
-        task = progress.add_task(f"probing {total} target(s)", total=total)
-
-        def done(report: ProbeReport) -> None:
-            progress.update(task, advance=1, description=f"probed {report.target}")
-
-        yield done
