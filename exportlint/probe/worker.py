@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from exportlint import progress
 from exportlint.model import Exporter, selected_exporters
 from exportlint.probe.blame import Context, blame_failure, forward_frame, param_frame
 from exportlint.probe.capture import Capture, explain, export_program, symbolic_trace
@@ -21,7 +22,6 @@ from exportlint.probe.runner import target_location
 from exportlint.probe.submodules import probe_children
 from exportlint.probe.target import Target, load_target
 from exportlint.probe_model import Parity, ProbeReport, Step
-from exportlint import progress
 from exportlint.verify.frames import is_user_path, make_frame
 from exportlint.verify.parity import verify_module
 from exportlint.verify.perturb import perturb_inputs
