@@ -26,7 +26,7 @@ FORMATS = ("rich", "json")
 # Subcommands implemented in the layers that need torch; imported only when used.
 _HEAVY_COMMANDS = {
     "probe": ("exportlint.probe.command", "Run the real exporters on a target and map failures to source lines."),
-    "fix": ("exportlint.fixers.command", "Write verified wrapper modules that export."),
+    "fix": ("exportlint.fixers.pipeline.command", "Write verified wrapper modules that export."),
 }
 
 

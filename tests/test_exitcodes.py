@@ -30,9 +30,9 @@ def test_no_command_defines_its_own_exit_codes() -> None:
 
 
 def test_the_commands_use_the_shared_codes() -> None:
-    import exportlint.fixers.command as fix
+    import exportlint.fixers.pipeline.command as fix
     import exportlint.probe.command as probe
-    from exportlint import cli
+    from exportlint import scan_command as cli
 
     assert (cli.EXIT_CLEAN, cli.EXIT_FINDINGS, cli.EXIT_ERROR) == tuple(ExitCode)
     assert (fix.EXIT_OK, fix.EXIT_FAILED, fix.EXIT_ERROR) == tuple(ExitCode)

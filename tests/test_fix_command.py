@@ -82,8 +82,10 @@ def test_verification_catches_a_wrapper_that_ignores_the_mask(
     tracker: tuple[Path, int, dict[str, Any]],
 ) -> None:
     out, _, _ = tracker
-    from exportlint.fixers.pipeline import FixRequest, build_target, import_wrapper, plan_fixes
-    from exportlint.fixers.verification import verify_wrapper
+    from exportlint.fixers.pipeline.build import build_target, plan_fixes
+    from exportlint.fixers.pipeline.files import import_wrapper
+    from exportlint.fixers.pipeline.request import FixRequest
+    from exportlint.fixers.pipeline.verification import verify_wrapper
 
     broken = out / "broken_export.py"
     source = (out / "tracker_export.py").read_text()

@@ -8,7 +8,7 @@ import pytest
 
 import exportlint.fixers
 from exportlint.errors import ConfigError
-from exportlint.fixers import ALL_FIXERS, select_fixers
+from exportlint.fixers import ALL_FIXERS, FIXERS_BY_RULE, select_fixers
 from exportlint.rules import find_rule
 
 FIXERS_DIR = Path(exportlint.fixers.__file__).parent
@@ -24,11 +24,29 @@ def test_each_fixer_pairs_with_a_rule_and_its_file(fixer: type) -> None:
     assert fixer.__module__ == f"exportlint.fixers.{snake}"
 
 
-def test_select_by_code_and_memory_group_applies_once() -> None:
+def test_the_top_of_the_package_lists_one_file_per_fixer() -> None:
+    files = {p.stem for p in FIXERS_DIR.glob("*.py")} - {"__init__"}
+    assert files == {f.rule.replace("-", "_") for f in ALL_FIXERS}
+
+
+def test_select_by_code_and_a_shared_remedy_applies_once() -> None:
     picked = select_fixers(["EXL101", "dict-access", "dynamic-loop", "variable-length-cat"])
     assert [f.rule for f in picked] == ["dict-access", "dynamic-branch"]
     everything = [f.rule for f in select_fixers([])]
     assert everything.count("dict-access") == 1 and "dynamic-loop" not in everything
+
+
+def test_a_later_rule_of_a_shared_remedy_is_applied_under_its_own_name() -> None:
+    picked = select_fixers(["variable-length-cat", "dynamic-loop"])
+    assert [type(f).__name__ for f in picked] == ["DynamicLoopFixer"]
+    assert set(picked[0].fixed_rules()) == {"dict-access", "dynamic-loop", "variable-length-cat"}
+    assert [f.rule for f in select_fixers(["variable-length-cat"])] == ["variable-length-cat"]
+
+
+@pytest.mark.parametrize("fixer", ALL_FIXERS, ids=lambda f: f.rule)
+def test_every_rule_a_fixer_fixes_is_registered(fixer: type) -> None:
+    assert fixer.fixed_rules()[0] == fixer.rule
+    assert all(rule in FIXERS_BY_RULE for rule in fixer.fixed_rules())
 
 
 def test_unknown_rule_is_a_config_error() -> None:

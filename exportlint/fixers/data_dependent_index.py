@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import libcst as cst
 
-from exportlint.fixers.base import FixContext, Fixer
-from exportlint.fixers.codemods import Edit, Replacement, keep_parens
-from exportlint.fixers.plan import WrapperPlan
-from exportlint.fixers.runtime import Observation, trace_forward
-from exportlint.fixers.source_index import Site
+from exportlint.fixers.facts.runtime import Observation, trace_forward
+from exportlint.fixers.facts.source_index import Site
+from exportlint.fixers.rewrites.codemods import Edit, Replacement, keep_parens
+from exportlint.fixers.wrapper.fixer import FixContext, Fixer
+from exportlint.fixers.wrapper.plan import WrapperPlan
 from exportlint.model import Finding
 
 

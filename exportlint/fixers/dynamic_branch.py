@@ -17,8 +17,8 @@ import re
 
 import libcst as cst
 
-from exportlint.fixers.base import FixContext, Fixer
-from exportlint.fixers.branches import (
+from exportlint.fixers.facts.source_index import Site
+from exportlint.fixers.rewrites.branches import (
     calls_submodule,
     cond_if,
     freeze_chain,
@@ -27,9 +27,9 @@ from exportlint.fixers.branches import (
     where_if,
     where_ifexp,
 )
-from exportlint.fixers.codemods import freeze_ifexp, freeze_while_false
-from exportlint.fixers.plan import WrapperPlan
-from exportlint.fixers.source_index import Site
+from exportlint.fixers.rewrites.codemods import freeze_ifexp, freeze_while_false
+from exportlint.fixers.wrapper.fixer import FixContext, Fixer
+from exportlint.fixers.wrapper.plan import WrapperPlan
 
 _SHAPE = re.compile(r"\.shape\b|\.size\(|\blen\(|\.dim\(|\.ndim\b|\.numel\(")
 _AXIS = re.compile(r"\b(\w+)(?:\[\d+\])?\.(?:shape\[|size\()(-?\d+)")

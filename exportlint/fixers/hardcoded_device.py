@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import libcst as cst
 
-from exportlint.fixers.base import FixContext, Fixer, nodes_of
-from exportlint.fixers.codemods import Edit, Replacement, keep_parens
-from exportlint.fixers.plan import WrapperPlan
+from exportlint.fixers.rewrites.codemods import Edit, Replacement, keep_parens
+from exportlint.fixers.wrapper.fixer import FixContext, Fixer, nodes_of
+from exportlint.fixers.wrapper.plan import WrapperPlan
 
 
 class HardcodedDeviceFixer(Fixer):

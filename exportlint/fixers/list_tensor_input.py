@@ -12,8 +12,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from exportlint.fixers.base import FixContext, Fixer
-from exportlint.fixers.plan import GraphInput, ParamFact, WrapperPlan
+from exportlint.fixers.wrapper.fixer import FixContext, Fixer
+from exportlint.fixers.wrapper.plan import GraphInput, ParamFact, WrapperPlan
 
 
 class ListTensorInputFixer(Fixer):

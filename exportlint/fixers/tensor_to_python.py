@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import libcst as cst
 
-from exportlint.fixers.base import FixContext, Fixer
-from exportlint.fixers.codemods import Edit, Replacement, keep_parens
-from exportlint.fixers.plan import WrapperPlan
+from exportlint.fixers.rewrites.codemods import Edit, Replacement, keep_parens
+from exportlint.fixers.wrapper.fixer import FixContext, Fixer
+from exportlint.fixers.wrapper.plan import WrapperPlan
 from exportlint.model import Finding
 
 _ARITHMETIC = (cst.Add, cst.Subtract, cst.Multiply, cst.Divide, cst.Power)

@@ -16,11 +16,11 @@ from typing import Any
 
 import libcst as cst
 
-from exportlint.fixers.base import FixContext, Fixer
-from exportlint.fixers.codemods import Replacement
-from exportlint.fixers.complex_pairs import COMPLEX_MUL, ComplexToPairs
-from exportlint.fixers.plan import WrapperPlan
-from exportlint.fixers.runtime import same_file
+from exportlint.fixers.facts.runtime import same_file
+from exportlint.fixers.rewrites.codemods import Replacement
+from exportlint.fixers.rewrites.complex_pairs import COMPLEX_MUL, ComplexToPairs
+from exportlint.fixers.wrapper.fixer import FixContext, Fixer
+from exportlint.fixers.wrapper.plan import WrapperPlan
 
 _COMPLEX = re.compile(r"view_as_complex|view_as_real|torch\.polar|torch\.complex|\bcomplex64\b")
 

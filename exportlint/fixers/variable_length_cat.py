@@ -1,14 +1,16 @@
 """variable-length-cat fixer: concatenate a fixed number of slots, mask the empty ones.
 
-It is one remedy with dict-access and dynamic-loop (see `dict_access.py`): every slot is
-concatenated, and the attention reading the result gets a key padding mask for empty slots.
+The rewrite is the fixed-slot memory remedy (`fixers/memory/slots.py`), which also fixes
+dict-access and dynamic-loop, and is applied once when several of them are selected: every
+slot is concatenated, and the attention reading the result gets a key padding mask for the
+empty slots.
 """
 
 from __future__ import annotations
 
-from exportlint.fixers.dict_access import DictAccessFixer
+from exportlint.fixers.memory.slots import FixedSlotMemoryFixer
 
 
-class VariableLengthCatFixer(DictAccessFixer):
+class VariableLengthCatFixer(FixedSlotMemoryFixer):
     rule = "variable-length-cat"
     title = "Concatenate fixed memory slots and mask the empty ones in attention"

@@ -13,8 +13,10 @@ from typing import Any
 
 import pytest
 
-from exportlint.fixers.pipeline import FixRequest, build_target, fix_target, plan_fixes
-from exportlint.fixers.render import render_wrapper
+from exportlint.fixers.pipeline.build import build_target, plan_fixes
+from exportlint.fixers.pipeline.request import FixRequest
+from exportlint.fixers.pipeline.run import fix_target
+from exportlint.fixers.wrapper.render import render_wrapper
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]

@@ -13,10 +13,10 @@ from typing import Any
 
 import libcst as cst
 
-from exportlint.fixers.codemods import Edit
-from exportlint.fixers.runtime import RuntimeFacts
-from exportlint.fixers.source_index import Site, SourceIndex
-from exportlint.fixers.target_ref import TargetRef
+from exportlint.fixers.facts.runtime import RuntimeFacts
+from exportlint.fixers.facts.source_index import Site, SourceIndex
+from exportlint.fixers.facts.target_ref import TargetRef
+from exportlint.fixers.rewrites.codemods import Edit
 
 
 @dataclass

@@ -8,9 +8,8 @@ from typing import Any, ClassVar
 
 import libcst as cst
 
-from exportlint.fixers.plan import WrapperPlan
-from exportlint.fixers.source_index import Site
-from exportlint.model import ExporterChoice, Finding, Location
+from exportlint.fixers.wrapper.plan import WrapperPlan
+from exportlint.model import ExporterChoice, Finding
 
 
 @dataclass
@@ -43,24 +42,19 @@ class Fixer:
     rule: ClassVar[str]
     title: ClassVar[str]
     safety: ClassVar[str] = "unsafe"
-    # Fixers sharing a key form one remedy (the tracker memory pattern): applied once.
-    group: ClassVar[str] = ""
+    # Every rule that `apply` fixes (empty: just `rule`). One remedy can fix several rules:
+    # the fixed-slot memory rewrite fixes dict-access, dynamic-loop and variable-length-cat,
+    # and each of those rules' fixers inherits it. `select_fixers` applies the first selected
+    # fixer and skips the later ones whose rule it already fixes.
+    fixes: ClassVar[tuple[str, ...]] = ()
+
+    @classmethod
+    def fixed_rules(cls) -> tuple[str, ...]:
+        """The rules this fixer's `apply` fixes, its own first."""
+        return (cls.rule, *(r for r in cls.fixes if r != cls.rule))
 
     def apply(self, ctx: FixContext) -> None:
         raise NotImplementedError
-
-
-def site_for(ctx: FixContext, location: Location) -> Site | None:
-    """The decision site a finding points at."""
-    return ctx.plan.index.site_at(location.line, location.column)
-
-
-def node_at(ctx: FixContext, line: int, column: int, kind: type[cst.CSTNode]) -> cst.CSTNode | None:
-    """The node of type `kind` in the original tree that starts at (line, column)."""
-    for node, where in ctx.plan.index.positions.items():
-        if isinstance(node, kind) and where.start.line == line and where.start.column == column:
-            return node
-    return None
 
 
 def nodes_of(ctx: FixContext, symbol: str, kind: type[cst.CSTNode]) -> list[cst.CSTNode]:

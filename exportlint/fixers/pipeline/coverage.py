@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import contextlib
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from exportlint.fixers.runtime import trace_forward
+from exportlint.fixers.facts.cpu_shim import cpu_shim
+from exportlint.fixers.facts.runtime import trace_forward
 
-if TYPE_CHECKING:
-    from exportlint.fixers.pipeline import Built
-    from exportlint.fixers.plan import WrapperPlan
+from exportlint.fixers.pipeline.build import Built
+from exportlint.fixers.wrapper.plan import WrapperPlan
 
 # (name, how float tensors change): tried in order until every watched test flipped.
 _FLIPS: tuple[tuple[str, float, float], ...] = (
@@ -76,8 +76,6 @@ def cover_branches(plan: WrapperPlan, built: Built, cases: list[Case]) -> Covera
 
 def _record(plan: WrapperPlan, built: Built, case: Case,
             seen: dict[tuple[int, int], dict[bool, list[str]]]) -> None:
-    from exportlint.fixers.cpu_shim import cpu_shim
-
     try:
         with cpu_shim() if plan.cpu_reference else contextlib.nullcontext():
             facts, _ = trace_forward(built.module, case.args, case.kwargs, plan.index)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from types import CodeType, FrameType
 from typing import Any, Literal
 
-from exportlint.fixers.source_index import Site, SourceIndex
+from exportlint.fixers.facts.source_index import Site, SourceIndex
 
 ObservedKind = Literal["value", "tensor", "error"]
 

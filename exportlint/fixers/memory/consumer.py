@@ -14,8 +14,7 @@ from typing import Any
 
 import libcst as cst
 
-from exportlint.fixers.base import FixContext
-from exportlint.fixers.memory_codegen import (
+from exportlint.fixers.memory.codegen import (
     MASK_NAME,
     add_keyword,
     mask_source,
@@ -23,9 +22,10 @@ from exportlint.fixers.memory_codegen import (
     prepend,
     replace_params,
 )
-from exportlint.fixers.memory_layout import MemoryLayout
-from exportlint.fixers.memory_tokens import Runs, token_runs
-from exportlint.fixers.plan import WrapperPlan
+from exportlint.fixers.memory.layout import MemoryLayout
+from exportlint.fixers.memory.tokens import Runs, token_runs
+from exportlint.fixers.wrapper.fixer import FixContext
+from exportlint.fixers.wrapper.plan import WrapperPlan
 
 _RULE = "variable-length-cat"
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import libcst as cst
 
-from exportlint.fixers.names import free_names
+from exportlint.fixers.wrapper.bindings import free_names
 
 
 @dataclass

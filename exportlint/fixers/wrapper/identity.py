@@ -13,10 +13,10 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from exportlint.fixers.plan import CallArg, GraphInput, ParamFact, WrapperPlan
-from exportlint.fixers.runtime import RuntimeFacts
-from exportlint.fixers.source_index import SourceIndex
-from exportlint.fixers.target_ref import TargetRef
+from exportlint.fixers.facts.runtime import RuntimeFacts
+from exportlint.fixers.facts.source_index import SourceIndex
+from exportlint.fixers.facts.target_ref import TargetRef
+from exportlint.fixers.wrapper.plan import CallArg, GraphInput, ParamFact, WrapperPlan
 
 
 def bind_params(module: Any, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> list[ParamFact]:

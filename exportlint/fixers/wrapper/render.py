@@ -8,10 +8,10 @@ from pathlib import Path
 
 import libcst as cst
 
-from exportlint.fixers.codemods import apply_edits
-from exportlint.fixers.names import free_names, import_bindings, merge_imports
-from exportlint.fixers.plan import ParamFact, WrapperPlan
-from exportlint.fixers.templates import (
+from exportlint.fixers.rewrites.codemods import apply_edits
+from exportlint.fixers.wrapper.bindings import free_names, import_bindings, merge_imports
+from exportlint.fixers.wrapper.plan import ParamFact, WrapperPlan
+from exportlint.fixers.wrapper.templates import (
     ADOPT_HELPER,
     DYNAMO_OPTIONS,
     LEGACY_OPTIONS,

@@ -19,12 +19,13 @@ from typing import Any
 
 from exportlint.errors import ConfigError
 from exportlint.exitcodes import ExitCode
-from exportlint.fixers.pipeline import FixRequest, output_name, write_atomic
-from exportlint.fixers.registry import select_fixers
-from exportlint.fixers.target_ref import parse_target
+from exportlint.fixers import select_fixers
+from exportlint.fixers.facts.target_ref import parse_target
+from exportlint.fixers.pipeline.files import output_files, write_atomic
+from exportlint.fixers.pipeline.request import FixRequest, output_name
 
 EXIT_OK, EXIT_FAILED, EXIT_ERROR = ExitCode.CLEAN, ExitCode.FINDINGS, ExitCode.ERROR
-CHILD_ENTRY = "exportlint.fixers.pipeline:run_child"
+CHILD_ENTRY = "exportlint.fixers.pipeline.run:run_child"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -58,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
     out_dir = Path(request.cwd, request.out).resolve()
     name = output_name(request, ref)
     if not args.diff:
-        _refuse_overwrite(output_files(out_dir, name, request.exporter), args.force)
+        _refuse_overwrite(output_files(out_dir, name, request.exporter), args.force)  # type: ignore[arg-type]
     outcome = run_in_child(CHILD_ENTRY, dataclasses.asdict(request), label=request.target,
                            timeout=args.timeout, cwd=request.cwd)
     if not outcome.ok:
@@ -102,14 +103,6 @@ def parse_dynamic(values: list[str]) -> dict[str, list[int]]:
             raise ConfigError(f"--dynamic {value}: expected INPUT=AXIS[,AXIS], e.g. tgt=0")
         axes.setdefault(name, []).extend(a for a in parsed if a not in axes.get(name, []))
     return axes
-
-
-def output_files(out_dir: Path, name: str, exporter: str) -> list[Path]:
-    """Every file `fix` writes for one target."""
-    from exportlint.fixers.verification import onnx_paths
-
-    onnx = list(onnx_paths(out_dir, name, exporter).values())  # type: ignore[arg-type]
-    return [out_dir / f"{name}_export.py", *onnx, out_dir / f"{name}_report.json"]
 
 
 def _refuse_overwrite(paths: list[Path], force: bool) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 from typing import Any
 
-from exportlint.fixers.memory_layout import MemoryLayout, memory_with
+from exportlint.fixers.memory.layout import MemoryLayout, memory_with
 
 Runs = tuple[tuple[int, int], ...]
 
@@ -71,7 +71,7 @@ def _captured(module: Any, consumer: Any, where: int | str, cat_dim: int, args: 
               ) -> list[bool] | str:
     import torch
 
-    from exportlint.fixers.cpu_shim import cpu_shim
+    from exportlint.fixers.facts.cpu_shim import cpu_shim
 
     seen: list[Any] = []
 

@@ -173,7 +173,3 @@ def _target_names(target: cst.BaseExpression) -> list[str]:
 
 def parse_expr(text: str) -> cst.BaseExpression:
     return cst.parse_expression(text)
-
-
-def parse_stmts(text: str) -> list[cst.BaseStatement]:
-    return list(cst.parse_module(text).body)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from exportlint.fixers.memory_codegen import explode_args
+from exportlint.fixers.memory.codegen import explode_args
 
 COMPLEX_MUL = '''
 def _complex_mul(a: Tensor, b: Tensor) -> Tensor:

@@ -6,8 +6,8 @@ from collections.abc import Sequence
 
 import libcst as cst
 
-from exportlint.fixers.codemods import Edit, Replacement
-from exportlint.fixers.memory_layout import GatherRegion, MemoryLayout
+from exportlint.fixers.memory.layout import GatherRegion, MemoryLayout
+from exportlint.fixers.rewrites.codemods import Edit, Replacement
 
 MASK_NAME = "memory_padding_mask"
 VALID_NAME = "memory_valid"

@@ -13,12 +13,15 @@ from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
-from exportlint.fixers.coverage import Case, cover_branches
-from exportlint.model import ExporterChoice, selected_exporters
+from exportlint.fixers.facts.cpu_shim import cpu_shim
+from exportlint.fixers.pipeline.build import Built
+from exportlint.fixers.pipeline.coverage import Case, cover_branches
+from exportlint.fixers.pipeline.files import onnx_paths
+from exportlint.fixers.pipeline.request import FixRequest
+from exportlint.fixers.wrapper.plan import WrapperPlan
+from exportlint.fixers.wrapper.render import wrapper_class_name
 
 if TYPE_CHECKING:
-    from exportlint.fixers.pipeline import Built, FixRequest
-    from exportlint.fixers.plan import WrapperPlan
     from exportlint.verify import Comparison
 
 
@@ -42,21 +45,11 @@ class ExporterVerdict:
         return self.export_ok and self.check_ok and compared and bool(self.cases)
 
 
-def onnx_paths(out_dir: Path, name: str, exporter: ExporterChoice) -> dict[str, Path]:
-    """Where each exporter's file goes: `<name>.onnx`, and `<name>.legacy.onnx` with both."""
-    chosen = selected_exporters(exporter)
-    if len(chosen) == 1:
-        return {chosen[0]: out_dir / f"{name}.onnx"}
-    return {"dynamo": out_dir / f"{name}.onnx", "legacy": out_dir / f"{name}.legacy.onnx"}
-
-
 def verify_wrapper(
     plan: WrapperPlan, built: Built, wrapper: ModuleType, out_dir: Path, name: str,
     request: FixRequest,
 ) -> dict[str, Any]:
     """Export the wrapper with each selected exporter and compare on every case."""
-    from exportlint.fixers.pipeline import wrap
-
     export_module = wrap(plan, wrapper, built.module)
     cases = build_cases(plan, built, request)
     coverage = cover_branches(plan, built, cases)
@@ -73,6 +66,11 @@ def verify_wrapper(
         "tolerance": {"rtol": request.rtol, "atol": request.atol},
         "output_names": [n for n, _ in plan.outputs],
     }
+
+
+def wrap(plan: WrapperPlan, wrapper: ModuleType, module: Any) -> Any:
+    """The wrapper module around the user's module instance."""
+    return getattr(wrapper, wrapper_class_name(plan))(module).eval()
 
 
 def build_cases(plan: WrapperPlan, built: Built, request: FixRequest) -> list[Case]:
@@ -144,8 +142,6 @@ def _compare(path: str, export_module: Any, module: Any, case: Case, request: Fi
 
     def reference(*_: Any, **__: Any) -> Any:
         if shim:
-            from exportlint.fixers.cpu_shim import cpu_shim
-
             with cpu_shim():
                 return module(*case.args, **case.kwargs)
         return module(*case.args, **case.kwargs)

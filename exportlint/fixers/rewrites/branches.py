@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 import libcst as cst
 
-from exportlint.fixers.codemods import Edit, Replacement, keep_parens, parse_expr
+from exportlint.fixers.rewrites.codemods import Edit, Replacement, keep_parens, parse_expr
 
 _BLOCK = (cst.If, cst.For, cst.While, cst.With, cst.Try, cst.FunctionDef, cst.ClassDef)
 

@@ -1,0 +1,227 @@
+"""The fixed-slot memory remedy, shared by the dict-access, dynamic-loop and variable-length-cat fixers.
+
+A forward that gathers frames from a memory dict (`.get(frame)`, `if out is None: continue`)
+into a list and concatenates it exports only for the memory layout seen at export. The rewrite:
+
+- host side: the gathering code runs unchanged, as `gather_memory` on the wrapper's subclass;
+  `export_inputs` stacks what it gathers into fixed slots (zeros where a frame is missing);
+- graph side: forward takes `memory_<key>` tensors (one slot per possible frame) and
+  `memory_valid`, builds every slot, and the memory attention gets a key padding mask so
+  empty slots are ignored. Results equal eager for any number of frames from 0 to the maximum.
+"""
+
+from __future__ import annotations
+
+import types
+from typing import Any
+
+import libcst as cst
+
+from exportlint.fixers.facts.target_ref import import_target
+from exportlint.fixers.memory.codegen import (
+    VALID_NAME,
+    helper_source,
+    input_name,
+    param_text,
+    remove,
+    replace_params,
+    replace_with,
+    slot_list_source,
+)
+from exportlint.fixers.memory.consumer import thread_mask
+from exportlint.fixers.memory.layout import (
+    GatherRegion,
+    MemoryLayout,
+    compute_layout,
+    entries_in,
+    find_region,
+    is_entry,
+    memory_with,
+)
+from exportlint.fixers.wrapper.bindings import free_names
+from exportlint.fixers.wrapper.fixer import FixContext, Fixer
+from exportlint.fixers.wrapper.plan import CallArg, GraphInput, ParamFact, WrapperPlan
+
+
+# The notes of the rewrite are filed under the rule of the pattern it removes: the dict.
+NOTE_RULE = "dict-access"
+
+
+class FixedSlotMemoryFixer(Fixer):
+    """One rewrite fixes the three rules of the tracker memory pattern: the dict lookups, the
+    loop over them and the concatenation of what they found. Each rule's fixer subclasses this
+    and sets its own `rule` and `title`; `select_fixers` applies the first one selected."""
+
+    fixes = ("dict-access", "dynamic-loop", "variable-length-cat")
+
+    def apply(self, ctx: FixContext) -> None:
+        plan = ctx.plan
+        param = next((p for p in plan.params if p.kind == "dict" and entries_in(p.value)
+                      and not is_entry(p.value)), None)
+        if param is None:
+            return
+        forward = plan.index.methods.get(f"{plan.facts.root_class}.forward")
+        assert forward is not None
+        body = [s for s in forward.node.body.body if isinstance(s, cst.BaseStatement)]
+        region = find_region(body, param.name)
+        if isinstance(region, str):
+            plan.needs_manual(self.rule, forward.line, forward.symbol, f"memory dict "
+                              f"`{param.name}`: {region}; no fixed-slot rewrite applies.")
+            return
+        gather_src = gather_source(forward.node, region)
+        try:
+            gather = compile_gather(plan, gather_src, ctx.module)
+            layout = compute_layout(gather, ctx.args, dict(ctx.kwargs), _position(ctx, param),
+                                    param.value)
+        except ValueError as error:
+            plan.needs_manual(self.rule, forward.line, forward.symbol, str(error))
+            return
+        runs = thread_mask(plan, ctx, body[region.end + 1:], forward.symbol, layout,
+                           _position(ctx, param), param.value)
+        if runs is None:
+            return
+        _rewrite_forward(plan, forward.node, body, region, layout, param)
+        _interface(plan, param, layout, gather_src)
+        plan.helpers["memory"] = helper_source(layout, runs)
+        plan.case_builders.append(_case_builder(param, layout, _position(ctx, param)))
+        _notes(plan, param, region, layout, body)
+
+
+def gather_source(forward: cst.FunctionDef, region: GatherRegion) -> str:
+    """`gather_memory`: forward's code up to the end of the gather region, returning the list."""
+    body = list(forward.body.body[:region.end + 1])
+    body.append(cst.parse_statement(f"return {region.list_name}"))
+    doc = cst.parse_statement('"""Run the memory gathering of `forward` on the host; '
+                              'return what it gathers."""')
+    node = forward.with_changes(name=cst.Name("gather_memory"), leading_lines=[],
+                                body=forward.body.with_changes(body=[doc, *body]),
+                                returns=cst.Annotation(cst.parse_expression("list")))
+    return cst.Module([node]).code
+
+
+def compile_gather(plan: WrapperPlan, source: str, module: Any) -> Any:
+    """`gather_memory` compiled in the user's module namespace, bound to `module`."""
+    namespace = dict(vars(import_target(plan.target)))
+    exec(compile(source, str(plan.target.path), "exec"), namespace)  # noqa: S102 - user's own code
+    return types.MethodType(namespace["gather_memory"], module)
+
+
+def _position(ctx: FixContext, param: ParamFact) -> int | str:
+    names = [p.name for p in ctx.plan.params]
+    return names.index(param.name) if param.positional else param.name
+
+
+def _rewrite_forward(plan: WrapperPlan, forward: cst.FunctionDef, body: list[cst.BaseStatement],
+                     region: GatherRegion, layout: MemoryLayout, param: ParamFact) -> None:
+    symbol = f"{plan.facts.root_class}.forward"
+    comments = [cst.EmptyLine(comment=cst.Comment(text)) for text in (
+        f"# exportlint: fixed memory slots replace the `{param.name}` lookups (gather_memory",
+        f"# runs them on the host); `{VALID_NAME}` marks the slots that hold a frame.")]
+    plan.edit(symbol, body[region.start], replace_with(slot_list_source(region, layout), comments))
+    for stmt in body[region.start + 1:region.end + 1]:
+        plan.edit(symbol, stmt, remove())
+    used = free_names(body[:region.start] + body[region.end + 1:])
+    keep = [p for p in forward.params.params if p.name.value in used or p.name.value == "self"]
+    new = [*[input_name(k) for k in layout.shapes], VALID_NAME]
+    texts = [param_text(p) for p in keep]
+    position = next((i for i, p in enumerate(keep) if p.name.value != "self" and
+                     _after(forward, p.name.value, param.name)), len(keep))
+    texts[position:position] = [f"{n}: Tensor" for n in new]
+    plan.edit(symbol, forward, _params_edit(texts))
+    plan.claimed.append((_line(plan, body[region.start]), _end_line(plan, body[region.end])))
+
+
+def _after(forward: cst.FunctionDef, name: str, memory: str) -> bool:
+    order = [p.name.value for p in forward.params.params]
+    return order.index(name) > order.index(memory)
+
+
+def _params_edit(texts: list[str]) -> Any:
+    return replace_params("".join(f"    {t},\n" for t in texts).rstrip("\n"))
+
+
+def _line(plan: WrapperPlan, node: cst.CSTNode) -> int:
+    return plan.index.positions[node].start.line
+
+
+def _end_line(plan: WrapperPlan, node: cst.CSTNode) -> int:
+    return plan.index.positions[node].end.line
+
+
+def _interface(plan: WrapperPlan, param: ParamFact, layout: MemoryLayout, gather_src: str) -> None:
+    """Graph inputs, the wrapper's call and export_inputs' host-side stacking."""
+    root = plan.facts.root_class
+    plan.new_methods.setdefault(root, []).append(gather_src)
+    position = next(i for i, g in enumerate(plan.inputs) if g.name == param.name)
+    memory = [GraphInput(input_name(k), f'memory["{k}"]') for k in layout.shapes]
+    memory.append(GraphInput(VALID_NAME, f'memory["{VALID_NAME}"]'))
+    plan.inputs[position:position + 1] = memory
+    call_params = _forward_params(plan, param.name)
+    plan.call = [CallArg(None, _call_expr(plan, name)) for name in call_params]
+    args = ", ".join(p.name for p in plan.params)
+    gather = f"gathered = self.model.gather_memory({args})"
+    if len(gather) > 90:
+        gather = "gathered = self.model.gather_memory(\n" + "".join(
+            f"    {p.name},\n" for p in plan.params) + ")"
+    plan.adapter = [gather, "memory = _fill_slots(gathered)"]
+
+
+def _forward_params(plan: WrapperPlan, memory: str) -> list[str]:
+    """The rewritten forward's parameter names, in order (from its parameters edit)."""
+    symbol = f"{plan.facts.root_class}.forward"
+    forward = plan.index.methods[symbol].node
+    edited = plan.edits[symbol][forward](forward)
+    assert isinstance(edited, cst.FunctionDef)
+    return [p.name.value for p in edited.params.params if p.name.value != "self"]
+
+
+def _call_expr(plan: WrapperPlan, name: str) -> str:
+    fact = plan.param(name)
+    if fact is None or fact.kind in ("tensor", "tensors", "dict", "other"):
+        return name
+    return repr(fact.value)
+
+
+def _case_builder(param: ParamFact, layout: MemoryLayout, position: int | str) -> Any:
+    lookups = [i for i, s in enumerate(layout.slots) if s.source is not None]
+
+    def build(args: tuple[Any, ...], kwargs: dict[str, Any]) -> list[Any]:
+        cases = []
+        for count in range(len(lookups) + 1):
+            present = set(lookups[len(lookups) - count:])
+            memory = memory_with(param.value, layout, present, seed=count)
+            new_args, new_kwargs = _with_memory(args, kwargs, position, memory)
+            text = f"{count} of {len(lookups)} memory frames (most recent first)"
+            cases.append((f"memory-{count}", new_args, new_kwargs, text))
+        oldest = memory_with(param.value, layout, set(lookups[:1]), seed=99)
+        cases.append(("memory-oldest", *_with_memory(args, kwargs, position, oldest),
+                      "only the oldest memory frame (gaps before the current frame)"))
+        return cases
+
+    return build
+
+
+def _with_memory(args: tuple[Any, ...], kwargs: dict[str, Any], position: int | str,
+                 memory: Any) -> tuple[tuple[Any, ...], dict[str, Any]]:
+    if isinstance(position, int):
+        return (*args[:position], memory, *args[position + 1:]), dict(kwargs)
+    return tuple(args), {**kwargs, position: memory}
+
+
+def _notes(plan: WrapperPlan, param: ParamFact, region: GatherRegion, layout: MemoryLayout,
+           body: list[cst.BaseStatement]) -> None:
+    lookups = sum(1 for s in layout.slots if s.source is not None)
+    plan.note(NOTE_RULE, f"`{param.name}` becomes {len(layout.slots)} fixed memory "
+              f"slots ({lookups} looked up by frame, {len(layout.slots) - lookups} always present): "
+              f"inputs {', '.join(input_name(k) for k in layout.shapes)} and {VALID_NAME}.",
+              _line(plan, body[region.start]))
+    plan.note(NOTE_RULE, f"the gathering loop (lines {_line(plan, body[region.start])}-"
+              f"{_end_line(plan, body[region.end])}) runs on the host in `gather_memory`; "
+              "export_inputs stacks its result, zeros in empty slots.")
+    dropped = [p.name for p in plan.params if p.kind in ("value", "none") and
+               p.name not in _forward_params(plan, param.name)]
+    if dropped:
+        plan.notes[:] = [n for n in plan.notes if not (n.rule == "inputs" and
+                                                        any(f"`{d}=" in n.text for d in dropped))]
+        plan.note(NOTE_RULE, f"{', '.join(f'`{d}`' for d in dropped)} only choose "
+                  "memory frames: they stay host-side arguments of export_inputs, not constants.")

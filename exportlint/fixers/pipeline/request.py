@@ -1,0 +1,31 @@
+"""What the user asked `exportlint fix` for, as plain data the parent sends to the child."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from exportlint.fixers.facts.target_ref import TargetRef
+
+
+@dataclass(frozen=True)
+class FixRequest:
+    """What the user asked for (plain data, sent to the child as JSON)."""
+
+    target: str
+    out: str = "exportlint_out"
+    rules: tuple[str, ...] = ()
+    exporter: str = "dynamo"
+    rtol: float = 1e-3
+    atol: float = 1e-4
+    dynamic: dict[str, list[int]] = field(default_factory=dict)
+    name: str = ""
+    diff: bool = False
+    cwd: str = ""
+
+
+def output_name(request: FixRequest, ref: TargetRef) -> str:
+    """`encoder` for `encoder.py:make`, `encoder_make_dac` for another factory."""
+    if request.name:
+        return request.name
+    stem = "".join(c if c.isalnum() else "_" for c in ref.stem)
+    return stem if ref.factory == "make" else f"{stem}_{ref.factory}"
