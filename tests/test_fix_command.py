@@ -94,8 +94,8 @@ def test_verification_catches_a_wrapper_that_ignores_the_mask(
     built = build_target(request.target, ROOT)
     plan, _ = plan_fixes(built, request)
     verdict = verify_wrapper(plan, built, import_wrapper(broken, "broken"), out, "broken", request)
-    cases = {c["case"]: c["ok"] for c in verdict["exporters"][0]["cases"]}
-    assert not verdict["ok"]
+    cases = {c.case: c.ok for c in verdict.exporters[0].cases}
+    assert not verdict.ok
     assert cases["memory-3"] and not cases["memory-0"] and not cases["memory-1"]
 
 

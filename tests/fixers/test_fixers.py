@@ -17,6 +17,7 @@ from exportlint.fixers.pipeline.build import build_target, plan_fixes
 from exportlint.fixers.pipeline.request import FixRequest
 from exportlint.fixers.pipeline.run import fix_target
 from exportlint.fixers.wrapper.render import render_wrapper
+from exportlint.report.fix_json import fix_report_data
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
@@ -89,9 +90,10 @@ def _why(report: dict[str, Any]) -> str:
 
 @pytest.fixture(scope="module")
 def reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
-    """Every case fixed, exported (dynamo and legacy) and verified once, in this process."""
+    """Every case fixed, exported (dynamo and legacy) and verified once, in this process; as the
+    JSON report's data, which is what users read."""
     out = tmp_path_factory.mktemp("fix")
-    return {_name(c): fix_target(_request(c, out)) for c in CASES}
+    return {_name(c): fix_report_data(fix_target(_request(c, out)), with_source=True) for c in CASES}
 
 
 @pytest.mark.ort

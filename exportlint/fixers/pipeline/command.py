@@ -11,18 +11,18 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import difflib
-import json
 import os
 import sys
 from pathlib import Path
-from typing import Any
 
 from exportlint.errors import ConfigError
 from exportlint.exitcodes import ExitCode
+from exportlint.fix_model import FixReport
 from exportlint.fixers import select_fixers
 from exportlint.fixers.facts.target_ref import parse_target
 from exportlint.fixers.pipeline.files import output_files, write_atomic
 from exportlint.fixers.pipeline.request import FixRequest, output_name
+from exportlint.report.fix_json import read_fix_report, render_fix_json
 
 EXIT_OK, EXIT_FAILED, EXIT_ERROR = ExitCode.CLEAN, ExitCode.FINDINGS, ExitCode.ERROR
 CHILD_ENTRY = "exportlint.fixers.pipeline.run:run_child"
@@ -65,14 +65,14 @@ def run(args: argparse.Namespace) -> int:
     if not outcome.ok:
         print(f"exportlint: {outcome.error}", file=sys.stderr)
         return EXIT_ERROR
-    report: dict[str, Any] = outcome.data
+    report = read_fix_report(outcome.data)
     if args.diff:
-        print_diff(Path(report["wrapper_path"]), report["source"])
+        print_diff(Path(report.wrapper_path), report.source)
         return EXIT_OK
-    report["report_path"] = str(out_dir / f"{name}_report.json")
-    write_atomic(Path(report["report_path"]), json.dumps(_public(report), indent=2) + "\n")
+    report = dataclasses.replace(report, report_path=str(out_dir / f"{name}_report.json"))
+    write_atomic(Path(report.report_path), render_fix_json(report) + "\n")
     _print_report(report, args.format)
-    return EXIT_OK if report.get("ok") else EXIT_FAILED
+    return EXIT_OK if report.ok else EXIT_FAILED
 
 
 def fix_request(args: argparse.Namespace) -> FixRequest:
@@ -124,13 +124,9 @@ def print_diff(path: Path, source: str) -> None:
     sys.stdout.write(text if text else f"# {path} is up to date\n")
 
 
-def _public(report: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in report.items() if k != "source"}
-
-
-def _print_report(report: dict[str, Any], fmt: str) -> None:
+def _print_report(report: FixReport, fmt: str) -> None:
     if fmt == "json":
-        print(json.dumps(_public(report), indent=2))
+        print(render_fix_json(report))
         return
     from exportlint.report.terminal.fix import render_fix_report
 

@@ -11,6 +11,7 @@ import contextlib
 from dataclasses import dataclass, field
 from typing import Any
 
+from exportlint.fix_model import BranchCoverage
 from exportlint.fixers.facts.cpu_shim import cpu_shim
 from exportlint.fixers.facts.runtime import trace_forward
 
@@ -44,7 +45,7 @@ class Case:
 class Coverage:
     """Per watched site: which cases took which outcome; and the cases added to flip them."""
 
-    sites: list[dict[str, Any]] = field(default_factory=list)
+    sites: list[BranchCoverage] = field(default_factory=list)
     extra_cases: list[Case] = field(default_factory=list)
 
 
@@ -66,11 +67,9 @@ def cover_branches(plan: WrapperPlan, built: Built, cases: list[Case]) -> Covera
             coverage.extra_cases.append(case)
     for site in plan.watch_sites:
         outcomes = seen[site.key]
-        coverage.sites.append({
-            "line": site.line, "test": site.display, "symbol": site.symbol,
-            "true": outcomes.get(True, []), "false": outcomes.get(False, []),
-            "both": len(outcomes) == 2,
-        })
+        coverage.sites.append(BranchCoverage(site.line, site.display, site.symbol,
+                                             tuple(outcomes.get(True, [])),
+                                             tuple(outcomes.get(False, []))))
     return coverage
 
 

@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from exportlint.fix_model import FixReport
 from exportlint.fixers import FIXERS_BY_RULE
 from exportlint.fixers.pipeline.build import build_target, plan_fixes
 from exportlint.fixers.pipeline.files import import_wrapper, write_atomic
@@ -19,16 +20,18 @@ from exportlint.fixers.pipeline.verification import verify_wrapper
 from exportlint.fixers.wrapper.plan import WrapperPlan
 from exportlint.fixers.wrapper.render import render_wrapper
 from exportlint.model import Finding, Fix
+from exportlint.report.fix_json import fix_report_data
 
 
 def run_child(payload: dict[str, Any]) -> dict[str, Any]:
-    """Child entry point for `verify.run_in_child`: a FixRequest dict in, a report dict out."""
+    """Child entry point for `verify.run_in_child`: a FixRequest dict in, the report's JSON data
+    out (with the wrapper's source; the parent reads it back with `read_fix_report`)."""
     data = dict(payload)
     data["rules"] = tuple(data.get("rules", ()))
-    return fix_target(FixRequest(**data))
+    return fix_report_data(fix_target(FixRequest(**data)), with_source=True)
 
 
-def fix_target(request: FixRequest) -> dict[str, Any]:
+def fix_target(request: FixRequest) -> FixReport:
     """Plan and render the wrapper; unless `diff`, write it, export it and verify it."""
     cwd = Path(request.cwd or os.getcwd())
     built = build_target(request.target, cwd)
@@ -36,19 +39,17 @@ def fix_target(request: FixRequest) -> dict[str, Any]:
     out_dir = (cwd / request.out).resolve()
     plan, findings = plan_fixes(built, request)
     source = render_wrapper(plan, out_dir, name)
-    report: dict[str, Any] = {
-        "target": request.target, "name": name, "fixers": plan.fixers,
-        "notes": [dataclasses.asdict(n) for n in plan.notes],
-        "manual": [dataclasses.asdict(m) for m in plan.manual],
-        "findings": [finding_dict(f) for f in attach_fixes(findings, plan)],
-        "wrapper_path": str(out_dir / f"{name}_export.py"), "source": source,
-    }
+    report = FixReport(
+        target=request.target, name=name, fixers=tuple(plan.fixers), notes=tuple(plan.notes),
+        manual=tuple(plan.manual), findings=tuple(attach_fixes(findings, plan)),
+        wrapper_path=str(out_dir / f"{name}_export.py"), source=source,
+    )
     if request.diff:
-        return report | {"ok": None, "verified": False}
+        return report
     wrapper_path = write_atomic(out_dir / f"{name}_export.py", source)
     wrapper = import_wrapper(wrapper_path, name)
-    verdict = verify_wrapper(plan, built, wrapper, out_dir, name, request)
-    return report | verdict | {"verified": True}
+    verification = verify_wrapper(plan, built, wrapper, out_dir, name, request)
+    return dataclasses.replace(report, verification=verification)
 
 
 def attach_fixes(findings: list[Finding], plan: WrapperPlan) -> list[Finding]:
@@ -63,14 +64,3 @@ def attach_fixes(findings: list[Finding], plan: WrapperPlan) -> list[Finding]:
                   fixer.__name__)
         attached.append(dataclasses.replace(finding, fix=fix))
     return attached
-
-
-def finding_dict(finding: Finding) -> dict[str, Any]:
-    """A finding as the report lists it: scan fields plus the fix that addressed it."""
-    fix = finding.fix
-    return {
-        "rule": finding.rule, "code": finding.code, "severity": finding.severity,
-        "path": finding.location.path, "line": finding.location.line,
-        "col": finding.location.column, "symbol": finding.symbol, "message": finding.message,
-        "fix": {"title": fix.title, "safety": fix.safety, "fixer": fix.fixer} if fix else None,
-    }

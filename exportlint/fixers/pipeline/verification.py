@@ -8,11 +8,12 @@ user's module called with the original arguments, never the wrapper.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import dataclasses
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
+from exportlint.fix_model import CaseResult, ExporterVerdict, OutputDiff, Verification
 from exportlint.fixers.facts.cpu_shim import cpu_shim
 from exportlint.fixers.pipeline.build import Built
 from exportlint.fixers.pipeline.coverage import Case, cover_branches
@@ -25,30 +26,10 @@ if TYPE_CHECKING:
     from exportlint.verify import Comparison
 
 
-@dataclass
-class ExporterVerdict:
-    """One exporter's export, checker and comparisons, as plain data."""
-
-    exporter: str
-    onnx_path: str
-    export_ok: bool
-    export_error: str = ""
-    seconds: float = 0.0
-    dropped_inputs: list[str] = field(default_factory=list)
-    check_ok: bool = False
-    check_error: str = ""
-    cases: list[dict[str, Any]] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        compared = all(c["ok"] or c["eager_failed"] for c in self.cases)
-        return self.export_ok and self.check_ok and compared and bool(self.cases)
-
-
 def verify_wrapper(
     plan: WrapperPlan, built: Built, wrapper: ModuleType, out_dir: Path, name: str,
     request: FixRequest,
-) -> dict[str, Any]:
+) -> Verification:
     """Export the wrapper with each selected exporter and compare on every case."""
     export_module = wrap(plan, wrapper, built.module)
     cases = build_cases(plan, built, request)
@@ -59,13 +40,8 @@ def verify_wrapper(
         for exporter, path in onnx_paths(out_dir, name, request.exporter).items()  # type: ignore[arg-type]
     ]
     ok = all(v.ok for v in verdicts) and not plan.manual
-    return {
-        "ok": ok,
-        "exporters": [v.__dict__ | {"ok": v.ok} for v in verdicts],
-        "coverage": coverage.sites,
-        "tolerance": {"rtol": request.rtol, "atol": request.atol},
-        "output_names": [n for n, _ in plan.outputs],
-    }
+    return Verification(ok, tuple(verdicts), tuple(coverage.sites), request.rtol, request.atol,
+                        tuple(n for n, _ in plan.outputs))
 
 
 def wrap(plan: WrapperPlan, wrapper: ModuleType, module: Any) -> Any:
@@ -115,19 +91,19 @@ def _verify_one(
     names = [n for n, _ in plan.outputs]
     export = export_onnx(export_module, example, path=path, exporter=exporter,  # type: ignore[arg-type]
                          dynamic_axes=plan.dynamic_axes or None, output_names=names)
-    verdict = ExporterVerdict(exporter, str(path), export.ok, seconds=round(export.seconds, 2),
-                              dropped_inputs=list(export.dropped_inputs))
+    exported = ExporterVerdict(exporter, str(path), export.ok, seconds=round(export.seconds, 2),
+                               dropped_inputs=tuple(export.dropped_inputs))
     if not export.ok or export.path is None:
-        verdict.export_error = export.failure.evidence if export.failure else "export failed"
-        return verdict
+        error = export.failure.evidence if export.failure else "export failed"
+        return dataclasses.replace(exported, export_error=error)
     check = check_onnx(export.path)
-    verdict.check_ok = check.ok
-    verdict.check_error = check.failure.evidence if check.failure else ""
-    for case in cases:
-        result = _compare(export.path, export_module, built.module, case, request,
-                          plan.cpu_reference)
-        verdict.cases.append(_case_dict(result, names))
-    return verdict
+    results = tuple(
+        _case_result(_compare(export.path, export_module, built.module, case, request,
+                              plan.cpu_reference), names)
+        for case in cases
+    )
+    return dataclasses.replace(exported, check_ok=check.ok, cases=results,
+                               check_error=check.failure.evidence if check.failure else "")
 
 
 def _compare(path: str, export_module: Any, module: Any, case: Case, request: FixRequest,
@@ -150,15 +126,10 @@ def _compare(path: str, export_module: Any, module: Any, case: Case, request: Fi
                       reference=reference, rtol=request.rtol, atol=request.atol)
 
 
-def _case_dict(result: Comparison, names: list[str]) -> dict[str, Any]:
+def _case_result(result: Comparison, names: list[str]) -> CaseResult:
     outputs = []
     for i, diff in enumerate(result.diffs):
         label = names[i] if i < len(names) and diff.name.startswith("out_") else diff.name
-        outputs.append({"name": label, "max_abs": diff.max_abs, "max_rel": diff.max_rel,
-                        "ok": diff.ok, "detail": diff.detail})
-    return {
-        "case": result.case, "description": result.description, "ok": result.ok,
-        "eager_failed": result.eager_failed,
-        "error": result.failure.evidence if result.failure else "",
-        "outputs": outputs,
-    }
+        outputs.append(OutputDiff(label, diff.max_abs, diff.max_rel, diff.ok, diff.detail))
+    return CaseResult(result.case, result.description, result.ok, result.eager_failed,
+                      result.failure.evidence if result.failure else "", tuple(outputs))

@@ -13,6 +13,7 @@ from typing import Any
 
 import libcst as cst
 
+from exportlint.fix_model import Manual, Note
 from exportlint.fixers.facts.runtime import RuntimeFacts
 from exportlint.fixers.facts.source_index import Site, SourceIndex
 from exportlint.fixers.facts.target_ref import TargetRef
@@ -38,25 +39,6 @@ class CallArg:
 
     keyword: str | None
     expr: str
-
-
-@dataclass(frozen=True)
-class Note:
-    """A line of the wrapper's docstring and of the report: what was frozen or rewritten."""
-
-    rule: str
-    text: str
-    line: int = 0
-
-
-@dataclass(frozen=True)
-class Manual:
-    """A site no fixer could rewrite faithfully: manual work is needed, for `reason`."""
-
-    rule: str
-    line: int
-    symbol: str
-    reason: str
 
 
 @dataclass(frozen=True)

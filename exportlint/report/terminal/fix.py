@@ -7,56 +7,58 @@ from typing import Any
 from rich.table import Table
 from rich.text import Text
 
+from exportlint.fix_model import ExporterVerdict, FixReport
 from exportlint.report.terminal import make_console
 
 
-def render_fix_report(report: dict[str, Any]) -> None:
+def render_fix_report(report: FixReport) -> None:
     """Print the notes, manual-work items, the verification table and the verdict."""
     console = make_console()
-    console.print(Text(f"exportlint fix {report['target']}", style="bold"))
-    for note in report.get("notes", []):
-        where = f":{note['line']}" if note.get("line") else ""
-        console.print(Text.assemble(("  frozen/rewritten ", "cyan"), f"[{note['rule']}{where}] ",
-                                    note["text"]), soft_wrap=True)
-    for item in report.get("manual", []):
+    console.print(Text(f"exportlint fix {report.target}", style="bold"))
+    for note in report.notes:
+        where = f":{note.line}" if note.line else ""
+        console.print(Text.assemble(("  frozen/rewritten ", "cyan"), f"[{note.rule}{where}] ",
+                                    note.text), soft_wrap=True)
+    for item in report.manual:
         console.print(Text.assemble(("  manual work ", "bold yellow"),
-                                    f"[{item['rule']}:{item['line']} {item['symbol']}] ",
-                                    item["reason"]), soft_wrap=True)
-    for site in report.get("coverage", []):
-        style = "green" if site["both"] else "yellow"
-        console.print(Text.assemble(("  branch ", style), f"line {site['line']} `{site['test']}`: "
-                                    f"true in {', '.join(site['true']) or 'none'}; "
-                                    f"false in {', '.join(site['false']) or 'none'}"), soft_wrap=True)
-    for verdict in report.get("exporters", []):
+                                    f"[{item.rule}:{item.line} {item.symbol}] ",
+                                    item.reason), soft_wrap=True)
+    verification = report.verification
+    for site in verification.coverage if verification else ():
+        style = "green" if site.both else "yellow"
+        console.print(Text.assemble(("  branch ", style), f"line {site.line} `{site.test}`: "
+                                    f"true in {', '.join(site.when_true) or 'none'}; "
+                                    f"false in {', '.join(site.when_false) or 'none'}"), soft_wrap=True)
+    for verdict in verification.exporters if verification else ():
         console.print(_table(verdict))
-        if not verdict["export_ok"]:
-            console.print(Text(f"  export failed: {verdict['export_error']}", style="red"), soft_wrap=True)
-        elif not verdict["check_ok"]:
-            console.print(Text(f"  onnx.checker: {verdict['check_error']}", style="red"), soft_wrap=True)
+        if not verdict.export_ok:
+            console.print(Text(f"  export failed: {verdict.export_error}", style="red"), soft_wrap=True)
+        elif not verdict.check_ok:
+            console.print(Text(f"  onnx.checker: {verdict.check_error}", style="red"), soft_wrap=True)
     _verdict(console, report)
 
 
-def _table(verdict: dict[str, Any]) -> Table:
-    table = Table(title=f"{verdict['exporter']}: {verdict['onnx_path']}", title_justify="left")
+def _table(verdict: ExporterVerdict) -> Table:
+    table = Table(title=f"{verdict.exporter}: {verdict.onnx_path}", title_justify="left")
     for column in ("case", "output", "max abs", "max rel", "ok"):
         table.add_column(column, justify="right" if column.startswith("max") else "left")
-    for case in verdict.get("cases", []):
-        if case["error"] or not case["outputs"]:
-            status = "eager rejects" if case["eager_failed"] else "FAIL"
-            table.add_row(case["case"], case["error"][:60], "", "", status)
+    for case in verdict.cases:
+        if case.error or not case.outputs:
+            status = "eager rejects" if case.eager_failed else "FAIL"
+            table.add_row(case.case, case.error[:60], "", "", status)
             continue
-        for i, out in enumerate(case["outputs"]):
-            table.add_row(case["case"] if i == 0 else "", out["name"], f"{out['max_abs']:.2e}",
-                          f"{out['max_rel']:.2e}", "ok" if out["ok"] else f"FAIL {out['detail']}")
+        for i, out in enumerate(case.outputs):
+            table.add_row(case.case if i == 0 else "", out.name, f"{out.max_abs:.2e}",
+                          f"{out.max_rel:.2e}", "ok" if out.ok else f"FAIL {out.detail}")
     return table
 
 
-def _verdict(console: Any, report: dict[str, Any]) -> None:
-    files = [report["wrapper_path"], *[v["onnx_path"] for v in report.get("exporters", [])],
-             report.get("report_path", "")]
-    tolerance = report.get("tolerance", {})
-    if report.get("ok"):
-        console.print(Text(f"PASSED (rtol={tolerance.get('rtol')}, atol={tolerance.get('atol')})",
+def _verdict(console: Any, report: FixReport) -> None:
+    verification = report.verification
+    exporters = verification.exporters if verification else ()
+    files = [report.wrapper_path, *[v.onnx_path for v in exporters], report.report_path]
+    if verification is not None and verification.ok:
+        console.print(Text(f"PASSED (rtol={verification.rtol}, atol={verification.atol})",
                            style="bold green"))
     else:
         console.print(Text("FAILED: files left for inspection", style="bold red"))
