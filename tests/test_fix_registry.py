@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from pathlib import Path
 
 import pytest
@@ -47,6 +48,20 @@ def test_a_later_rule_of_a_shared_remedy_is_applied_under_its_own_name() -> None
 def test_every_rule_a_fixer_fixes_is_registered(fixer: type) -> None:
     assert fixer.fixed_rules()[0] == fixer.rule
     assert all(rule in FIXERS_BY_RULE for rule in fixer.fixed_rules())
+
+
+@pytest.mark.parametrize("fixer", ALL_FIXERS, ids=lambda f: f.rule)
+def test_every_rule_with_a_fixer_documents_its_fix_safety(fixer: type) -> None:
+    rule = find_rule(fixer.rule)
+    assert rule is not None and rule.__doc__
+    doc = inspect.cleandoc(rule.__doc__)
+    head, found, section = doc.partition("## Fix safety\n")
+    assert found, f"{rule.name} has a fixer but its doc has no '## Fix safety' section"
+    assert "## Example" in head, "Fix safety comes after the example"
+    text = section.split("\n## ", 1)[0].strip()
+    assert text.startswith(f"{fixer.safety.capitalize()}:"), (
+        f"{rule.name}: the section must open with '{fixer.safety.capitalize()}:', the fixer's safety")
+    assert len(text.split()) >= 12, f"{rule.name}: say what the fixer changes and what it assumes"
 
 
 def test_unknown_rule_is_a_config_error() -> None:

@@ -78,6 +78,15 @@ class DataDependentIndex(StoreTargets):
     Tensor ranks are not known statically: a boolean-mask write with a same-shape mask taken
     from another tensor is reported as a legacy failure although it exports. `exportlint probe`
     settles it.
+
+    ## Fix safety
+    Unsafe: the data-dependent-index fixer rewrites only the forms that have a static-shape
+    equivalent computing the same values, judged on the dtype and rank the index had in one
+    eager forward of the example: `x[ids]` with a 1-D integer tensor becomes
+    `x.index_select(0, ids)`, a boolean-mask write `x[mask] = v` becomes `torch.where`, and
+    `x[mask].sum()` / `.mean()` become masked arithmetic on the whole tensor. Other forms
+    (`nonzero`, a mask read used further, `unique`, Python numbers from tensors as indices) are
+    reported as manual work. The wrapper is kept only if onnxruntime matches eager.
     """
 
     code = "EXL203"
