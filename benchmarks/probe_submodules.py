@@ -23,7 +23,7 @@ from exportlint.probe.blame import Context, forward_frame
 from exportlint.probe.eager import run_eager
 from exportlint.probe.options import ProbeOptions
 from exportlint.probe.submodules import bind_settings, probe_children
-from exportlint.probe.target import load_target
+from exportlint.target import load_target
 from exportlint.verify import export_onnx
 
 DEFAULT_TARGETS = [

@@ -115,9 +115,3 @@ def parse_source(path: str, text: str, checked: bool = False, syntax: ast.Module
     except RecursionError as e:
         raise SourceError(f"{path}: too deeply nested to parse") from e
     return SourceFile(path=path, text=text, module=module, syntax=syntax)
-
-
-def load_source(path: Path, display: str | None = None, data: bytes | None = None) -> SourceFile:
-    """Read and parse one file; `display` is the path shown in reports, `data` its bytes if read."""
-    name = display or str(path)
-    return parse_source(name, read_source(path, data))

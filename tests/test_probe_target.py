@@ -10,7 +10,7 @@ import pytest
 pytest.importorskip("torch")
 
 from exportlint.errors import ProbeError
-from exportlint.probe.target import load_target, split_target
+from exportlint.target import import_target, load_ref, load_target, parse_target, split_target
 
 FACTORIES = '''
 import torch
@@ -88,3 +88,42 @@ def test_bad_target_syntax() -> None:
         split_target("model.py")
     with pytest.raises(ProbeError, match="no such file"):
         load_target("does/not/exist.py:make")
+
+
+def test_relative_loose_and_dotted_refs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "case.in.py").write_text(FACTORIES)
+    loose = parse_target("case.in.py:good", cwd=tmp_path)
+    assert (loose.path, loose.module, loose.root) == ((tmp_path / "case.in.py").resolve(), None, None)
+    assert load_ref(loose).module.in_features == 2
+    assert import_target(loose).__name__ == loose.loose_name
+    package = tmp_path / "tgt_pkg_y"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "models.py").write_text(FACTORIES)
+    by_file = parse_target("tgt_pkg_y/models.py:good", cwd=tmp_path)
+    assert (by_file.module, by_file.root) == ("tgt_pkg_y.models", tmp_path.resolve())
+    monkeypatch.syspath_prepend(str(tmp_path))
+    dotted = parse_target("tgt_pkg_y.models:good")
+    assert (dotted.module, dotted.root, dotted.path) == ("tgt_pkg_y.models", None, by_file.path)
+    with pytest.raises(ProbeError, match=r"^no_such_mod_z\.x:make: cannot find module no_such_mod_z\.x$"):
+        parse_target("no_such_mod_z.x:make")
+
+
+def test_an_import_error_is_one_line_naming_the_target(tmp_path: Path) -> None:
+    (tmp_path / "broken_mod.py").write_text("import torch\nraise ImportError('no such op\\nsecond line')\n")
+    spec = f"{tmp_path / 'broken_mod.py'}:make"
+    with pytest.raises(ProbeError) as info:
+        load_target(spec)
+    assert str(info.value) == f"{spec}: importing `{tmp_path / 'broken_mod.py'}` failed: ImportError: no such op"
+
+
+@pytest.mark.parametrize("factory", ["four", "missing", "raises", "not_module"])
+def test_fix_builds_targets_with_the_same_messages_as_probe(factories: str, factory: str) -> None:
+    from exportlint.fixers.pipeline.build import build_target
+
+    spec = f"{factories}:{factory}"
+    with pytest.raises(ProbeError) as probe_error:
+        load_target(spec)
+    with pytest.raises(ProbeError) as fix_error:
+        build_target(spec, Path.cwd())
+    assert str(fix_error.value) == str(probe_error.value)

@@ -16,7 +16,7 @@ import libcst as cst
 
 from exportlint.analysis.control import Site, Structure
 from exportlint.analysis.dataflow import FunctionFlow
-from exportlint.analysis.names import dotted_name, resolve
+from exportlint.analysis.names import dotted_name, resolve, source_text
 from exportlint.analysis.params import annotation_text, named_params
 from exportlint.analysis.values import Dep, Form
 
@@ -49,12 +49,6 @@ def worst(causes: Iterable[Cause | None]) -> Cause | None:
     return max(found, key=lambda c: c.rank) if found else None
 
 
-def code(node: cst.CSTNode) -> str:
-    """Source text of a node on one line, shortened for messages."""
-    text = " ".join(cst.Module([]).code_for_node(node).split())
-    return text if len(text) <= 50 else text[:47] + "..."
-
-
 _SIZES: weakref.WeakKeyDictionary[FunctionFlow, Sizes] = weakref.WeakKeyDictionary()
 
 
@@ -79,9 +73,9 @@ class Sizes:
     def decision(self, test: cst.BaseExpression, text: str | None = None, node: cst.CSTNode | None = None) -> Cause | None:
         """The cause of `if test:` when it depends on more than configuration."""
         dep = self.flow.decision(test)
-        if dep < Dep.FLAG:
+        if dep < Dep.ARGUMENT:
             return None
-        return Cause(dep, node or test, text or f"`{code(test)}`", self.flow.legacy_miss(test))
+        return Cause(dep, node or test, text or f"`{source_text(test, width=50)}`", self.flow.legacy_miss(test))
 
     def exit_causes(self, loop: cst.For | cst.While) -> list[Cause]:
         """One cause per runtime-conditioned `break`/`continue` of `loop` (its node is the exit,
@@ -143,8 +137,8 @@ class Sizes:
     def length(self, expr: cst.BaseExpression, follow_growth: bool = True) -> Cause | None:
         """What decides how many items `expr` (a list, tuple, dict or tensor) holds."""
         val = self.flow.value(expr)
-        if val.form is Form.DICT and val.dep >= Dep.FLAG:
-            return Cause(Dep.LAYOUT, expr, f"`{code(expr)}`")
+        if val.form is Form.DICT and val.dep >= Dep.ARGUMENT:
+            return Cause(Dep.LAYOUT, expr, f"`{source_text(expr, width=50)}`")
         if isinstance(expr, cst.Name):
             return self._guarded(expr, lambda: self._name_length(expr, follow_growth))
         if isinstance(expr, (cst.List, cst.Tuple, cst.Set)):
@@ -203,7 +197,7 @@ class Sizes:
                 if ann.split("[", 1)[0].rsplit(".", 1)[-1] in ("Tensor", "FloatTensor", "LongTensor", "BoolTensor"):
                     return Cause(Dep.SHAPE, name, f"`{name.value}`")
                 val = self.flow.value(name)
-                if val.form is Form.VALUE and val.dep >= Dep.FLAG:
+                if val.form is Form.VALUE and val.dep >= Dep.ARGUMENT:
                     return Cause(val.dep, name, f"`{name.value}`")
                 return None
         return None
@@ -213,7 +207,7 @@ class Sizes:
         for_in: cst.CompFor | None = e.for_in
         while for_in is not None:
             causes.append(self.trip(for_in.iter))
-            causes.extend(self.decision(i.test, f"`if {code(i.test)}`", i) for i in for_in.ifs)
+            causes.extend(self.decision(i.test, f"`if {source_text(i.test, width=50)}`", i) for i in for_in.ifs)
             for_in = for_in.inner_for_in
         return worst(causes)
 
@@ -253,7 +247,7 @@ class Sizes:
             return self.count(args[0])
         if how in ("split", "tensor_split") and args and isinstance(args[0], (cst.List, cst.Tuple)):
             return None
-        return Cause(Dep.SHAPE, e, f"`{code(e)}`")
+        return Cause(Dep.SHAPE, e, f"`{source_text(e, width=50)}`")
 
     def _binary_length(self, e: cst.BinaryOperation, follow_growth: bool) -> Cause | None:
         if self.flow.value(e).form is Form.TENSOR:
@@ -269,17 +263,17 @@ class Sizes:
     def _shape_or_value(self, e: cst.BaseExpression) -> Cause | None:
         val = self.flow.value(e)
         if val.form is Form.TENSOR:
-            return Cause(Dep.SHAPE, e, f"`{code(e)}`")
-        if val.form is Form.VALUE and val.dep >= Dep.FLAG:
-            return Cause(val.dep, e, f"`{code(e)}`")
+            return Cause(Dep.SHAPE, e, f"`{source_text(e, width=50)}`")
+        if val.form is Form.VALUE and val.dep >= Dep.ARGUMENT:
+            return Cause(val.dep, e, f"`{source_text(e, width=50)}`")
         return None
 
     def _value_cause(self, e: cst.BaseExpression) -> Cause | None:
         val = self.flow.value(e)
         dep = Dep.DATA if val.form is Form.TENSOR else val.dep
-        if dep < Dep.FLAG or val.form is Form.MODULE:
+        if dep < Dep.ARGUMENT or val.form is Form.MODULE:
             return None
-        return Cause(dep, e, f"`{code(e)}`", self.flow.legacy_miss(e))
+        return Cause(dep, e, f"`{source_text(e, width=50)}`", self.flow.legacy_miss(e))
 
     def _guarded(self, node: cst.CSTNode, compute: object) -> Cause | None:
         if node in self._busy:

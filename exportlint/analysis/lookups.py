@@ -54,7 +54,7 @@ def key_dep(flow: FunctionFlow, lookup: Lookup) -> Dep:
 def legacy_misses(dep: Dep) -> bool:
     """The legacy tracer turns Python numbers from forward arguments and shapes into tensors,
     so a dict keyed by ints never finds them: `.get` returns its default, `[]` raises."""
-    return dep in (Dep.FLAG, Dep.SHAPE)
+    return dep in (Dep.ARGUMENT, Dep.SHAPE)
 
 
 def _is_dict(flow: FunctionFlow, expr: cst.BaseExpression) -> bool:

@@ -1,4 +1,4 @@
-"""Dotted names and the import table of a module."""
+"""Dotted names, the import table of a module, and the source text of a node for messages."""
 
 from __future__ import annotations
 
@@ -63,3 +63,9 @@ def resolve(name: str | None, imports: dict[str, str]) -> str | None:
     head, _, rest = name.partition(".")
     full = imports.get(head, head)
     return f"{full}.{rest}" if rest else full
+
+
+def source_text(node: cst.CSTNode, width: int = 60) -> str:
+    """A node's source text on one line, cut to `width` characters (ending in `...`) for messages."""
+    text = " ".join(cst.Module([]).code_for_node(node).split())
+    return text if len(text) <= width else text[: width - 3] + "..."

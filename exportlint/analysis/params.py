@@ -16,7 +16,7 @@ _SCALAR_TYPES = {"bool", "int", "float", "str"}
 _FLAG_NAME = re.compile(r"^(is_|use_|return_|num_|n_|do_|with_|enable_)|(_idx|_index|_flag|_mode|_id)$|^(idx|training|mode)$")
 _DICT_NAME = re.compile(r"(^|_)(dict|state|cache|outputs)$")
 
-FLAG = scalar(Dep.FLAG)
+ARGUMENT = scalar(Dep.ARGUMENT)
 
 
 def annotation_text(param: cst.Param) -> str:
@@ -58,10 +58,10 @@ def value_from_annotation(ann: str, default: cst.BaseExpression | None) -> Val:
     if head in _DICT_TYPES or head in ("Dict", "dict"):
         return Val(Form.DICT, Dep.LAYOUT)
     if inner in _SCALAR_TYPES or head in ("Literal",):
-        return FLAG
+        return ARGUMENT
     if head in _LIST_TYPES:
-        return FLAG
-    return TENSOR if "Tensor" in inner else FLAG
+        return ARGUMENT
+    return TENSOR if "Tensor" in inner else ARGUMENT
 
 
 def _value_from_default(param: cst.Param) -> Val:
@@ -71,12 +71,12 @@ def _value_from_default(param: cst.Param) -> Val:
         if isinstance(default, (cst.Dict, cst.DictComp)):
             return Val(Form.DICT, Dep.LAYOUT)
         if isinstance(default, (cst.List, cst.Tuple)):
-            return FLAG
-        return FLAG
+            return ARGUMENT
+        return ARGUMENT
     if _DICT_NAME.search(name):
         return Val(Form.DICT, Dep.LAYOUT)
     if _FLAG_NAME.search(name):
-        return FLAG
+        return ARGUMENT
     return TENSOR
 
 
@@ -104,5 +104,5 @@ def call_argument(call: cst.Call, param: str, index: int) -> cst.BaseExpression 
     return positional[index] if 0 <= index < len(positional) else None
 
 
-__all__ = ["CONST", "FLAG", "annotation_text", "call_argument", "is_self", "named_params", "param_names", "param_value",
+__all__ = ["ARGUMENT", "CONST", "annotation_text", "call_argument", "is_self", "named_params", "param_names", "param_value",
            "value_from_annotation"]

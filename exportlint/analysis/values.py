@@ -11,7 +11,7 @@ class Dep(IntEnum):
 
     CONST = 0  # literals, module constants
     CONFIG = 1  # module configuration fixed at construction (self.pre_norm), `x is None` tests
-    FLAG = 2  # a non-tensor forward argument (dac=False)
+    ARGUMENT = 2  # a non-tensor forward argument (dac=False)
     SHAPE = 3  # a tensor's shape (x.shape[0], x.size(1), len(x))
     LAYOUT = 4  # a runtime container's layout: dict keys present, list length
     DATA = 5  # the values inside a tensor (x.sum() > 0, .item())
@@ -83,6 +83,6 @@ def lookup(container: Val, key: Val) -> Val:
     """A value fetched from a runtime dict: its layout decides, and a forward-number key misses under legacy."""
     # NOTE: the legacy tracer turns forward numbers and shapes into tensors; container lengths
     # (`len(list)`) stay Python ints.
-    miss = container.legacy_miss or key.legacy_miss or (key.form is Form.VALUE and key.dep in (Dep.FLAG, Dep.SHAPE))
+    miss = container.legacy_miss or key.legacy_miss or (key.form is Form.VALUE and key.dep in (Dep.ARGUMENT, Dep.SHAPE))
     dep = max(container.dep, key.dep, Dep.LAYOUT if key.dep > Dep.CONST else container.dep)
     return Val(Form.DICT, dep, miss)

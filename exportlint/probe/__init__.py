@@ -13,7 +13,7 @@ Entry points
     exportlint.probe_model.ProbeReport                               the report (model layer)
     exportlint.report.probe_json.render_probe_json(reports, judged)  the "probe JSON"
     exportlint.report.terminal.probe.render_reports(reports, console) rich steps/findings/tree
-    target.load_target("file.py:make" | "pkg.mod:make") -> Target    in-process loading
+    exportlint.target.load_target("file.py:make" | "pkg.mod:make")  in-process loading (shared with fix)
     outcome.outcome_of(verify_report, other_paths=()) -> Outcome     fails/wrong/specialized/ok
     exportlint.rules.catalog.code_for / probe_hint                   codes and hints of what it reports
 

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import ast
-import functools
-import importlib.util
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 from exportlint.model import Finding, Location, Outcomes
 from exportlint.probe.options import ProbeOptions
 from exportlint.probe.report import failed_report, report_from_data
 from exportlint.probe_model import ProbeReport
 from exportlint.rules.catalog import code_for, probe_hint
+from exportlint.target import target_location
 from exportlint.verify.isolate import ChildOutcome, run_in_child
 
 WORKER = "exportlint.probe.worker:probe_target"
@@ -69,27 +66,3 @@ def probe_all(
 
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         return list(pool.map(run, options))
-
-
-def target_location(spec: str) -> tuple[str, int]:
-    """The file and `def FACTORY` line of a target, found without importing it."""
-    location, _, factory = spec.rpartition(":")
-    path = location if location.endswith(".py") else _module_file(location)
-    if not path or not Path(path).is_file():
-        return location, 0
-    try:
-        tree = ast.parse(Path(path).read_text(encoding="utf-8"))
-    except (SyntaxError, UnicodeDecodeError, OSError):
-        return path, 0
-    line = next((n.lineno for n in tree.body
-                 if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == factory),
-                0)
-    return path, line
-
-
-def _module_file(dotted: str) -> str:
-    try:
-        spec = importlib.util.find_spec(dotted)
-    except (ImportError, ValueError):
-        return ""
-    return spec.origin if spec and spec.origin else ""

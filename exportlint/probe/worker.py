@@ -18,10 +18,9 @@ from exportlint.probe.eager import EagerRun, run_eager
 from exportlint.probe.findings import Event, build_findings, eager_events, export_events
 from exportlint.probe.options import ProbeOptions
 from exportlint.probe.report import report_to_data
-from exportlint.probe.runner import target_location
 from exportlint.probe.submodules import probe_children
-from exportlint.probe.target import Target, load_target
 from exportlint.probe_model import Parity, ProbeReport, Step
+from exportlint.target import Target, load_target, target_location
 from exportlint.verify.frames import is_user_path, make_frame
 from exportlint.verify.parity import verify_module
 from exportlint.verify.perturb import perturb_inputs

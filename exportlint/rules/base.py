@@ -166,7 +166,7 @@ def outcomes_for(dep: Dep, legacy_miss: bool = False) -> Outcomes:
     """
     if dep >= Dep.DATA:
         return Outcomes(dynamo="fails", legacy="wrong")
-    if dep >= Dep.FLAG:
+    if dep >= Dep.ARGUMENT:
         return Outcomes("specialized", "wrong" if legacy_miss else "specialized")
     return Outcomes("ok", "wrong" if legacy_miss else "ok")
 
@@ -180,7 +180,7 @@ LEGACY_MISS_WORDS = (
 DEP_WORDS: dict[Dep, str] = {
     Dep.CONST: "a constant",
     Dep.CONFIG: "module configuration",
-    Dep.FLAG: "a non-tensor forward argument",
+    Dep.ARGUMENT: "a non-tensor forward argument",
     Dep.SHAPE: "a tensor shape",
     Dep.LAYOUT: "the layout of a runtime container (which keys or how many items it holds)",
     Dep.DATA: "tensor values",
@@ -189,14 +189,8 @@ DEP_WORDS: dict[Dep, str] = {
 EXPORT_WORDS: dict[Dep, str] = {
     Dep.CONST: "both exporters keep the one path; nothing changes at run time",
     Dep.CONFIG: "both exporters keep the path of this configuration; right for this instance",
-    Dep.FLAG: "both exporters bake in the value seen at export; the ONNX graph cannot take another",
+    Dep.ARGUMENT: "both exporters bake in the value seen at export; the ONNX graph cannot take another",
     Dep.SHAPE: "both exporters specialize to the example shape; declared dynamic axes become guards",
     Dep.LAYOUT: "both exporters unroll to the layout seen at export; other layouts get a wrong graph",
     Dep.DATA: "dynamo: export fails (data-dependent guard); legacy: one path baked in, silently wrong on other inputs",
 }
-
-
-def source_of(node: cst.CSTNode) -> str:
-    """A node's source text on one line, shortened for messages."""
-    text = " ".join(cst.Module([]).code_for_node(node).split())
-    return text if len(text) <= 60 else text[:57] + "..."

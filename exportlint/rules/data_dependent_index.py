@@ -6,7 +6,8 @@ import libcst as cst
 
 from exportlint.analysis import Dep, Form
 from exportlint.analysis.control import Structure
-from exportlint.analysis.lengths import code, sizes_of
+from exportlint.analysis.lengths import sizes_of
+from exportlint.analysis.names import source_text
 from exportlint.analysis.masks import is_bool_tensor, same_base
 from exportlint.analysis.names import dotted_name, resolve
 from exportlint.analysis.params import param_names
@@ -155,7 +156,8 @@ class DataDependentIndex(StoreTargets):
         else:
             outcomes = Outcomes(dynamo="fails", legacy="wrong")
             dynamo = "dynamo fails (a Python container indexed by a data-dependent number)"
-        self.report(node, f"index from tensor values (`{code(part)}`, a Python number): {dynamo}; legacy bakes "
+        shown = source_text(part, width=50)
+        self.report(node, f"index from tensor values (`{shown}`, a Python number): {dynamo}; legacy bakes "
                     "the number of the example input, silently wrong on other inputs", outcomes,
                     hint=_HINTS["number"])
 
@@ -166,7 +168,8 @@ class DataDependentIndex(StoreTargets):
             if node in self._stores:
                 self._report_write(node, index)
             else:
-                self.report(node, f"boolean-mask read `{code(node)}`: the output size is decided by tensor "
+                shown = source_text(node, width=50)
+                self.report(node, f"boolean-mask read `{shown}`: the output size is decided by tensor "
                             "values; both exporters export it (NonZero) and stay right on other masks",
                             Outcomes.same("ok"), hint=_HINTS["shape"])
             return True
@@ -179,11 +182,12 @@ class DataDependentIndex(StoreTargets):
 
     def _report_write(self, node: cst.Subscript, mask: cst.BaseExpression) -> None:
         assert self.flow is not None
+        shown = source_text(node, width=50)
         if same_base(self.flow, sizes_of(self.flow).structure, node.value, mask):
-            self.report(node, f"boolean-mask write `{code(node)} = ...` with a mask from the tensor itself: "
+            self.report(node, f"boolean-mask write `{shown} = ...` with a mask from the tensor itself: "
                         "both exporters export it and stay right", Outcomes.same("ok"), hint=_HINTS["write"])
             return
-        self.report(node, f"boolean-mask write `{code(node)} = ...`: dynamo exports it; legacy exports a "
+        self.report(node, f"boolean-mask write `{shown} = ...`: dynamo exports it; legacy exports a "
                     "graph that onnxruntime rejects when the mask has fewer dimensions than the tensor "
                     "(a row mask), fine with a mask of the same shape", Outcomes(dynamo="ok", legacy="fails"),
                     hint=_HINTS["write"])

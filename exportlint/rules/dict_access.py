@@ -5,7 +5,8 @@ from __future__ import annotations
 import libcst as cst
 
 from exportlint.analysis import Dep
-from exportlint.analysis.lengths import code, sizes_of
+from exportlint.analysis.lengths import sizes_of
+from exportlint.analysis.names import source_text
 from exportlint.analysis.lookups import Lookup, key_dep, legacy_misses, lookup_at
 from exportlint.analysis.names import dotted_name
 from exportlint.model import Outcomes
@@ -126,7 +127,7 @@ class DictAccess(StoreTargets):
         if found is None:
             return
         dep = key_dep(self.flow, found)
-        if dep < Dep.FLAG or self._iterates_same_dict(found):
+        if dep < Dep.ARGUMENT or self._iterates_same_dict(found):
             return
         self.report(node, _message(found, dep), lookup_outcomes(dep, found.kind))
 
@@ -151,7 +152,7 @@ def _root_name(expr: cst.BaseExpression) -> str | None:
 
 def _message(found: Lookup, dep: Dep) -> str:
     what = _describe(found)
-    key = f"`{code(found.key)}`"
+    key = f"`{source_text(found.key, width=50)}`"
     if dep >= Dep.DATA:
         return (f"{what} keyed by tensor values ({key}): dynamo fails (data-dependent key); "
                 "legacy bakes in the key of the example input, wrong on other inputs")
@@ -163,7 +164,7 @@ def _message(found: Lookup, dep: Dep) -> str:
 
 
 def _describe(found: Lookup) -> str:
-    receiver = f"`{code(found.receiver)}`"
+    receiver = f"`{source_text(found.receiver, width=50)}`"
     if found.kind == "subscript":
         return f"`[...]` lookup in runtime dict {receiver}"
     if found.kind == "in":

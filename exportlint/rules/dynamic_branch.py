@@ -5,7 +5,7 @@ from __future__ import annotations
 import libcst as cst
 
 from exportlint.analysis import Dep, FileFacts
-from exportlint.analysis.names import dotted_name
+from exportlint.analysis.names import dotted_name, source_text
 from exportlint.cstwalk import visit
 from exportlint.rules.base import (
     DEP_WORDS,
@@ -16,13 +16,12 @@ from exportlint.rules.base import (
     Valid,
     forward,
     outcomes_for,
-    source_of,
 )
 
 _HINTS: dict[Dep, str] = {
     Dep.CONFIG: "Nothing to do for this instance; export once per configuration you ship, or freeze it "
     "explicitly with `exportlint fix --rule dynamic-branch`.",
-    Dep.FLAG: "Export with the value you deploy and freeze it in a wrapper "
+    Dep.ARGUMENT: "Export with the value you deploy and freeze it in a wrapper "
     "(`exportlint fix --rule dynamic-branch`).",
     Dep.SHAPE: "Export at the shape you deploy and keep that axis static, or express both paths with torch.cond.",
     Dep.LAYOUT: "Give the input a fixed layout: a fixed number of padded slots with a validity mask.",
@@ -118,7 +117,7 @@ class DynamicBranch(Rule):
         miss = self.flow.legacy_miss(test)
         self.report(
             test,
-            f"{what} on {DEP_WORDS[dep]} (`{source_of(test)}`): {EXPORT_WORDS[dep]}"
+            f"{what} on {DEP_WORDS[dep]} (`{source_text(test)}`): {EXPORT_WORDS[dep]}"
             + (LEGACY_MISS_WORDS if miss else ""),
             outcomes_for(dep, miss),
             hint=_HINTS[dep],

@@ -6,7 +6,8 @@ import libcst as cst
 
 from exportlint.analysis import Dep, FileFacts
 from exportlint.analysis.control import Structure
-from exportlint.analysis.lengths import Cause, code, sizes_of, worst
+from exportlint.analysis.lengths import Cause, sizes_of, worst
+from exportlint.analysis.names import source_text
 from exportlint.model import Outcomes
 from exportlint.rules.base import MEMORY_LOOP, Invalid, Rule, Valid, forward
 
@@ -25,12 +26,12 @@ class M(nn.Module):
 """
 
 _WHY: dict[Dep, str] = {
-    Dep.FLAG: "a forward argument",
+    Dep.ARGUMENT: "a forward argument",
     Dep.SHAPE: "a tensor shape",
     Dep.LAYOUT: "which entries a runtime container holds",
     Dep.DATA: "tensor values",
 }
-_SEEN: dict[Dep, tuple[str, str]] = {Dep.FLAG: ("argument value", "values"), Dep.SHAPE: ("size", "sizes")}
+_SEEN: dict[Dep, tuple[str, str]] = {Dep.ARGUMENT: ("argument value", "values"), Dep.SHAPE: ("size", "sizes")}
 
 _HINTS: dict[str, str] = {
     "data": "Run a fixed number of iterations and mask the ones that should not count (torch.where), "
@@ -151,12 +152,12 @@ class DynamicLoop(Rule):
         if self.flow is None:
             return
         sizes = sizes_of(self.flow)
-        filters = [sizes.decision(i.test, f"`{code(i.test)}`", i) for i in node.ifs]
+        filters = [sizes.decision(i.test, f"`{source_text(i.test, width=50)}`", i) for i in node.ifs]
         self._report(node.iter, sizes.trip(node.iter, follow_growth=False), [f for f in filters if f],
                      "comprehension")
 
     def _report(self, at: cst.BaseExpression, trip: Cause | None, exits: list[Cause], what: str) -> None:
-        if trip is not None and trip.dep < Dep.FLAG:
+        if trip is not None and trip.dep < Dep.ARGUMENT:
             trip = None
         cause = worst([trip, *exits])
         if cause is None:

@@ -10,7 +10,8 @@ from exportlint.analysis import FileFacts
 from exportlint.analysis.names import dotted_name, resolve
 from exportlint.analysis.uses import Parents, mentions
 from exportlint.model import Outcomes
-from exportlint.rules.base import Invalid, Rule, Valid, forward, source_of
+from exportlint.analysis.names import source_text
+from exportlint.rules.base import Invalid, Rule, Valid, forward
 
 _ACCELERATOR = re.compile(r"^(cuda|mps|xpu|npu|hpu|mtia|xla)(:\d+)?$")
 # torch.cuda calls that need a CUDA runtime (measured: each raises on a CPU-only torch).
@@ -113,15 +114,15 @@ class HardcodedDevice(Rule):
             return
         label = _label(device)
         if self.scope == "init":
-            message = f"`{source_of(node)}` {_INIT.format(dev=label)}"
+            message = f"`{source_text(node)}` {_INIT.format(dev=label)}"
             outcomes = Outcomes.same("fails")
         elif outcomes.dynamo == "ok":
-            message = (f"`{source_of(node)}`: legacy fails on a machine without CUDA ('Torch not compiled with "
+            message = (f"`{source_text(node)}`: legacy fails on a machine without CUDA ('Torch not compiled with "
                        "CUDA enabled'); dynamo exports there (the ONNX graph drops the copy) but the eager "
                        "module, and so any parity check, cannot run")
         else:
             what = "needs pinned host memory" if device == "pinned memory" else f"pins the {label} device"
-            message = f"`{source_of(node)}` {what}: {_FAILS.format(dev=label)}"
+            message = f"`{source_text(node)}` {what}: {_FAILS.format(dev=label)}"
         self.report(node, message, outcomes, hint=hint)
 
     def _pinned(self, node: cst.Call) -> tuple[str, Outcomes, str] | None:

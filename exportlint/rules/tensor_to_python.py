@@ -11,7 +11,8 @@ from exportlint.analysis.params import param_names
 from exportlint.analysis.uses import Parents
 from exportlint.cstwalk import nodes_in, visit
 from exportlint.model import Outcomes
-from exportlint.rules.base import Invalid, Rule, Valid, forward, source_of
+from exportlint.analysis.names import source_text
+from exportlint.rules.base import Invalid, Rule, Valid, forward
 
 _METHODS = {"item": "number", "tolist": "list", "numpy": "numpy array"}
 _CASTS = {"int": "int", "float": "float", "bool": "bool"}
@@ -119,7 +120,7 @@ class TensorToPython(Rule):
         state = _from_state(source, flow)
         message, outcomes = _verdict(what, uses, state)
         hint = _CONTROL_HINT if "control" in uses else _HINT
-        self.report(node, f"`{source_of(node)}` turns a tensor into a Python {what}{message}", outcomes, hint=hint)
+        self.report(node, f"`{source_text(node)}` turns a tensor into a Python {what}{message}", outcomes, hint=hint)
 
 
 def _conversion(node: cst.Call, flow: FunctionFlow) -> tuple[str, cst.BaseExpression] | None:

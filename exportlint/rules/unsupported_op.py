@@ -10,7 +10,8 @@ from exportlint.analysis.complex_values import ComplexValues
 from exportlint.analysis.names import dotted_name, resolve
 from exportlint.analysis.uses import Parents
 from exportlint.model import Outcomes
-from exportlint.rules.base import Invalid, Rule, Valid, forward, source_of
+from exportlint.analysis.names import source_text
+from exportlint.rules.base import Invalid, Rule, Valid, forward
 
 _BOTH, _LEGACY, _DYNAMO = Outcomes.same("fails"), Outcomes(dynamo="ok", legacy="fails"), Outcomes("fails", "ok")
 # Operator name -> who fails, from exporting each one alone and comparing onnxruntime with eager.
@@ -141,11 +142,11 @@ class UnsupportedOp(Rule):
         if isinstance(up, cst.Arg) and up.keyword is not None and up.keyword.value == "dtype":
             call = parents.parent(up)
             if isinstance(call, cst.Call) and not (isinstance(call.func, cst.Attribute) and call.func.attr.value == "to"):
-                self.report(node, f"`{source_of(node)}` as a factory dtype: dynamo produces a graph onnxruntime "
+                self.report(node, f"`{source_text(node)}` as a factory dtype: dynamo produces a graph onnxruntime "
                             "rejects (complex64 inputs to real ops); legacy fails on the complex value",
                             _BOTH, hint=_COMPLEX_HINT)
                 return
-        self.report(node, f"`{source_of(node)}` makes {_COMPLEX}", _LEGACY, hint=_COMPLEX_HINT)
+        self.report(node, f"`{source_text(node)}` makes {_COMPLEX}", _LEGACY, hint=_COMPLEX_HINT)
 
     def visit_Call(self, node: cst.Call) -> None:
         flow = self.flow
@@ -160,16 +161,16 @@ class UnsupportedOp(Rule):
             return
         full = resolve(dotted_name(node.func), flow.imports) or ""
         if self._complex.is_maker(node, flow.imports):
-            self.report(node, f"`{source_of(node)}` makes {_COMPLEX}", _LEGACY, hint=_COMPLEX_HINT)
+            self.report(node, f"`{source_text(node)}` makes {_COMPLEX}", _LEGACY, hint=_COMPLEX_HINT)
         elif self._complex.dynamo_breaks(node, flow):
-            self.report(node, f"`{source_of(node)}` on a complex tensor: dynamo fails at conversion (no complex "
+            self.report(node, f"`{source_text(node)}` on a complex tensor: dynamo fails at conversion (no complex "
                         "ONNX function for it) and legacy fails on the complex value", _BOTH, hint=_COMPLEX_HINT)
         elif full.startswith("torch.fft."):
-            self.report(node, f"`{source_of(node)}`: dynamo converts FFTs; legacy raises "
+            self.report(node, f"`{source_text(node)}`: dynamo converts FFTs; legacy raises "
                         "UnsupportedOperatorError (no ONNX symbolic for aten::fft_*)", _LEGACY,
                         hint="Select the dynamo exporter, or compute the transform outside the model.")
         elif full.startswith(("random.", "numpy.random.")):
-            self.report(node, f"`{source_of(node)}` draws a random number in Python: both exporters record the "
+            self.report(node, f"`{source_text(node)}` draws a random number in Python: both exporters record the "
                         "value drawn at export as a constant, so every run of the graph reuses it, silently",
                         Outcomes.same("wrong"), hint="Draw with torch.rand / torch.randn (exported as random ops), "
                         "or pass the random values in as an input.")
@@ -184,11 +185,11 @@ class UnsupportedOp(Rule):
         if method and isinstance(func, cst.Attribute) and self.flow.value(func.value).form is Form.TENSOR:
             op = func.attr.value
         if op == "nn.functional.interpolate" and _keyword_true(node, "antialias"):
-            self.report(node, f"`{source_of(node)}` with antialias=True: {_WHY[_LEGACY]}", _LEGACY, hint=_OP_HINT)
+            self.report(node, f"`{source_text(node)}` with antialias=True: {_WHY[_LEGACY]}", _LEGACY, hint=_OP_HINT)
         elif op in _OPS:
-            self.report(node, f"`{source_of(node)}`: {_WHY[_OPS[op]]}", _OPS[op], hint=_OP_HINT)
+            self.report(node, f"`{source_text(node)}`: {_WHY[_OPS[op]]}", _OPS[op], hint=_OP_HINT)
         elif isinstance(func, cst.Attribute) and func.attr.value == "apply" and self._autograd(func.value):
-            self.report(node, f"`{source_of(node)}` runs a custom torch.autograd.Function: both exporters trace "
+            self.report(node, f"`{source_text(node)}` runs a custom torch.autograd.Function: both exporters trace "
                         "its forward op by op (backward is ignored), so it exports when its forward does",
                         Outcomes.same("ok"), hint="Nothing to do if its forward uses exportable ops.")
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import libcst as cst
 
 from exportlint.analysis import Dep
-from exportlint.analysis.lengths import code, sizes_of
+from exportlint.analysis.lengths import sizes_of
+from exportlint.analysis.names import source_text
 from exportlint.analysis.names import dotted_name, resolve
 from exportlint.rules.base import MEMORY_LOOP, Invalid, Rule, Valid, forward
 from exportlint.rules.dynamic_loop import cause_outcomes, consequence, describe, why
@@ -122,10 +123,10 @@ class VariableLengthCat(Rule):
             return
         sizes = sizes_of(self.flow)
         cause = sizes.length(items)
-        if cause is None or cause.dep < Dep.FLAG:
+        if cause is None or cause.dep < Dep.ARGUMENT:
             return
-        func = code(node.func)
-        message = (f"`{func}` of `{code(items)}`, whose length is decided at run time by "
+        func = source_text(node.func, width=50)
+        message = (f"`{func}` of `{source_text(items, width=50)}`, whose length is decided at run time by "
                    f"{describe(cause, self.facts, sizes.structure)} ({why(cause)}): "
                    f"{consequence(cause, 'the concatenation')}")
         key = "data" if cause.dep >= Dep.DATA else "memory" if cause.key_miss or cause.dep == Dep.LAYOUT else "other"

@@ -191,8 +191,3 @@ def _capture_warnings() -> Iterator[list[CapturedWarning]]:
         warnings.simplefilter("always")
         warnings.showwarning = record
         yield captured
-
-
-def failure_message(failure: Failure | None) -> str:
-    """One line describing a failure, or "" for None."""
-    return failure.evidence if failure else ""

@@ -1,3 +1,3 @@
-"""What fixers know about the target: its file and factory (`target_ref`), its parsed source and
+"""What fixers know about the target: its parsed source and
 decision sites (`source_index`), one traced eager forward (`runtime`), and the CPU shim for
 CUDA-only code (`cpu_shim`)."""

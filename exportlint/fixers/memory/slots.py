@@ -17,7 +17,6 @@ from typing import Any
 
 import libcst as cst
 
-from exportlint.fixers.facts.target_ref import import_target
 from exportlint.fixers.memory.codegen import (
     VALID_NAME,
     helper_source,
@@ -41,6 +40,7 @@ from exportlint.fixers.memory.layout import (
 from exportlint.fixers.wrapper.bindings import free_names
 from exportlint.fixers.wrapper.fixer import FixContext, Fixer
 from exportlint.fixers.wrapper.plan import CallArg, GraphInput, ParamFact, WrapperPlan
+from exportlint.target import import_target
 
 
 # The notes of the rewrite are filed under the rule of the pattern it removes: the dict.

@@ -4,19 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 from exportlint.errors import ProbeError
 from exportlint.fixers import select_fixers
 from exportlint.fixers.facts.runtime import trace_forward
 from exportlint.fixers.facts.source_index import SourceIndex, index_source
-from exportlint.fixers.facts.target_ref import TargetRef, import_target, parse_target
 from exportlint.fixers.pipeline.request import FixRequest
 from exportlint.fixers.wrapper.fixer import FixContext
 from exportlint.fixers.wrapper.identity import bind_params, identity_plan
 from exportlint.fixers.wrapper.plan import WrapperPlan
 from exportlint.model import Finding
+from exportlint.target import TargetRef, load_ref, parse_target
 
 
 @dataclass
@@ -37,25 +36,9 @@ def build_target(spec: str, cwd: Path) -> Built:
         ProbeError: the target cannot be imported or built.
     """
     ref = parse_target(spec, cwd)
-    if ref.module is not None:
-        from exportlint.probe.target import load_target
-
-        target = load_target(str(ref.path) + ":" + ref.factory)
-        module, args, kwargs = target.module, target.args, dict(target.kwargs)
-    else:
-        module, args, kwargs = _call_factory(ref, import_target(ref))
-    module.eval()
-    return Built(ref, module, tuple(args), kwargs, index_source(ref.path))
-
-
-def _call_factory(ref: TargetRef, user: ModuleType) -> tuple[Any, tuple[Any, ...], dict[str, Any]]:
-    factory = getattr(user, ref.factory, None)
-    if not callable(factory):
-        raise ProbeError(f"{ref.spec}: the file has no callable `{ref.factory}`")
-    built = factory()
-    if not isinstance(built, (tuple, list)) or len(built) not in (2, 3):
-        raise ProbeError(f"{ref.spec}: the factory must return (module, args) or (module, args, kwargs)")
-    return built[0], tuple(built[1]), dict(built[2]) if len(built) == 3 else {}
+    target = load_ref(ref)
+    target.module.eval()
+    return Built(ref, target.module, target.args, dict(target.kwargs), index_source(ref.path))
 
 
 def plan_fixes(built: Built, request: FixRequest) -> tuple[WrapperPlan, list[Finding]]:

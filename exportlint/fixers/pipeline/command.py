@@ -19,10 +19,10 @@ from exportlint.errors import ConfigError
 from exportlint.exitcodes import ExitCode
 from exportlint.fix_model import FixReport
 from exportlint.fixers import select_fixers
-from exportlint.fixers.facts.target_ref import parse_target
 from exportlint.fixers.pipeline.files import output_files, write_atomic
 from exportlint.fixers.pipeline.request import FixRequest, output_name
 from exportlint.report.fix_json import read_fix_report, render_fix_json
+from exportlint.target import parse_target
 
 EXIT_OK, EXIT_FAILED, EXIT_ERROR = ExitCode.CLEAN, ExitCode.FINDINGS, ExitCode.ERROR
 CHILD_ENTRY = "exportlint.fixers.pipeline.run:run_child"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from exportlint.fixers.facts.target_ref import TargetRef
+from exportlint.target import TargetRef
 
 
 @dataclass(frozen=True)

@@ -15,8 +15,8 @@ from typing import Any
 
 from exportlint.fixers.facts.runtime import RuntimeFacts
 from exportlint.fixers.facts.source_index import SourceIndex
-from exportlint.fixers.facts.target_ref import TargetRef
 from exportlint.fixers.wrapper.plan import CallArg, GraphInput, ParamFact, WrapperPlan
+from exportlint.target import TargetRef
 
 
 def bind_params(module: Any, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> list[ParamFact]:

@@ -16,8 +16,8 @@ import libcst as cst
 from exportlint.fix_model import Manual, Note
 from exportlint.fixers.facts.runtime import RuntimeFacts
 from exportlint.fixers.facts.source_index import Site, SourceIndex
-from exportlint.fixers.facts.target_ref import TargetRef
 from exportlint.fixers.rewrites.codemods import Edit
+from exportlint.target import TargetRef
 
 
 @dataclass
