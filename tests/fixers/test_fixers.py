@@ -17,6 +17,7 @@ from exportlint.fixers.pipeline.build import build_target, plan_fixes
 from exportlint.fixers.pipeline.request import FixRequest
 from exportlint.fixers.pipeline.run import fix_target
 from exportlint.fixers.wrapper.render import render_wrapper
+from exportlint.progress import STEP_FILE_ENV
 from exportlint.report.fix_json import fix_report_data
 
 HERE = Path(__file__).resolve().parent
@@ -89,11 +90,31 @@ def _why(report: dict[str, Any]) -> str:
 
 
 @pytest.fixture(scope="module")
-def reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
+def steps_seen() -> dict[str, list[str]]:
+    """The progress steps each case's run reported (`exportlint.progress.step`), filled by `reports`."""
+    return {}
+
+
+@pytest.fixture(scope="module")
+def reports(tmp_path_factory: pytest.TempPathFactory,
+            steps_seen: dict[str, list[str]]) -> dict[str, dict[str, Any]]:
     """Every case fixed, exported (dynamo and legacy) and verified once, in this process; as the
     JSON report's data, which is what users read."""
     out = tmp_path_factory.mktemp("fix")
-    return {_name(c): fix_report_data(fix_target(_request(c, out)), with_source=True) for c in CASES}
+    found = {}
+    before = os.environ.get(STEP_FILE_ENV)
+    try:
+        for case in CASES:
+            sink = out / f"{_name(case)}.steps"
+            os.environ[STEP_FILE_ENV] = str(sink)
+            found[_name(case)] = fix_report_data(fix_target(_request(case, out)), with_source=True)
+            steps_seen[_name(case)] = sink.read_text(encoding="utf-8").splitlines()
+    finally:
+        if before is None:
+            os.environ.pop(STEP_FILE_ENV, None)
+        else:
+            os.environ[STEP_FILE_ENV] = before
+    return found
 
 
 @pytest.mark.ort
@@ -123,3 +144,21 @@ def test_round_trip_matches_eager(case: Path, reports: dict[str, dict[str, Any]]
         assert any("axis 0 of `x` was declared dynamic" in n["text"] for n in report["notes"])
     flipped = sum(1 for site in report["coverage"] if site["both"])
     assert flipped == EXPECT.get(_name(case), {}).get("both_outcomes", 0)
+
+
+@pytest.mark.ort
+@pytest.mark.parametrize("case", CASES, ids=lambda c: f"{c.parent.name}/{_name(c)}")
+def test_each_step_is_reported_as_it_starts(case: Path, reports: dict[str, dict[str, Any]],
+                                            steps_seen: dict[str, list[str]]) -> None:
+    report, seen = reports[_name(case)], steps_seen[_name(case)]
+    assert seen[:2] == ["building the target", "capturing one eager forward"]
+    assert f"applying the {_rule(case)} fixer" in seen
+    assert seen.index("rendering the wrapper") < seen.index("building verification inputs")
+    for verdict in report["exporters"]:
+        exporter, cases = verdict["exporter"], verdict["cases"]
+        parity = [s for s in seen if s.startswith(f"onnxruntime vs eager ({exporter})")]
+        assert parity == [f"onnxruntime vs eager ({exporter}): case {k} of {len(cases)} ({c['case']})"
+                          for k, c in enumerate(cases, 1)]
+        assert f"exporting with {exporter}" in seen
+        if parity:
+            assert seen.index(f"exporting with {exporter}") < seen.index(parity[0])

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from exportlint import progress
 from exportlint.errors import ProbeError
 from exportlint.fixers import select_fixers
 from exportlint.fixers.facts.runtime import trace_forward
@@ -47,6 +48,7 @@ def plan_fixes(built: Built, request: FixRequest) -> tuple[WrapperPlan, list[Fin
     Returns:
         The plan, and the static findings of the target's file the fixers were given.
     """
+    progress.step("capturing one eager forward")
     facts, output, shimmed = trace_original(built)
     params = bind_params(built.module, built.args, built.kwargs)
     plan = identity_plan(built.ref, built.index, facts, params, output)
@@ -60,10 +62,12 @@ def plan_fixes(built: Built, request: FixRequest) -> tuple[WrapperPlan, list[Fin
     plan.factory_kwargs = bool(built.kwargs)
     plan.exporter = request.exporter
     plan.dynamic_axes = {k: {int(a): f"{k}_dim{a}" for a in v} for k, v in request.dynamic.items()}
+    progress.step(f"scanning {built.ref.path.name}")
     findings = scan_findings(built.ref.path)
     ctx = FixContext(plan, findings, built.module, built.args, built.kwargs,
                      request.exporter)  # type: ignore[arg-type]
     for fixer in select_fixers(request.rules):
+        progress.step(f"applying the {fixer.rule} fixer")
         plan.fixers.append(fixer.rule)
         fixer.apply(ctx)
     return plan, findings

@@ -11,9 +11,11 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import difflib
+import functools
 import os
 import sys
 from pathlib import Path
+from typing import IO
 
 from exportlint.errors import ConfigError
 from exportlint.exitcodes import ExitCode
@@ -21,6 +23,7 @@ from exportlint.fix_model import FixReport
 from exportlint.fixers import select_fixers
 from exportlint.fixers.pipeline.files import output_files, write_atomic
 from exportlint.fixers.pipeline.request import FixRequest, output_name
+from exportlint.progress import StepLine
 from exportlint.report.fix_json import read_fix_report, render_fix_json
 from exportlint.target import parse_target
 
@@ -60,8 +63,14 @@ def run(args: argparse.Namespace) -> int:
     name = output_name(request, ref)
     if not args.diff:
         _refuse_overwrite(output_files(out_dir, name, request.exporter), args.force)  # type: ignore[arg-type]
-    outcome = run_in_child(CHILD_ENTRY, dataclasses.asdict(request), label=request.target,
-                           timeout=args.timeout, cwd=request.cwd)
+    line = step_line(args.format)
+    try:
+        outcome = run_in_child(CHILD_ENTRY, dataclasses.asdict(request), label=request.target,
+                               timeout=args.timeout, cwd=request.cwd,
+                               on_step=None if line is None else functools.partial(line.show, request.target))
+    finally:
+        if line is not None:
+            line.finish()
     if not outcome.ok:
         print(f"exportlint: {outcome.error}", file=sys.stderr)
         return EXIT_ERROR
@@ -88,6 +97,14 @@ def fix_request(args: argparse.Namespace) -> FixRequest:
         rtol=args.rtol, atol=args.atol, dynamic=parse_dynamic(args.dynamic), name=args.name,
         diff=args.diff, cwd=os.getcwd(),
     )
+
+
+def step_line(fmt: str, stream: IO[str] | None = None) -> StepLine | None:
+    """The current step of the child on stderr: on a terminal, in the rich format only."""
+    stream = sys.stderr if stream is None else stream
+    if fmt == "json" or not stream.isatty():
+        return None
+    return StepLine(stream, verb="fixing")
 
 
 def parse_dynamic(values: list[str]) -> dict[str, list[int]]:

@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from exportlint import progress
 from exportlint.fix_model import FixReport
 from exportlint.fixers import FIXERS_BY_RULE
 from exportlint.fixers.pipeline.build import build_target, plan_fixes
@@ -34,10 +35,12 @@ def run_child(payload: dict[str, Any]) -> dict[str, Any]:
 def fix_target(request: FixRequest) -> FixReport:
     """Plan and render the wrapper; unless `diff`, write it, export it and verify it."""
     cwd = Path(request.cwd or os.getcwd())
+    progress.step("building the target")
     built = build_target(request.target, cwd)
     name = output_name(request, built.ref)
     out_dir = (cwd / request.out).resolve()
     plan, findings = plan_fixes(built, request)
+    progress.step("rendering the wrapper")
     source = render_wrapper(plan, out_dir, name)
     report = FixReport(
         target=request.target, name=name, fixers=tuple(plan.fixers), notes=tuple(plan.notes),

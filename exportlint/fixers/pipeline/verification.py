@@ -13,6 +13,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
+from exportlint import progress
 from exportlint.fix_model import CaseResult, ExporterVerdict, OutputDiff, Verification
 from exportlint.fixers.facts.cpu_shim import cpu_shim
 from exportlint.fixers.pipeline.build import Built
@@ -32,11 +33,14 @@ def verify_wrapper(
 ) -> Verification:
     """Export the wrapper with each selected exporter and compare on every case."""
     export_module = wrap(plan, wrapper, built.module)
+    progress.step("building verification inputs")
     cases = build_cases(plan, built, request)
+    if plan.watch_sites:
+        progress.step("finding inputs that take both sides of each rewritten branch")
     coverage = cover_branches(plan, built, cases)
     cases += [c for c in coverage.extra_cases if c not in cases]
     verdicts = [
-        _verify_one(plan, export_module, wrapper, built, cases, path, exporter, request)
+        _verify_one(plan, export_module, built, cases, path, exporter, request)
         for exporter, path in onnx_paths(out_dir, name, request.exporter).items()  # type: ignore[arg-type]
     ]
     ok = all(v.ok for v in verdicts) and not plan.manual
@@ -82,13 +86,14 @@ def _original_axes(plan: WrapperPlan, built: Built, dynamic: dict[str, list[int]
 
 
 def _verify_one(
-    plan: WrapperPlan, export_module: Any, wrapper: ModuleType, built: Built, cases: list[Case],
-    path: Path, exporter: str, request: FixRequest,
+    plan: WrapperPlan, export_module: Any, built: Built, cases: list[Case], path: Path,
+    exporter: str, request: FixRequest,
 ) -> ExporterVerdict:
     from exportlint.verify import check_onnx, export_onnx
 
     example = tuple(export_module.export_inputs(*built.args, **built.kwargs))
     names = [n for n, _ in plan.outputs]
+    progress.step(f"exporting with {exporter}")
     export = export_onnx(export_module, example, path=path, exporter=exporter,  # type: ignore[arg-type]
                          dynamic_axes=plan.dynamic_axes or None, output_names=names)
     exported = ExporterVerdict(exporter, str(path), export.ok, seconds=round(export.seconds, 2),
@@ -96,13 +101,14 @@ def _verify_one(
     if not export.ok or export.path is None:
         error = export.failure.evidence if export.failure else "export failed"
         return dataclasses.replace(exported, export_error=error)
+    progress.step(f"checking {path.name} with onnx.checker")
     check = check_onnx(export.path)
-    results = tuple(
-        _case_result(_compare(export.path, export_module, built.module, case, request,
-                              plan.cpu_reference), names)
-        for case in cases
-    )
-    return dataclasses.replace(exported, check_ok=check.ok, cases=results,
+    results = []
+    for k, case in enumerate(cases, 1):
+        progress.step(f"onnxruntime vs eager ({exporter}): case {k} of {len(cases)} ({case.name})")
+        result = _compare(export.path, export_module, built.module, case, request, plan.cpu_reference)
+        results.append(_case_result(result, names))
+    return dataclasses.replace(exported, check_ok=check.ok, cases=tuple(results),
                                check_error=check.failure.evidence if check.failure else "")
 
 
