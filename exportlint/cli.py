@@ -19,6 +19,7 @@ from exportlint.config import Config, ResolvedConfig, check_value, config_argume
 from exportlint.errors import ConfigError, ExportlintError, MissingExtraError
 from exportlint.model import FileResult
 from exportlint.exitcodes import EXIT_CLEAN, EXIT_ERROR
+from exportlint.lifecycle import Terminated, exit_code, signals_unwind
 from exportlint.scan_command import add_scan_arguments
 
 FORMATS = ("rich", "json")
@@ -104,15 +105,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         "config": run_config,
     }
     try:
-        if command in _HEAVY_COMMANDS:
-            return _run_heavy(command, args)
-        return handlers[command](args)
+        with signals_unwind():
+            if command in _HEAVY_COMMANDS:
+                return _run_heavy(command, args)
+            return handlers[command](args)
     except ExportlintError as e:
         print(f"exportlint: {e}", file=sys.stderr)
         return EXIT_ERROR
-    except KeyboardInterrupt:
-        print("exportlint: interrupted", file=sys.stderr)
-        return EXIT_ERROR
+    except (KeyboardInterrupt, Terminated) as e:
+        # The shell's convention: 130 after Ctrl-C, 143 after SIGTERM, 129 after SIGHUP.
+        print(f"exportlint: {'interrupted' if isinstance(e, KeyboardInterrupt) else 'terminated'}",
+              file=sys.stderr)
+        return exit_code(e)
 
 
 def _run_heavy(command: str, args: argparse.Namespace) -> int:

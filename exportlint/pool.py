@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from exportlint import timelimit
+from exportlint import lifecycle, timelimit
 from exportlint.config import Config
 from exportlint.model import FileResult
 from exportlint.prepass import identifiers
@@ -96,7 +96,10 @@ class Workers:
 
     def __exit__(self, *exc: object) -> None:
         if self._pool is not None:
-            self._pool.shutdown(wait=exc[0] is None, cancel_futures=True)
+            if exc[0] is None:
+                self._pool.shutdown(wait=True, cancel_futures=True)
+            else:
+                _stop_pool(self._pool)
             self._pool = None
 
     def run(self, jobs: Sequence[Job], on_done: Callable[[Done], None]) -> None:
@@ -150,7 +153,8 @@ def _recover(
 
 
 def _new_pool(config: Config, known: frozenset[str], workers: int) -> ProcessPoolExecutor:
-    return ProcessPoolExecutor(workers, mp_context=_context(), initializer=_start_worker, initargs=(config, known))
+    return ProcessPoolExecutor(workers, mp_context=_context(), initializer=_start_worker,
+                               initargs=(config, known, os.getpid()))
 
 
 def _run_pool(
@@ -175,13 +179,14 @@ def _run_pool(
                 if broken:
                     return broken, queue
         except BaseException:
-            pool.shutdown(wait=False, cancel_futures=True)
+            _stop_pool(pool)
             raise
     return [], []
 
 
 def _collect(pool: ProcessPoolExecutor, chunk: Sequence[Job], on_done: Callable[[Done], None]) -> list[Job]:
-    futures: dict[Future[Done], Job] = {pool.submit(_work, job): job for job in chunk}
+    with lifecycle.sigint_blocked():  # the first submit forks the workers
+        futures: dict[Future[Done], Job] = {pool.submit(_work, job): job for job in chunk}
     broken: list[Job] = []
     for future in as_completed(futures):
         job = futures[future]
@@ -217,9 +222,21 @@ _worker_config: Config | None = None
 _worker_known: frozenset[str] = frozenset()
 
 
-def _start_worker(config: Config, known: frozenset[str]) -> None:
+def _start_worker(config: Config, known: frozenset[str], parent: int) -> None:
     global _worker_config, _worker_known
+    lifecycle.worker_signals()
+    lifecycle.die_with_parent(parent)
     _worker_config, _worker_known = config, known
+
+
+def _stop_pool(pool: ProcessPoolExecutor) -> None:
+    """End a pool at once (an interrupt, an error): kill its workers, drop the queued jobs."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    for process in processes:
+        process.kill()
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        process.join(1.0)
 
 
 def _work(job: Job) -> Done:

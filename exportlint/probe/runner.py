@@ -11,7 +11,7 @@ from exportlint.probe.report import failed_report, report_from_data
 from exportlint.probe_model import ProbeReport
 from exportlint.rules.catalog import code_for, probe_hint
 from exportlint.target import target_location
-from exportlint.verify.isolate import ChildOutcome, run_in_child
+from exportlint.verify.isolate import ChildOutcome, children_stopped_on_interrupt, run_in_child
 
 WORKER = "exportlint.probe.worker:probe_target"
 
@@ -64,5 +64,8 @@ def probe_all(
             on_done(result[0])
         return result
 
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        return list(pool.map(run, options))
+    pool = ThreadPoolExecutor(max_workers=max(1, jobs))
+    with children_stopped_on_interrupt(lambda: pool.shutdown(wait=True, cancel_futures=True)):
+        results = list(pool.map(run, options))
+    pool.shutdown()
+    return results

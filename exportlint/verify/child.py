@@ -31,6 +31,11 @@ def _call(request: dict[str, Any]) -> dict[str, Any]:
 
 def main(argv: list[str]) -> int:
     request_path, response_path = argv
+    parent = os.environ.get("EXPORTLINT_PARENT_PID", "")
+    if parent.isdigit():
+        from exportlint.lifecycle import die_with_parent
+
+        die_with_parent(int(parent))  # never outlive an exportlint killed with SIGKILL
     with open(request_path, encoding="utf-8") as handle:
         reply = _call(json.load(handle))
     tmp = response_path + ".tmp"

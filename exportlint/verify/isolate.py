@@ -12,13 +12,22 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from exportlint.progress import STEP_FILE_ENV
+
+PARENT_ENV = "EXPORTLINT_PARENT_PID"  # the child dies with this process
+
+# Children still running, so that an interrupt in another thread can stop them all.
+_live: set[subprocess.Popen[bytes]] = set()
+_live_lock = threading.Lock()
+_stopping = threading.Event()
 
 DEFAULT_TIMEOUT = 300.0
 
@@ -108,22 +117,56 @@ def _spawn(
     paths = [p for p in [os.getcwd(), *sys.path] if p and os.path.isdir(p)]
     env["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(paths))
     env.setdefault("TORCH_CPP_LOG_LEVEL", "ERROR")
+    env[PARENT_ENV] = str(os.getpid())
     command = [sys.executable, "-m", "exportlint.verify.child", str(request), str(response)]
-    process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=sink, stderr=sink,
-                               cwd=cwd, env=env, start_new_session=True)
+    with _live_lock:
+        if _stopping.is_set():
+            return None, False  # interrupted: start nothing new
+        process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=sink, stderr=sink,
+                                   cwd=cwd, env=env, start_new_session=True)
+        _live.add(process)
     deadline = time.monotonic() + timeout
     # NOTE: with a step reader the wait is sliced so that steps show while the child runs.
     poll = 0.2 if steps.on_step is not None else timeout
-    while True:
+    try:
+        while True:
+            try:
+                code = process.wait(timeout=max(0.0, min(poll, deadline - time.monotonic())))
+                steps.read()
+                return code, False
+            except subprocess.TimeoutExpired:
+                steps.read()
+                if time.monotonic() >= deadline:
+                    _kill_group(process)
+                    return None, True
+    except BaseException:
+        # Ctrl-C, SIGTERM or an error in this process: the child is in its own session and
+        # would outlive us; stop its whole group before unwinding.
+        _kill_group(process)
+        raise
+    finally:
+        with _live_lock:
+            _live.discard(process)
+
+
+@contextmanager
+def children_stopped_on_interrupt(drain: Callable[[], None]) -> Iterator[None]:
+    """For a caller that waits on `run_in_child` calls made in other threads: when the block
+    is left by an exception (Ctrl-C, SIGTERM), every running child's group is killed, and no
+    new child starts while `drain()` waits for those threads to finish."""
+    try:
+        yield
+    except BaseException:
+        with _live_lock:
+            _stopping.set()
+            running = list(_live)
         try:
-            code = process.wait(timeout=max(0.0, min(poll, deadline - time.monotonic())))
-            steps.read()
-            return code, False
-        except subprocess.TimeoutExpired:
-            steps.read()
-            if time.monotonic() >= deadline:
+            for process in running:
                 _kill_group(process)
-                return None, True
+            drain()
+        finally:
+            _stopping.clear()
+        raise
 
 
 def _kill_group(process: subprocess.Popen[bytes]) -> None:
