@@ -72,6 +72,10 @@ def _add_config_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--select", default=None, help="comma-separated rule slugs, codes or code prefixes")
     parser.add_argument("--extend-select", default=None, help="comma-separated rule slugs or codes to add to select")
     parser.add_argument("--ignore", default=None, help="comma-separated rule slugs or codes to skip")
+    parser.add_argument("--exclude", default=None,
+                        help="comma-separated globs of files or directories to skip (replaces `exclude`)")
+    parser.add_argument("--extend-exclude", default=None,
+                        help="comma-separated globs to skip beside `exclude`")
     parser.add_argument("--jobs", "-j", type=int, default=None, help="worker processes (default: all cores)")
     parser.add_argument("--no-cache", action="store_true", help="ignore and do not write the result cache")
     parser.add_argument("--cache-dir", default=None,
@@ -134,7 +138,8 @@ def _run_heavy(command: str, args: argparse.Namespace) -> int:
 def resolved_config(args: argparse.Namespace) -> ResolvedConfig:
     """Defaults, overridden by the config file, by `--config KEY=VALUE`, then by the other flags."""
     config_file, flags = config_arguments(args.config)
-    for option, key in (("select", "select"), ("extend_select", "extend-select"), ("ignore", "ignore")):
+    for option, key in (("select", "select"), ("extend_select", "extend-select"), ("ignore", "ignore"),
+                        ("exclude", "exclude"), ("extend_exclude", "extend-exclude")):
         if getattr(args, option):
             flag = f"--{key}"
             flags[option] = (check_value(key, list(_split(getattr(args, option))), flag), flag)

@@ -166,3 +166,17 @@ def test_junit_has_a_failure_per_error_and_warning(project: Path, capsys: pytest
     assert [(f.get("type"), f.text.split(": ")[0]) for f in failures] == [("error", "pkg/m.py:7:12"),
                                                                          ("warning", "pkg/m.py:9:12")]
     assert root.find(".//error").get("message") == "pkg/broken.py:1:7: syntax error: invalid syntax"
+
+
+def test_exclude_flags_skip_files_as_the_config_keys_do(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (project / "vendor").mkdir()
+    (project / "vendor" / "v.py").write_text(SOURCE)
+    _, out, _ = _run(capsys, ".", "--format", "concise", "-q")
+    assert {line.split(":")[0] for line in out.splitlines()} == {"pkg/m.py", "vendor/v.py"}
+    _, out, _ = _run(capsys, ".", "--format", "concise", "-q", "--exclude", "vendor")
+    assert {line.split(":")[0] for line in out.splitlines()} == {"pkg/m.py"}
+    (project / "exportlint.toml").write_text('exclude = ["pkg"]\n')
+    _, out, _ = _run(capsys, ".", "--format", "concise", "-q", "--extend-exclude", "vendor")
+    assert out == ""
+    _, out, _ = _run(capsys, ".", "--format", "concise", "-q", "--exclude", "vendor")
+    assert {line.split(":")[0] for line in out.splitlines()} == {"pkg/m.py"}  # --exclude replaces the key
