@@ -95,6 +95,7 @@ def test_rules_lists_every_code_with_its_kind(capsys: pytest.CaptureFixture[str]
     rows = json.loads(capsys.readouterr().out)
     assert [(r["code"], r["kind"]) for r in rows] == [(d.code, d.kind) for d in CATALOG]
     assert {r["kind"] for r in rows} == {"static", "probe only", "suppression", "internal"}
+    assert [r["code"] for r in rows if not r["hint"].strip()] == []  # every code says what to do
 
 
 def test_a_misspelt_rule_suggests_the_closest(capsys: pytest.CaptureFixture[str]) -> None:

@@ -35,14 +35,15 @@ def test_valid_gives_no_finding(tmp_path: Path, rule: type[Rule], index: int) ->
 
 
 @pytest.mark.parametrize(("rule", "index"), _cases("INVALID"), ids=lambda v: getattr(v, "name", str(v)))
-def test_invalid_gives_finding_on_its_line(tmp_path: Path, rule: type[Rule], index: int) -> None:
+def test_invalid_gives_its_finding_and_no_other(tmp_path: Path, rule: type[Rule], index: int) -> None:
     case = rule.INVALID[index]
     findings = _scan(tmp_path, rule, case.code)
-    lines = [f.location.line for f in findings]
-    assert case.line in lines, f"expected {rule.name} on line {case.line}, got {lines}"
-    if case.severity is not None:
-        severities = {f.severity for f in findings if f.location.line == case.line}
-        assert case.severity in severities, severities
+    on_line = [f for f in findings if f.location.line == case.line]
+    assert len(on_line) == 1, f"expected one {rule.name} finding on line {case.line}, got {on_line}"
+    found = on_line[0]
+    assert (found.location.column, found.severity) == (case.column, case.severity)
+    assert found.message.startswith(case.message), found.message
+    assert sorted({f.location.line for f in findings} - {case.line}) == sorted(case.also)
 
 
 @pytest.mark.parametrize("rule", ALL_RULES, ids=lambda r: r.name)

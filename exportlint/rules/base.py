@@ -56,11 +56,16 @@ class Valid:
 
 @dataclass(frozen=True, slots=True)
 class Invalid:
-    """Source that must produce a finding of the rule on `line` (1-based), with `severity` if given."""
+    """Source that must produce exactly one finding of the rule on `line` (1-based), at `column`
+    (0-based, as `Location.column`), with `severity`, its message starting with `message`; and
+    no finding of the rule elsewhere, except on the lines in `also`."""
 
     code: str
     line: int
-    severity: str | None = None
+    severity: str
+    column: int
+    message: str
+    also: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -103,14 +103,25 @@ class DataDependentIndex(StoreTargets):
         Valid(forward("x", "return x.masked_fill(x > 0, 0.0)")),
     ]
     INVALID = [
-        Invalid(forward("x", "return x[: int((x > 0).sum())]"), line=7, severity="error"),
-        Invalid(forward("x", "return x[x.argmax().item()]"), line=7, severity="error"),
-        Invalid(forward("x", "return x[x > 0]"), line=7, severity="info"),
-        Invalid(forward("x", "return (x > 0).nonzero()"), line=7, severity="info"),
-        Invalid(forward("x", "return torch.masked_select(x, x > 0)"), line=7, severity="error"),
-        Invalid(forward("x", "return torch.argwhere(x > 0)"), line=7, severity="error"),
-        Invalid(forward("x: torch.Tensor, ids: torch.Tensor", "return x[ids]"), line=7, severity="info"),
-        Invalid(forward("x: torch.Tensor, keep: torch.Tensor", "x[~(keep > 0)] = 0.0"), line=7, severity="error"),
+        Invalid(forward("x", "return x[: int((x > 0).sum())]"), line=7, severity="error", column=15,
+                message="index from tensor values"),
+        Invalid(forward("x", "return x[x.argmax().item()]"), line=7, severity="error", column=15,
+                message="index from tensor values"),
+        Invalid(forward("x", "return x[x > 0]"), line=7, severity="info", column=15,
+                message="boolean-mask read `x[x > 0]`"),
+        Invalid(forward("x", "return (x > 0).nonzero()"), line=7, severity="info", column=15,
+                message="`nonzero`: the output size is decided by tensor values"),
+        Invalid(forward("x", "return torch.masked_select(x, x > 0)"),
+                line=7, severity="error", column=15,
+                message="`masked_select`: the output size is decided by tensor"),
+        Invalid(forward("x", "return torch.argwhere(x > 0)"), line=7, severity="error", column=15,
+                message="`argwhere`: the output size is decided by tensor values"),
+        Invalid(forward("x: torch.Tensor, ids: torch.Tensor", "return x[ids]"),
+                line=7, severity="info", column=15,
+                message="index tensor `ids` (an input)"),
+        Invalid(forward("x: torch.Tensor, keep: torch.Tensor", "x[~(keep > 0)] = 0.0"),
+                line=7, severity="error", column=8,
+                message="boolean-mask write `x[~(keep > 0)] = ...`"),
     ]
 
     def visit_Subscript(self, node: cst.Subscript) -> None:

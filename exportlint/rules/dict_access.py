@@ -100,11 +100,17 @@ class DictAccess(StoreTargets):
         Valid(forward("x, feats: dict", "return x if 'p3' in feats else x * 2")),
     ]
     INVALID = [
-        Invalid(_MEMORY, line=7, severity="error"),
-        Invalid(forward("x, memory: dict", "return memory[int(x.argmax())]"), line=7, severity="error"),
-        Invalid(forward("x, memory: dict, other: dict", "return memory[len(other) - 1]"), line=7, severity="warning"),
+        Invalid(_MEMORY, line=7, severity="error", column=14,
+                message="`.get()` on runtime dict"),
+        Invalid(forward("x, memory: dict", "return memory[int(x.argmax())]"),
+                line=7, severity="error", column=15,
+                message="`[...]` lookup in runtime dict `memory` keyed by tensor"),
+        Invalid(forward("x, memory: dict, other: dict", "return memory[len(other) - 1]"),
+                line=7, severity="warning", column=15,
+                message="`[...]` lookup in runtime dict `memory` keyed by the layout"),
         Invalid(forward("x, memory: dict, frame_idx: int", "return x if frame_idx in memory else x * 2"),
-                line=7, severity="error"),
+                line=7, severity="error", column=20,
+                message="`in` test on runtime dict `memory` keyed by a non-tensor"),
     ]
 
     def visit_Del(self, node: cst.Del) -> None:

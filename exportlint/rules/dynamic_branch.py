@@ -82,11 +82,21 @@ class DynamicBranch(Rule):
         Valid(forward("x", "return torch.where(x.sum() > 0, x * 2, x)")),
     ]
     INVALID = [
-        Invalid(forward("x", "return x * 2 if x.sum() > 0 else x"), line=7, severity="error"),
-        Invalid(forward("x", "return x[:1] if x.shape[0] > 1 else x"), line=7, severity="warning"),
-        Invalid(forward("x, dac=False", "return x * 2 if dac else x"), line=7, severity="warning"),
-        Invalid(forward("x", "return x * 2 if self.double else x"), line=7, severity="info"),
-        Invalid(forward("x", "return x.mean() if x.any() else x"), line=7, severity="error"),
+        Invalid(forward("x", "return x * 2 if x.sum() > 0 else x"),
+                line=7, severity="error", column=24,
+                message="conditional expression on tensor values"),
+        Invalid(forward("x", "return x[:1] if x.shape[0] > 1 else x"),
+                line=7, severity="warning", column=24,
+                message="conditional expression on a tensor shape"),
+        Invalid(forward("x, dac=False", "return x * 2 if dac else x"),
+                line=7, severity="warning", column=24,
+                message="conditional expression on a non-tensor forward argument"),
+        Invalid(forward("x", "return x * 2 if self.double else x"),
+                line=7, severity="info", column=24,
+                message="conditional expression on module configuration"),
+        Invalid(forward("x", "return x.mean() if x.any() else x"),
+                line=7, severity="error", column=27,
+                message="conditional expression on tensor values"),
     ]
 
     def __init__(self, facts: FileFacts) -> None:

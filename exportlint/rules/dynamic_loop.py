@@ -129,13 +129,25 @@ class DynamicLoop(Rule):
         Valid(forward("x, feats: list[torch.Tensor]", "return [feats[i] for i in range(len(feats))]")),
     ]
     INVALID = [
-        Invalid(MEMORY_LOOP, line=8, severity="error"),
-        Invalid(_DATA_BREAK, line=7, severity="error"),
-        Invalid(forward("x: torch.Tensor", "return [row * 2 for row in x]"), line=7, severity="warning"),
-        Invalid(forward("x, memory: dict", "return [v * x for v in memory.values()]"), line=7, severity="warning"),
-        Invalid(forward("x, n: int", "return [x * i for i in range(n)]"), line=7, severity="warning"),
-        Invalid(forward("x", "return [x * i for i in range(int(x.sum().item()))]"), line=7, severity="error"),
-        Invalid(forward("x", "return [v for v in x.unbind(0) if v.sum() > 0]"), line=7, severity="error"),
+        Invalid(MEMORY_LOOP, line=8, severity="error", column=17,
+                message="loop left early by `continue` at line 11 when `out is None`"),
+        Invalid(_DATA_BREAK, line=7, severity="error", column=17,
+                message="loop left early by `break` at line 9 when `x[i].sum() > 0`"),
+        Invalid(forward("x: torch.Tensor", "return [row * 2 for row in x]"),
+                line=7, severity="warning", column=35,
+                message="comprehension whose trip count is set by `x`"),
+        Invalid(forward("x, memory: dict", "return [v * x for v in memory.values()]"),
+                line=7, severity="warning", column=31,
+                message="comprehension whose trip count is set by `memory`"),
+        Invalid(forward("x, n: int", "return [x * i for i in range(n)]"),
+                line=7, severity="warning", column=31,
+                message="comprehension whose trip count is set by `n`"),
+        Invalid(forward("x", "return [x * i for i in range(int(x.sum().item()))]"),
+                line=7, severity="error", column=31,
+                message="comprehension whose trip count is set by `x.sum().item()`"),
+        Invalid(forward("x", "return [v for v in x.unbind(0) if v.sum() > 0]"),
+                line=7, severity="error", column=27,
+                message="comprehension whose trip count is set by `x.unbind(0)`"),
     ]
 
     def visit_For(self, node: cst.For) -> None:

@@ -84,18 +84,27 @@ class HardcodedDevice(Rule):
         Valid(forward("x", 'return x * 2 if x.device == torch.device("cuda") else x')),
     ]
     INVALID = [
-        Invalid(forward("x", "return x.cuda() * 2"), line=7, severity="error"),
-        Invalid(forward("x", "return x.pin_memory()"), line=7, severity="error"),
-        Invalid(forward("x", 'return x + torch.zeros(3, device="cuda")'), line=7, severity="error"),
-        Invalid(forward("x", 'return x.to("cuda:0")'), line=7, severity="error"),
-        Invalid(forward("x", 'return x.to(torch.device("cuda"))'), line=7, severity="error"),
-        Invalid(forward("x", "torch.cuda.synchronize()\n        return x"), line=7, severity="error"),
+        Invalid(forward("x", "return x.cuda() * 2"), line=7, severity="error", column=15,
+                message="`x.cuda()` pins the CUDA device"),
+        Invalid(forward("x", "return x.pin_memory()"), line=7, severity="error", column=15,
+                message="`x.pin_memory()` needs pinned host memory"),
+        Invalid(forward("x", 'return x + torch.zeros(3, device="cuda")'),
+                line=7, severity="error", column=19,
+                message="`torch.zeros(3, device=\"cuda\")` pins the CUDA device"),
+        Invalid(forward("x", 'return x.to("cuda:0")'), line=7, severity="error", column=15,
+                message="`x.to(\"cuda:0\")`: legacy fails on a machine without CUDA"),
+        Invalid(forward("x", 'return x.to(torch.device("cuda"))'),
+                line=7, severity="error", column=15,
+                message="`x.to(torch.device(\"cuda\"))` pins the CUDA device"),
+        Invalid(forward("x", "torch.cuda.synchronize()\n        return x"),
+                line=7, severity="error", column=8,
+                message="`torch.cuda.synchronize()` pins the CUDA device"),
         Invalid(
             "from torch import nn\n\n\nclass M(nn.Module):\n    def __init__(self):\n"
             "        super().__init__()\n        self.lin = nn.Linear(3, 3).cuda()\n\n"
             "    def forward(self, x):\n        return self.lin(x)\n",
             line=7,
-            severity="error",
+            severity="error", column=19, message="`nn.Linear(3, 3).cuda()` in `__init__`",
         ),
     ]
 

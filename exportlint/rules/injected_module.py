@@ -71,14 +71,16 @@ class InjectedModule(Rule):
             "    def __init__(self, attn: nn.Module):\n        super().__init__()\n        self.attn = attn\n\n"
             "    def forward(self, x):\n        return self.attn(x)\n",
             line=5,
-            severity="info",
+            severity="info", column=23,
+            message="`attn` is passed in through the constructor and called in",
         ),
         Invalid(
             "from torch import nn\n\n\nclass M(nn.Module):\n"
             "    def __init__(self, block):\n        super().__init__()\n        self.block = block\n\n"
             "    def forward(self, x):\n        return self.block(x) + x\n",
             line=5,
-            severity="info",
+            severity="info", column=23,
+            message="`block` is passed in through the constructor and called in",
         ),
     ]
 

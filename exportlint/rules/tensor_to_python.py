@@ -88,17 +88,25 @@ class TensorToPython(Rule):
         Valid(forward("x", "return x.size(0) * x")),
     ]
     INVALID = [
-        Invalid(forward("x, n", "return x[: n.sum().item()]"), line=7, severity="error"),
-        Invalid(forward("x, n", "return [x * i for i in range(int(n.max()))]"), line=7, severity="error"),
-        Invalid(forward("x", "return torch.from_numpy(x.cpu().numpy() * 2)"), line=7, severity="error"),
-        Invalid(forward("x, sizes", "return torch.split(x, sizes.tolist())"), line=7, severity="error"),
+        Invalid(forward("x, n", "return x[: n.sum().item()]"), line=7, severity="error", column=19,
+                message="`n.sum().item()` turns a tensor into a Python number used"),
+        Invalid(forward("x, n", "return [x * i for i in range(int(n.max()))]"),
+                line=7, severity="error", column=37,
+                message="`int(n.max())` turns a tensor into a Python int that"),
+        Invalid(forward("x", "return torch.from_numpy(x.cpu().numpy() * 2)"),
+                line=7, severity="error", column=32,
+                message="`x.cpu().numpy()` turns a tensor into a Python numpy array"),
+        Invalid(forward("x, sizes", "return torch.split(x, sizes.tolist())"),
+                line=7, severity="error", column=30,
+                message="`sizes.tolist()` turns a tensor into a Python list used in"),
         Invalid(
             "import torch\nfrom torch import nn\n\n\nclass M(nn.Module):\n"
             "    def __init__(self):\n        super().__init__()\n"
             "        self.scale = nn.Parameter(torch.ones(()))\n\n"
             "    def forward(self, x):\n        return x * self.scale.item()\n",
             line=11,
-            severity="info",
+            severity="info", column=19,
+            message="`self.scale.item()` turns a tensor into a Python number",
         ),
     ]
 

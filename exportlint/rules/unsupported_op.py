@@ -102,19 +102,31 @@ class UnsupportedOp(Rule):
         Valid(forward("x", "return torch.rand(x.shape) * x")),
     ]
     INVALID = [
-        Invalid(forward("x, a", "return torch.view_as_real(torch.polar(x, a))"), line=7, severity="error"),
-        Invalid(forward("x", "return torch.fft.rfft2(x).abs()"), line=7, severity="error"),
-        Invalid(forward("x", "return torch.linalg.inv(x)"), line=7, severity="error"),
-        Invalid(forward("x", "return x * random.random()"), line=7, severity="error"),
-        Invalid(forward("x", "return x.to(torch.complex64).abs()"), line=7, severity="error"),
-        Invalid(forward("x", "return x.median(dim=-1)"), line=7, severity="error"),
-        Invalid(forward("x", "c = torch.view_as_complex(x)\n        return c.repeat(2, 1)"), line=8, severity="error"),
+        Invalid(forward("x, a", "return torch.view_as_real(torch.polar(x, a))"),
+                line=7, severity="error", column=34,
+                message="`torch.polar(x, a)` makes complex tensors"),
+        Invalid(forward("x", "return torch.fft.rfft2(x).abs()"),
+                line=7, severity="error", column=15,
+                message="`torch.fft.rfft2(x)`"),
+        Invalid(forward("x", "return torch.linalg.inv(x)"), line=7, severity="error", column=15,
+                message="`torch.linalg.inv(x)`"),
+        Invalid(forward("x", "return x * random.random()"), line=7, severity="error", column=19,
+                message="`random.random()` draws a random number in Python"),
+        Invalid(forward("x", "return x.to(torch.complex64).abs()"),
+                line=7, severity="error", column=20,
+                message="`torch.complex64` makes complex tensors"),
+        Invalid(forward("x", "return x.median(dim=-1)"), line=7, severity="error", column=15,
+                message="`x.median(dim=-1)`: no ONNX conversion in either exporter"),
+        Invalid(forward("x", "c = torch.view_as_complex(x)\n        return c.repeat(2, 1)"),
+                line=8, severity="error", column=15,
+                message="`c.repeat(2, 1)` on a complex tensor", also=(7,)),
         Invalid(
             "import torch\nfrom torch import nn\n\n\nclass Fn(torch.autograd.Function):\n"
             "    @staticmethod\n    def forward(ctx, x):\n        return x * 2\n\n\n"
             "class M(nn.Module):\n    def forward(self, x):\n        return Fn.apply(x)\n",
             line=13,
-            severity="info",
+            severity="info", column=15,
+            message="`Fn.apply(x)` runs a custom torch.autograd.Function",
         ),
     ]
 

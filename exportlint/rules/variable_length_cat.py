@@ -108,11 +108,19 @@ class VariableLengthCat(Rule):
         Valid(forward("x", "return torch.stack([x * i for i in range(self.num_heads)])")),
     ]
     INVALID = [
-        Invalid(MEMORY_LOOP, line=13, severity="error"),
-        Invalid(_DATA_APPEND, line=11, severity="error"),
-        Invalid(forward("x, memory: dict", "return torch.cat(list(memory.values()))"), line=7, severity="warning"),
-        Invalid(forward("x: torch.Tensor", "return torch.stack([r * 2 for r in x])"), line=7, severity="warning"),
-        Invalid(forward("x, n: int", "return torch.cat([x] * n)"), line=7, severity="warning"),
+        Invalid(MEMORY_LOOP, line=13, severity="error", column=15,
+                message="`torch.cat` of `parts`"),
+        Invalid(_DATA_APPEND, line=11, severity="error", column=15,
+                message="`torch.stack` of `kept`"),
+        Invalid(forward("x, memory: dict", "return torch.cat(list(memory.values()))"),
+                line=7, severity="warning", column=15,
+                message="`torch.cat` of `list(memory.values())`"),
+        Invalid(forward("x: torch.Tensor", "return torch.stack([r * 2 for r in x])"),
+                line=7, severity="warning", column=15,
+                message="`torch.stack` of `[r * 2 for r in x]`"),
+        Invalid(forward("x, n: int", "return torch.cat([x] * n)"),
+                line=7, severity="warning", column=15,
+                message="`torch.cat` of `[x] * n`"),
     ]
 
     def visit_Call(self, node: cst.Call) -> None:
