@@ -12,12 +12,10 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import IO
 
 from exportlint import __version__
 from exportlint.config import Config, ResolvedConfig, check_value, config_arguments, render_config, resolve_config
-from exportlint.errors import ConfigError, ExportlintError, MissingExtraError
-from exportlint.model import FileResult
+from exportlint.errors import ExportlintError
 from exportlint.exitcodes import EXIT_CLEAN, EXIT_ERROR
 from exportlint.lifecycle import Terminated, exit_code, signals_unwind
 from exportlint.scan_command import add_scan_arguments

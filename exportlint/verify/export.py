@@ -24,7 +24,7 @@ from exportlint.verify.flatten import (
     tensor_leaves,
 )
 from exportlint.verify.frames import failure_from_exception, first_user_frame, frames_from_stack
-from exportlint.verify.results import CapturedWarning, ExportResult, Failure
+from exportlint.verify.results import CapturedWarning, ExportResult
 
 DynamicAxes = Mapping[str, Mapping[int, str] | Sequence[int]]
 
