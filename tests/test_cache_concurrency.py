@@ -25,7 +25,8 @@ def test_concurrent_scans_agree_with_a_fresh_scan(examples_dir: Path, tmp_path: 
     shutil.copytree(examples_dir / "sam3_like", tree)
     fresh = sorted((Path(f.location.path).name, f.location.line, f.rule, f.severity)
                    for r in scan_paths([tree], dataclasses.replace(CONFIG, cache=False)) for f in r.findings)
-    assert len(fresh) > 10
+    assert {rule for _, _, rule, _ in fresh} >= {"dynamic-branch", "dynamic-loop", "dict-access",
+                                                  "variable-length-cat", "list-tensor-input"}
     with multiprocessing.get_context("fork").Pool(3) as pool:
         assert pool.map(_findings, [tree] * 3) == [fresh] * 3
         assert pool.map(_findings, [tree] * 3) == [fresh] * 3  # warm, from what the others wrote

@@ -181,8 +181,7 @@ def test_readme_config_example_is_valid(tmp_path: Path, capsys: pytest.CaptureFi
     readme = Path(__file__).resolve().parents[1] / "README.md"
     blocks = re.findall(r"```toml\n(.*?)```", readme.read_text() if readme.exists() else "", re.DOTALL)
     examples = [b for b in blocks if "[tool.exportlint]" in b]
-    if not examples:
-        pytest.skip("the README has no [tool.exportlint] example yet")
+    assert examples, "the README shows a [tool.exportlint] example"
     for example in examples:
         (tmp_path / "pyproject.toml").write_text(example)
         monkeypatch.chdir(tmp_path)

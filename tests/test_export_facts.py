@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import torch
 
-torch = pytest.importorskip("torch")
 nn = torch.nn
 
 from exportlint.model import Outcome

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-pytest.importorskip("torch")
 
 from exportlint.errors import ProbeError
 from exportlint.target import import_target, load_ref, load_target, parse_target, split_target

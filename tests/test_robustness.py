@@ -188,21 +188,23 @@ def test_unreadable_and_odd_files_are_file_errors(tmp_path: Path) -> None:
     assert results["empty.py"] == FileResult(str(tmp_path / "empty.py"), module="empty")
 
 
-def _torch_nn() -> Path | None:
+def _torch_nn() -> Path:
     spec = importlib.util.find_spec("torch")  # locates torch without importing it
-    if spec is None or not spec.submodule_search_locations:
-        return None
+    assert spec is not None and spec.submodule_search_locations, "torch is a test dependency"
     return Path(next(iter(spec.submodule_search_locations))) / "nn"
 
 
 @pytest.mark.slow
 def test_torch_nn_scans_without_one_internal_error(tmp_path: Path) -> None:
     nn = _torch_nn()
-    if nn is None:
-        pytest.skip("torch is not installed (the probe extra)")
     shutil.copytree(nn, tmp_path / "nn", ignore=shutil.ignore_patterns("__pycache__"))
     results = scan_paths([tmp_path / "nn"], Config(cache=False))
-    assert len(results) > 100
+    sources = [*(tmp_path / "nn").rglob("*.py"), *(tmp_path / "nn").rglob("*.pyi")]
+    assert len(results) == len(sources)
     assert [r.error for r in results if r.error] == []
     assert [m for r in results for m in internal_errors(r)] == []
-    assert sum(len(r.findings) for r in results) > 50
+    # Two errors the scan must keep giving on the pinned torch's nn: `int(batch_sizes[0])` of a
+    # PackedSequence sizes the hidden state; `torch.linalg.solve` has no ONNX conversion.
+    found = {(Path(f.location.path).name, f.symbol, f.rule, f.severity) for r in results for f in r.findings}
+    assert {("rnn.py", "RNNBase.get_expected_hidden_size", "tensor-to-python", "error"),
+            ("parametrizations.py", "_Orthogonal.forward", "unsupported-op", "error")} <= found

@@ -6,9 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-torch = pytest.importorskip("torch")
-nn = torch.nn
+import torch
 
 from exportlint.verify import (
     InputSet,
@@ -20,6 +18,8 @@ from exportlint.verify import (
     perturb_inputs,
     verify_module,
 )
+
+nn = torch.nn
 
 
 class BakedBranch(nn.Module):

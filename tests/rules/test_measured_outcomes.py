@@ -12,11 +12,11 @@ import warnings
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+import onnxruntime as ort
 import pytest
+import torch
 
-torch = pytest.importorskip("torch")
-ort = pytest.importorskip("onnxruntime")
-np = pytest.importorskip("numpy")
 nn = torch.nn
 F = torch.nn.functional
 
