@@ -7,7 +7,7 @@ from exportlint.rules.catalog.entry import RuleDoc
 INTERNAL_ERROR = RuleDoc(
     code="EXL000", name="internal-error", kind="internal",
     summary="exportlint itself failed on a file or in one rule",
-    hint="",
+    hint="Report it with the file; until fixed, `per-file-ignores` or `ignore` for the named rule keep the scan clean.",
     doc="""\
 ## What it does
 Reported at line 1 of a file when analysing it raised an unexpected exception, either in the
