@@ -31,7 +31,11 @@ def _call(request: dict[str, Any]) -> dict[str, Any]:
 
 def main(argv: list[str]) -> int:
     request_path, response_path = argv
-    parent = os.environ.get("EXPORTLINT_PARENT_PID", "")
+    from exportlint.verify.isolate import PARENT_ENV, USER_PATH_ENV
+
+    user_path = os.environ.get(USER_PATH_ENV, "")
+    sys.path.extend(p for p in user_path.split(os.pathsep) if p and p not in sys.path)
+    parent = os.environ.get(PARENT_ENV, "")
     if parent.isdigit():
         from exportlint.lifecycle import die_with_parent
 

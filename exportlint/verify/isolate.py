@@ -23,6 +23,8 @@ from typing import Any
 from exportlint.progress import STEP_FILE_ENV
 
 PARENT_ENV = "EXPORTLINT_PARENT_PID"  # the child dies with this process
+USER_PATH_ENV = "EXPORTLINT_USER_PATH"  # directories the child appends to sys.path once started
+_OWN_ROOT = str(Path(__file__).resolve().parents[2])  # the directory holding the exportlint package
 
 # Children still running, so that an interrupt in another thread can stop them all.
 _live: set[subprocess.Popen[bytes]] = set()
@@ -114,11 +116,16 @@ def _spawn(
     env.pop(STEP_FILE_ENV, None)
     if steps.on_step is not None:
         env[STEP_FILE_ENV] = str(steps.path)
-    paths = [p for p in [os.getcwd(), *sys.path] if p and os.path.isdir(p)]
+    # NOTE: the user's directories (the current one, the child's) are added by the child after
+    # start-up, behind exportlint and the installed packages: an `exportlint.py`, `torch.py` or
+    # `sitecustomize.py` there can neither shadow them nor run at interpreter start (`-P`).
+    user = [os.path.abspath(p) for p in (os.getcwd(), cwd or os.getcwd())]
+    paths = [_OWN_ROOT, *(p for p in sys.path if p and os.path.isdir(p) and os.path.abspath(p) not in user)]
     env["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(paths))
+    env[USER_PATH_ENV] = os.pathsep.join(dict.fromkeys(user))
     env.setdefault("TORCH_CPP_LOG_LEVEL", "ERROR")
     env[PARENT_ENV] = str(os.getpid())
-    command = [sys.executable, "-m", "exportlint.verify.child", str(request), str(response)]
+    command = [sys.executable, "-P", "-m", "exportlint.verify.child", str(request), str(response)]
     with _live_lock:
         if _stopping.is_set():
             return None, False  # interrupted: start nothing new
@@ -133,6 +140,7 @@ def _spawn(
             try:
                 code = process.wait(timeout=max(0.0, min(poll, deadline - time.monotonic())))
                 steps.read()
+                _kill_leftovers(process)
                 return code, False
             except subprocess.TimeoutExpired:
                 steps.read()
@@ -169,6 +177,14 @@ def children_stopped_on_interrupt(drain: Callable[[], None]) -> Iterator[None]:
         raise
 
 
+def _kill_leftovers(process: subprocess.Popen[bytes]) -> None:
+    """Processes the target started (its session's group) do not outlive the probe."""
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
 def _kill_group(process: subprocess.Popen[bytes]) -> None:
     try:
         os.killpg(process.pid, signal.SIGKILL)
@@ -187,8 +203,12 @@ def _outcome(
                             timed_out=True)
     reply = _read_reply(response)
     if reply is None:
-        return ChildOutcome(label, False, error=f"{label}: {_death(code)}", output=output,
-                            seconds=seconds, returncode=code)
+        error = f"{label}: {_death(code)}"
+        last = next((line.strip() for line in reversed(output.splitlines()) if line.strip()), "")
+        if code is not None and code > 0 and last:
+            error += f": {last[:200]}"  # e.g. the import error that stopped it at start-up
+        return ChildOutcome(label, False, error=error, output=output, seconds=seconds,
+                            returncode=code)
     if not reply.get("ok"):
         message = str(reply.get("error"))
         error = message if message.startswith(f"{label}: ") else f"{label}: {message}"
