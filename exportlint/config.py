@@ -181,16 +181,24 @@ def check_value(key: str, value: Any, where: str) -> Any:
 def find_config_file(start: Path) -> Path | None:
     """The nearest exportlint.toml, or pyproject.toml with [tool.exportlint], at or above `start`."""
     here = Path(os.path.abspath(start))
-    if not here.is_dir():
+    if not _is(here, Path.is_dir):
         here = here.parent
     for folder in (here, *here.parents):
         own = folder / "exportlint.toml"
-        if own.is_file():
+        if _is(own, Path.is_file):
             return own
         pyproject = folder / "pyproject.toml"
-        if pyproject.is_file() and _table(pyproject) is not None:
+        if _is(pyproject, Path.is_file) and _table(pyproject) is not None:
             return pyproject
     return None
+
+
+def _is(path: Path, test: Callable[[Path], bool]) -> bool:
+    """`test(path)`, False where the folder cannot be looked into (no permission)."""
+    try:
+        return test(path)
+    except OSError:
+        return False
 
 
 def _table(path: Path) -> dict[str, Any] | None:

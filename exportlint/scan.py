@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import stat
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -44,6 +45,8 @@ def discover(paths: Sequence[Path]) -> Discovery:
         elif path.is_dir():
             for found, real in _walk(path, errors):
                 _add(files, seen, found, real)
+        elif path.exists():
+            errors.append(FileResult(str(path), error=f"{path}: {_not_regular(path)}, skipped"))
         else:
             errors.append(FileResult(str(path), error=f"{path}: not a file or directory (broken link?)"))
     return Discovery(files, errors)
@@ -68,7 +71,13 @@ def _add(files: list[Path], seen: set[str], path: Path, real: str) -> None:
 def _walk(root: Path, errors: list[FileResult]) -> Iterator[tuple[Path, str]]:
     """Python files under `root` with their real paths (one realpath per directory, not per file)."""
     visited: set[str] = set()
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=True):
+
+    def unlistable(error: OSError) -> None:
+        where = error.filename or str(root)
+        reason = error.strerror or type(error).__name__
+        errors.append(FileResult(str(where), error=f"{where}: cannot list this directory ({reason}), skipped"))
+
+    for dirpath, dirnames, filenames in os.walk(root, onerror=unlistable, followlinks=True):
         real = os.path.realpath(dirpath)
         if real in visited:
             errors.append(FileResult(dirpath, error=f"{dirpath}: symlink loop, skipped"))
@@ -80,7 +89,23 @@ def _walk(root: Path, errors: list[FileResult]) -> Iterator[tuple[Path, str]]:
         for name in sorted(filenames):
             if name.endswith((".py", ".pyi")):
                 full = os.path.join(dirpath, name)
+                if not os.path.isfile(full):  # NOTE: a FIFO would block the read forever
+                    what = _not_regular(Path(full)) if os.path.exists(full) else "a broken symbolic link"
+                    errors.append(FileResult(full, error=f"{full}: {what}, skipped"))
+                    continue
                 yield folder / name, os.path.realpath(full) if os.path.islink(full) else os.path.join(real, name)
+
+
+def _not_regular(path: Path) -> str:
+    """`not a regular file (a FIFO)`: what a path that is neither a file nor a directory is."""
+    try:
+        mode = path.stat().st_mode
+    except OSError as error:
+        return f"cannot be read ({error.strerror or type(error).__name__})"
+    kinds = ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a character device"),
+             (stat.S_ISBLK, "a block device"))
+    kind = next((name for test, name in kinds if test(mode)), "not a file")
+    return f"not a regular file ({kind})"
 
 
 def scan_paths(paths: Sequence[Path], config: Config, progress: Progress = NO_PROGRESS) -> list[FileResult]:
