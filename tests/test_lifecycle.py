@@ -110,3 +110,37 @@ def test_scan_workers_die_with_a_parent_killed_outright(tmp_path: Path) -> None:
     parent.kill()
     parent.wait(timeout=30)
     assert _wait_for(lambda: not _alive(worker), 10), "the worker outlived its parent"
+
+
+def _children(pid: int) -> set[int]:
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid and fields[0] != "Z":
+            found.add(int(stat.parent.name))
+    return found
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("signum", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143), (signal.SIGKILL, None)])
+def test_a_signal_during_a_parallel_scan_leaves_no_worker(tmp_path: Path, signum: int, code: int | None) -> None:
+    body = "".join(f"    def f{k}(self, x):\n        if x.sum() > {k}:\n            x = x * 2\n        return x\n"
+                   for k in range(40))
+    for n in range(400):
+        (tmp_path / f"m{n}.py").write_text(f"import torch\n\n\nclass M{n}(torch.nn.Module):\n{body}")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    parent = subprocess.Popen([sys.executable, "-m", "exportlint", "scan", ".", "--jobs", "2", "--no-cache"],
+                              cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert _wait_for(lambda: len(_children(parent.pid)) >= 2, 60), "the workers never started"
+    workers = _children(parent.pid)
+    time.sleep(0.5)
+    parent.send_signal(signum)
+    _, err = parent.communicate(timeout=30)
+    if code is not None:
+        assert parent.returncode == code
+        assert "Traceback" not in err and err.strip().splitlines()[-1] in ("exportlint: interrupted",
+                                                                           "exportlint: terminated")
+    assert _wait_for(lambda: not any(_alive(w) for w in workers), 10), "a worker outlived the scan"
