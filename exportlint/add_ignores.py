@@ -13,12 +13,12 @@ import io
 import os
 import re
 import stat
-import tempfile
 import tokenize
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from exportlint.atomic import write_atomic
 from exportlint.errors import SourceError
 from exportlint.model import FileResult
 from exportlint.source import source_encoding
@@ -85,7 +85,8 @@ def insert_ignores(path: Path, wanted: dict[int, set[str]]) -> int:
     new_text = insert_lines_above("".join(physical), above)
     if new_text != text:
         bom = codecs.BOM_UTF8 if data.startswith(codecs.BOM_UTF8) else b""
-        write_atomic(real, bom + new_text.encode("utf-8" if encoding == "utf-8-sig" else encoding))
+        write_atomic(real, bom + new_text.encode("utf-8" if encoding == "utf-8-sig" else encoding),
+                     mode=stat.S_IMODE(real.stat().st_mode), durable=True)
     return changed + len(above)
 
 
@@ -179,17 +180,3 @@ def merge_comment(comment: str | None, keys: Iterable[str]) -> str:
     return comment[:match.start()] + f"# exportlint: ignore[{', '.join(merged)}]" + comment[match.end():]
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Replace a file's bytes in one step: a crash leaves the old file or the new one."""
-    mode = stat.S_IMODE(path.stat().st_mode)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

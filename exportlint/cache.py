@@ -23,13 +23,13 @@ import json
 import os
 import shutil
 import sys
-import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from exportlint import __version__
+from exportlint.atomic import write_atomic
 from exportlint.config import Config
 from exportlint.model import FileResult, Finding, Fix, Location, Outcomes
 from exportlint.prepass import ClassIndex
@@ -143,7 +143,7 @@ class ResultCache:
             return
         body = json.dumps(doc, separators=(",", ":"), ensure_ascii=False).encode()
         try:
-            _write_atomic(path, _MAGIC + _hash(body).encode() + b"\n" + body)
+            write_atomic(path, _MAGIC + _hash(body).encode() + b"\n" + body, mode=0o600)
         except OSError:
             self.writable = False  # a read-only tree still scans; it just is not cached
 
@@ -250,19 +250,6 @@ def file_digest(data: bytes) -> str:
 
 def _hash(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=20).hexdigest()
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
 
 
 def _mark_used(base: Path, directory: Path) -> None:

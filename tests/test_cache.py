@@ -239,7 +239,7 @@ def test_entries_are_checked_against_their_key_and_checksum(tmp_path: Path) -> N
     assert parse_document(raw, key) is not None
     assert parse_document(raw, "another key") is None
     assert parse_document(raw.replace(b'"names"', b'"nameZ"'), key) is None
-    assert not [p for p in cache.path(key).parent.iterdir() if p.name.startswith(".tmp-")]
+    assert not [p for p in cache.path(key).parent.iterdir() if p.name.startswith(".exportlint-")]
 
 
 def _resign(raw: bytes, body: bytes) -> bytes:

@@ -66,4 +66,4 @@ def test_readers_never_see_a_half_written_entry(tmp_path: Path) -> None:
     final = cache.load(key)
     assert final is not None
     assert {final.result([str(w)], []) for w in range(3)} <= set(written.values())
-    assert not [p for p in cache.path(key).parent.iterdir() if p.name.startswith(".tmp-")]
+    assert not [p for p in cache.path(key).parent.iterdir() if p.name.startswith(".exportlint-")]

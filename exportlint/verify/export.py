@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import io
 import os
-import tempfile
 import time
 import traceback
 import warnings
@@ -13,6 +12,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from exportlint.atomic import atomic_path
 from exportlint.model import Exporter
 from exportlint.verify.flatten import (
     Leaf,
@@ -91,9 +91,6 @@ def _write_atomically(
 ) -> None:
     import torch
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(suffix=".onnx", prefix=f".{path.stem}-", dir=path.parent)
-    os.close(fd)
     options: dict[str, Any] = {"dynamo": exporter == "dynamo", "verbose": False}
     # NOTE: dynamo names inputs itself (param_key...); passing names there would silently
     # mislabel inputs if its kwargs order differed, so names are given to legacy only.
@@ -113,13 +110,8 @@ def _write_atomically(
         options["output_names"] = list(output_names)
     if opset is not None:
         options["opset_version"] = opset
-    try:
+    with atomic_path(path) as tmp:
         torch.onnx.export(module, args, tmp, **options)
-        _readable(tmp)
-        os.replace(tmp, path)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
 
 
 def dynamic_shapes(
@@ -149,13 +141,6 @@ def dynamic_shapes(
 def _identifier(symbol: str) -> str:
     cleaned = "".join(c if c.isalnum() else "_" for c in symbol)
     return cleaned if cleaned[:1].isalpha() else f"d_{cleaned}"
-
-
-def _readable(path: str) -> None:
-    """Give a mkstemp file (0600) the permissions a plain `open()` would have."""
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(path, 0o666 & ~umask)
 
 
 def _describe(

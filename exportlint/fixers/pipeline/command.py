@@ -17,11 +17,12 @@ import sys
 from pathlib import Path
 from typing import IO
 
+from exportlint.atomic import write_atomic
 from exportlint.errors import ConfigError
 from exportlint.exitcodes import ExitCode
 from exportlint.fix_model import FixReport
 from exportlint.fixers import select_fixers
-from exportlint.fixers.pipeline.files import output_files, write_atomic
+from exportlint.fixers.pipeline.files import output_files
 from exportlint.fixers.pipeline.request import FixRequest, output_name
 from exportlint.progress import StepLine
 from exportlint.report.fix_json import read_fix_report, render_fix_json

@@ -1,11 +1,9 @@
-"""The files `exportlint fix` writes for one target, written atomically, and the wrapper read back."""
+"""The files `exportlint fix` writes for one target (written through `exportlint.atomic`), and the wrapper read back."""
 
 from __future__ import annotations
 
 import importlib.util
-import os
 import sys
-import tempfile
 from pathlib import Path
 from types import ModuleType
 
@@ -24,23 +22,6 @@ def output_files(out_dir: Path, name: str, exporter: ExporterChoice) -> list[Pat
     """Every file `fix` writes for one target."""
     onnx = list(onnx_paths(out_dir, name, exporter).values())
     return [out_dir / f"{name}_export.py", *onnx, out_dir / f"{name}_report.json"]
-
-
-def write_atomic(path: Path, text: str) -> Path:
-    """Write `text` to `path` through a temporary file in the same directory and os.replace."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}-", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; users expect a plain file's mode
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    return path
 
 
 def import_wrapper(path: Path, name: str) -> ModuleType:

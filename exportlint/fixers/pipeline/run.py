@@ -12,10 +12,11 @@ from pathlib import Path
 from typing import Any
 
 from exportlint import progress
+from exportlint.atomic import write_atomic
 from exportlint.fix_model import FixReport
 from exportlint.fixers import FIXERS_BY_RULE
 from exportlint.fixers.pipeline.build import build_target, plan_fixes
-from exportlint.fixers.pipeline.files import import_wrapper, write_atomic
+from exportlint.fixers.pipeline.files import import_wrapper
 from exportlint.fixers.pipeline.request import FixRequest, output_name
 from exportlint.fixers.pipeline.verification import verify_wrapper
 from exportlint.fixers.wrapper.plan import WrapperPlan
