@@ -50,8 +50,9 @@ def test_encoder_layer_exports_and_matches_eager(tmp_path: Path,
     fixed = [f for f in report["findings"] if f["rule"] == "dynamic-branch"]
     assert fixed and all(f["fix"]["fixer"] == "DynamicBranchFixer" for f in fixed)
     assert all(c["ok"] for c in _cases(report).values())
+    assert all(c["ok"] for c in _cases(report, "legacy").values())  # both exporters by default
     assert {p.name for p in tmp_path.iterdir()} == {
-        "encoder_export.py", "encoder.onnx", "encoder_report.json"}
+        "encoder_export.py", "encoder.onnx", "encoder.legacy.onnx", "encoder_report.json"}
 
 
 @pytest.mark.ort

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from exportlint.cli import main
-from exportlint.probe.command import parse_dynamic
+from exportlint.axes import parse_dynamic
+from exportlint.errors import ConfigError
 
 CASES = Path(__file__).parent / "probe_cases"
 SCAN_KEYS = {"rule", "code", "severity", "path", "line", "col", "end_line", "end_col", "symbol",
@@ -53,3 +54,15 @@ def test_missing_probe_extra_says_how_to_install(
                         lambda name, *a: None if name == "onnxscript" else real(name, *a))
     assert main(["probe", "model.py:make"]) == 2
     assert "pip install 'exportlint[probe]'" in capsys.readouterr().err
+
+
+def test_fix_reads_the_same_dynamic_syntax_and_the_earlier_one() -> None:
+    from exportlint.fixers.pipeline.request import wire_dynamic
+
+    assert parse_dynamic(["tgt:0", "x:0:batch", "y:1:batch"]) == {
+        "tgt": {0: "tgt_dim0"}, "x": {0: "batch"}, "y": {1: "batch"}}
+    assert parse_dynamic(["memory=0,1"]) == {"memory": {0: "memory_dim0", 1: "memory_dim1"}}
+    assert wire_dynamic(parse_dynamic(["x:0:batch"])) == {"x": {"0": "batch"}}
+    for bad in ("x", "x:a", "x=", "x:0:not a name", "=0"):
+        with pytest.raises(ConfigError, match=r"expected INPUT:AXIS\[:NAME\], e.g. x:0:batch"):
+            parse_dynamic([bad])

@@ -12,6 +12,7 @@ from exportlint.errors import ConfigError, MissingExtraError
 from exportlint.exitcodes import ExitCode
 from exportlint.probe.options import ProbeOptions
 from exportlint.probe_model import ProbeReport
+from exportlint.axes import parse_dynamic
 from exportlint.progress import StepLine
 from exportlint.report.color import COLOR, COLOR_CHOICES
 from exportlint.verify.compare import DEFAULT_ATOL, DEFAULT_RTOL
@@ -91,18 +92,6 @@ def _config() -> Any:
     from exportlint.config import resolve_config
 
     return resolve_config().config
-
-
-def parse_dynamic(values: Sequence[str]) -> dict[str, dict[int, str]]:
-    """`["x:0:batch", "y:1"]` -> `{"x": {0: "batch"}, "y": {1: "y_dim1"}}`."""
-    dynamic: dict[str, dict[int, str]] = {}
-    for value in values:
-        name, _, rest = value.partition(":")
-        axis, _, symbol = rest.partition(":")
-        if not name or not axis.isdigit():
-            raise ConfigError(f"--dynamic {value!r}: expected INPUT:AXIS[:NAME], e.g. x:0:batch")
-        dynamic.setdefault(name, {})[int(axis)] = symbol or f"{name}_dim{axis}"
-    return dynamic
 
 
 def _probe(options: list[ProbeOptions], jobs: int, show_progress: bool

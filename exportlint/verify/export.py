@@ -16,6 +16,7 @@ from exportlint.atomic import atomic_path
 from exportlint.model import Exporter
 from exportlint.verify.flatten import (
     Leaf,
+    copied,
     flatten_inputs,
     legacy_call_args,
     legacy_leaves,
@@ -59,6 +60,8 @@ def export_onnx(
     Returns:
         An `ExportResult` with the kept input names, warnings and the failure if any.
     """
+    # NOTE: tracing runs the forward; one that writes to its inputs must not change the examples.
+    args, kwargs = copied(tuple(args)), copied(dict(kwargs)) if kwargs else kwargs
     leaves = _graph_leaves(module.forward, tuple(args), kwargs, exporter)
     names = [leaf.name for leaf in leaves]
     start = time.perf_counter()

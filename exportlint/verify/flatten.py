@@ -165,6 +165,12 @@ def map_inputs(
     return new_args, {k: map_leaves(v, k, fn) for k, v in (kwargs or {}).items()}
 
 
+def copied(value: Any) -> Any:
+    """`value` with every tensor in its lists, tuples and dicts cloned: a forward that writes to
+    its inputs in place (`x.mul_(2)`) cannot change what the next run is given."""
+    return map_leaves(value, "", lambda _, leaf: leaf.clone() if _is_tensor(leaf) else leaf)
+
+
 def to_numpy(value: Any) -> Any:
     """A tensor or Python scalar as a numpy array (detached, on CPU)."""
     import numpy as np

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
@@ -11,7 +12,7 @@ from exportlint.model import Exporter
 from exportlint.progress import step
 from exportlint.verify.compare import DEFAULT_ATOL, DEFAULT_RTOL, compare_outputs
 from exportlint.verify.export import DynamicAxes, export_onnx
-from exportlint.verify.flatten import flatten_outputs, named_leaves, to_numpy
+from exportlint.verify.flatten import copied, flatten_outputs, named_leaves, to_numpy
 from exportlint.verify.frames import failure_from_exception
 from exportlint.verify.ort import check_onnx, run_onnxruntime
 from exportlint.verify.results import Comparison, InputSet, VerifyReport
@@ -35,14 +36,19 @@ def compare_on(
     rtol: float = DEFAULT_RTOL,
     atol: float = DEFAULT_ATOL,
 ) -> Comparison:
-    """onnxruntime on `inputs` (fed by name) against eager `reference` (default `forward`)."""
+    """onnxruntime on `inputs` (fed by name) against eager `reference` (default `forward`).
+
+    Each side gets its own copy of the inputs, taken before either runs.
+    """
+    feed = named_leaves(forward, copied(inputs.args), copied(dict(inputs.kwargs)))
     try:
-        expected = eager_outputs(reference or forward, inputs)
+        expected = eager_outputs(reference or forward, dataclasses.replace(
+            inputs, args=copied(inputs.args), kwargs=copied(dict(inputs.kwargs))))
     except Exception as error:  # noqa: BLE001 - eager rejecting an input set is data
         return Comparison(inputs.name, False, failure=failure_from_exception(error),
                           eager_failed=True, description=inputs.description)
     try:
-        actual = run_onnxruntime(path, named_leaves(forward, inputs.args, inputs.kwargs))
+        actual = run_onnxruntime(path, feed)
     except (Exception, VerifyError) as error:  # noqa: BLE001 - onnxruntime failing is data
         return Comparison(inputs.name, False, failure=failure_from_exception(error),
                           description=inputs.description)

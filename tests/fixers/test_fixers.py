@@ -27,7 +27,7 @@ CASES = sorted(HERE.glob("*/*.in.py"))
 # Every case is verified with both exporters unless it says otherwise here.
 EXTRA: dict[str, dict[str, Any]] = {
     "cond_modules": {"exporter": "dynamo"},  # torch.cond: the legacy exporter cannot trace it
-    "shape_branch": {"dynamic": {"x": [0, 1]}},  # the shape test pins axis 0, axis 1 stays
+    "shape_branch": {"dynamic": {"x": {"0": "x_dim0", "1": "x_dim1"}}},  # the shape test pins axis 0, axis 1 stays
 }
 
 

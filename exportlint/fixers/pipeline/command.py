@@ -18,12 +18,13 @@ from pathlib import Path
 from typing import IO
 
 from exportlint.atomic import write_atomic
+from exportlint.axes import parse_dynamic
 from exportlint.errors import ConfigError
 from exportlint.exitcodes import ExitCode
 from exportlint.fix_model import FixReport
 from exportlint.fixers import select_fixers
 from exportlint.fixers.pipeline.files import output_files
-from exportlint.fixers.pipeline.request import FixRequest, output_name
+from exportlint.fixers.pipeline.request import FixRequest, output_name, wire_dynamic
 from exportlint.progress import StepLine
 from exportlint.report.fix_json import read_fix_report, render_fix_json
 from exportlint.target import parse_target
@@ -39,12 +40,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--rule", action="append", default=[], metavar="RULE",
                         help="rule slug or code to fix (repeatable; default: every rule with a fixer)")
     parser.add_argument("--out", default="exportlint_out", help="output directory (default: exportlint_out)")
-    parser.add_argument("--exporter", choices=("dynamo", "legacy", "both"), default="dynamo",
-                        help="exporter(s) to verify with (default: dynamo)")
+    parser.add_argument("--exporter", choices=("dynamo", "legacy", "both"), default="both",
+                        help="exporter(s) to verify with (default: both, as probe and scan)")
     parser.add_argument("--rtol", type=float, default=1e-3, help="relative tolerance (default: 1e-3)")
     parser.add_argument("--atol", type=float, default=1e-4, help="absolute tolerance (default: 1e-4)")
-    parser.add_argument("--dynamic", action="append", default=[], metavar="INPUT=AXIS[,AXIS]",
-                        help="declare graph input axes dynamic (repeatable), e.g. tgt=0")
+    parser.add_argument("--dynamic", action="append", default=[], metavar="INPUT:AXIS[:NAME]",
+                        help="declare a graph input axis dynamic (repeatable), e.g. tgt:0 or x:0:batch")
     parser.add_argument("--name", default="", help="base name of the output files (default: the file's stem, plus _FACTORY when the factory is not `make`)")
     parser.add_argument("--force", action="store_true", help="overwrite existing output files")
     parser.add_argument("--diff", action="store_true",
@@ -95,7 +96,7 @@ def fix_request(args: argparse.Namespace) -> FixRequest:
         raise ConfigError("--rtol and --atol must be >= 0")
     return FixRequest(
         target=args.target, out=args.out, rules=tuple(args.rule), exporter=args.exporter,
-        rtol=args.rtol, atol=args.atol, dynamic=parse_dynamic(args.dynamic), name=args.name,
+        rtol=args.rtol, atol=args.atol, dynamic=wire_dynamic(parse_dynamic(args.dynamic)), name=args.name,
         diff=args.diff, cwd=os.getcwd(),
     )
 
@@ -106,21 +107,6 @@ def step_line(fmt: str, stream: IO[str] | None = None) -> StepLine | None:
     if fmt == "json" or not stream.isatty():
         return None
     return StepLine(stream, verb="fixing")
-
-
-def parse_dynamic(values: list[str]) -> dict[str, list[int]]:
-    """`["tgt=0", "memory=0,1"]` -> `{"tgt": [0], "memory": [0, 1]}`."""
-    axes: dict[str, list[int]] = {}
-    for value in values:
-        name, sep, rest = value.partition("=")
-        try:
-            parsed = [int(a) for a in rest.split(",") if a.strip()]
-        except ValueError:
-            parsed = []
-        if not sep or not name or not parsed:
-            raise ConfigError(f"--dynamic {value}: expected INPUT=AXIS[,AXIS], e.g. tgt=0")
-        axes.setdefault(name, []).extend(a for a in parsed if a not in axes.get(name, []))
-    return axes
 
 
 def _refuse_overwrite(paths: list[Path], force: bool) -> None:

@@ -14,10 +14,10 @@ class FixRequest:
     target: str
     out: str = "exportlint_out"
     rules: tuple[str, ...] = ()
-    exporter: str = "dynamo"
+    exporter: str = "both"
     rtol: float = 1e-3
     atol: float = 1e-4
-    dynamic: dict[str, list[int]] = field(default_factory=dict)
+    dynamic: dict[str, dict[str, str]] = field(default_factory=dict)  # input -> {axis: symbol}, JSON keys
     name: str = ""
     diff: bool = False
     cwd: str = ""
@@ -29,3 +29,8 @@ def output_name(request: FixRequest, ref: TargetRef) -> str:
         return request.name
     stem = "".join(c if c.isalnum() else "_" for c in ref.stem)
     return stem if ref.factory == "make" else f"{stem}_{ref.factory}"
+
+
+def wire_dynamic(dynamic: dict[str, dict[int, str]]) -> dict[str, dict[str, str]]:
+    """`exportlint.axes.parse_dynamic`'s axes with string keys, as JSON carries them to the child."""
+    return {name: {str(axis): symbol for axis, symbol in axes.items()} for name, axes in dynamic.items()}

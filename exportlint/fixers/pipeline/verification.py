@@ -68,7 +68,7 @@ def build_cases(plan: WrapperPlan, built: Built, request: FixRequest) -> list[Ca
     return cases
 
 
-def _original_axes(plan: WrapperPlan, built: Built, dynamic: dict[str, list[int]]
+def _original_axes(plan: WrapperPlan, built: Built, dynamic: dict[str, dict[str, str]]
                    ) -> dict[str, list[int]]:
     """Declared dynamic axes per flattened input (`feats` covers `feats_0`, `feats_1`, ...),
     minus the axes a frozen shape test pinned."""
@@ -79,7 +79,7 @@ def _original_axes(plan: WrapperPlan, built: Built, dynamic: dict[str, list[int]
     for key, axes in dynamic.items():
         for name in names:
             if name == key or name.startswith(f"{key}_"):
-                kept = [a for a in axes if a not in plan.static_axes.get(name, set())]
+                kept = [int(a) for a in axes if int(a) not in plan.static_axes.get(name, set())]
                 if kept:
                     expanded[name] = kept
     return expanded
