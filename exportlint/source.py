@@ -115,3 +115,13 @@ def parse_source(path: str, text: str, checked: bool = False, syntax: ast.Module
     except RecursionError as e:
         raise SourceError(f"{path}: too deeply nested to parse") from e
     return SourceFile(path=path, text=text, module=module, syntax=syntax)
+
+
+def statement_column(path: str, line: int) -> int:
+    """The 0-based column where the code of `line` starts (0 when the file cannot be read)."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            text = next((t for n, t in enumerate(handle, 1) if n == line), "")
+    except (OSError, UnicodeDecodeError):
+        return 0
+    return len(text) - len(text.lstrip())

@@ -152,6 +152,20 @@ def apply_suppressions(
     return out
 
 
+def suppressed(finding: Finding, config: Config) -> bool:
+    """Whether `per-file-ignores` or a comment in its file suppresses a finding made elsewhere
+    (a probe finding, located at a line of the user's file). An unreadable file suppresses nothing."""
+    path = Path(finding.location.path)
+    if config.per_file_ignores and any(key_matches(k, finding.code, finding.rule) for k in config.ignored_rules(path)):
+        return True
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False
+    lines, directives = parse_directives(text)
+    return bool(directives) and _suppress(finding, lines, directives)
+
+
 def _suppress(finding: Finding, lines: _Lines, directives: Sequence[Directive]) -> bool:
     line = lines.resolve(finding.location.line)
     own = [d for d in directives if d.scope is None and d.covers == line]

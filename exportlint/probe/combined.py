@@ -10,6 +10,7 @@ from exportlint.config import Config
 from exportlint.model import FileResult, Finding
 from exportlint.probe.options import ProbeOptions
 from exportlint.probe_model import ProbeReport
+from exportlint.source import statement_column
 
 
 def probe_and_judge(
@@ -29,6 +30,7 @@ def probe_and_judge(
     """
     from exportlint.probe.judge import judge
     from exportlint.probe.runner import probe_all
+    from exportlint.suppress import suppressed
 
     options = [ProbeOptions(target=t, exporter=config.exporter, timeout=config.timeout) for t in targets]
     reports = [report for report, _ in probe_all(options)]
@@ -39,7 +41,7 @@ def probe_and_judge(
                 continue
             judged = tuple(judge(result.findings, report))
             merged[i] = dataclasses.replace(result, findings=judged)
-        _add_probe_findings(merged, report.findings)
+        _add_probe_findings(merged, [f for f in report.findings if not suppressed(f, config)])
     return merged, reports
 
 
@@ -58,5 +60,13 @@ def _add_probe_findings(results: list[FileResult], findings: Sequence[Finding]) 
             by_path[real] = len(results) - 1
             continue
         result = results[i]
-        ordered = sorted((*result.findings, finding), key=lambda f: (f.location.line, f.origin != "static"))
+        same_line = [f for f in result.findings if f.location.line == finding.location.line]
+        if any(f.rule == finding.rule and f.verdict == "confirmed" for f in same_line):
+            continue  # the static finding already says "confirmed by probe" with this evidence
+        # NOTE: in the scan's form: the path as the user gave it, the column of the statement.
+        column = same_line[0].location.column if same_line else statement_column(result.path, finding.location.line)
+        where = dataclasses.replace(finding.location, path=result.path, column=column)
+        ordered = sorted((*result.findings, dataclasses.replace(finding, location=where)),
+                         key=lambda f: (f.location.line, f.origin != "static"))
         results[i] = dataclasses.replace(result, findings=tuple(ordered))
+

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import importlib.util
+import os
 import sys
 from collections.abc import Sequence
 from typing import Any
 
+from exportlint.axes import parse_dynamic
 from exportlint.errors import ConfigError, MissingExtraError
 from exportlint.exitcodes import ExitCode
 from exportlint.probe.options import ProbeOptions
 from exportlint.probe_model import ProbeReport
-from exportlint.axes import parse_dynamic
 from exportlint.progress import StepLine
 from exportlint.report.color import COLOR, COLOR_CHOICES
 from exportlint.verify.compare import DEFAULT_ATOL, DEFAULT_RTOL
@@ -53,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
     if args.verbose:
         for report, output in reports:
             sys.stderr.write(f"--- {report.target} output ---\n{output}\n")
-    only = [report for report, _ in reports]
+    only = [as_scan_reports(report) for report, _ in reports]
     if args.format == "json":
         from exportlint.report.probe_json import render_probe_json
 
@@ -64,6 +66,26 @@ def run(args: argparse.Namespace) -> int:
 
         render_reports(only, make_console(color=COLOR[args.color]))
     return exit_code(only)
+
+
+def as_scan_reports(report: ProbeReport) -> ProbeReport:
+    """The report's findings as `scan` gives them: paths relative to the current directory
+    (when under it), the column where the statement starts, and without those a
+    `# exportlint: ignore` comment or `per-file-ignores` suppresses."""
+    from exportlint.source import statement_column
+    from exportlint.suppress import suppressed
+
+    config = _config()
+    here = os.getcwd()
+    findings = []
+    for finding in report.findings:
+        if suppressed(finding, config):
+            continue
+        where = finding.location
+        path = os.path.relpath(where.path, here) if where.path.startswith(here + os.sep) else where.path
+        column = where.column or statement_column(where.path, where.line)
+        findings.append(dataclasses.replace(finding, location=dataclasses.replace(where, path=path, column=column)))
+    return dataclasses.replace(report, findings=tuple(findings))
 
 
 def require_probe_extra() -> None:

@@ -33,6 +33,8 @@ def finding_dict(f: Finding) -> dict[str, Any]:
     if f.origin == "probe":
         data["exporter"] = f.exporter
         data["evidence"] = f.evidence
+    elif f.evidence:  # a static finding a probe judged: what the exporter said
+        data["evidence"] = f.evidence
     if f.verdict is not None:
         data["verdict"] = f.verdict
     if f.fix is not None:
