@@ -31,8 +31,9 @@ class TensorToPythonFixer(Fixer):
             tensor = _tensor_of(call) if call is not None else None
             parent = _parent(plan, finding.symbol, call) if call is not None else None
             text = " ".join(plan.index.code(call).split()) if call is not None else finding.message
-            if call is not None and tensor is not None and isinstance(parent, cst.BinaryOperation) \
-                    and isinstance(parent.operator, _ARITHMETIC):
+            if call is not None and tensor is not None and (
+                    (isinstance(parent, cst.BinaryOperation) and isinstance(parent.operator, _ARITHMETIC))
+                    or _named_for_arithmetic(plan, finding.symbol, parent)):
                 plan.edit(finding.symbol, call, _to_tensor())
                 plan.note(self.rule, f"`{text}` only feeds arithmetic: the tensor is used "
                           "directly, so its value stays in the graph.", finding.location.line)
@@ -41,6 +42,54 @@ class TensorToPythonFixer(Fixer):
                               "becomes a Python number that decides sizes, indices or control "
                               "flow; dynamo keeps it symbolic or fails, legacy bakes the example's "
                               "value. There is no static-shape equivalent.")
+
+
+def _named_for_arithmetic(plan: WrapperPlan, symbol: str, parent: cst.CSTNode | None) -> bool:
+    """`s = float(t)` where `s` is assigned once in the method and every read of it is an
+    operand of arithmetic (`x * s`, `s + 1`, `-s`): the number never leaves arithmetic."""
+    if not (isinstance(parent, cst.Assign) and len(parent.targets) == 1
+            and isinstance(parent.targets[0].target, cst.Name)):
+        return False
+    name = parent.targets[0].target.value
+    method = plan.index.methods[symbol].node
+    stores, reads = _uses(method, name)
+    return stores == 1 and bool(reads) and all(_in_arithmetic(r) for r in reads)
+
+
+def _uses(method: cst.CSTNode, name: str) -> tuple[int, list[cst.CSTNode | None]]:
+    """How often `name` is bound in `method`, and the parent of each other occurrence."""
+    stores = 0
+    reads: list[cst.CSTNode | None] = []
+
+    class _Uses(cst.CSTVisitor):
+        def __init__(self) -> None:
+            self.stack: list[cst.CSTNode] = []
+
+        def on_visit(self, node: cst.CSTNode) -> bool:
+            nonlocal stores
+            if isinstance(node, cst.Name) and node.value == name:
+                parent = self.stack[-1] if self.stack else None
+                # NOTE: a name inside a tuple target counts as a read: it is not arithmetic, so the
+                # rewrite is refused, which is the safe side.
+                if isinstance(parent, (cst.AssignTarget, cst.AugAssign, cst.AnnAssign, cst.For, cst.Param,
+                                       cst.NamedExpr, cst.AsName, cst.CompFor)):
+                    stores += 1
+                else:
+                    reads.append(parent)
+            self.stack.append(node)
+            return True
+
+        def on_leave(self, original_node: cst.CSTNode) -> None:
+            self.stack.pop()
+
+    method.visit(_Uses())
+    return stores, reads
+
+
+def _in_arithmetic(parent: cst.CSTNode | None) -> bool:
+    if isinstance(parent, cst.BinaryOperation):
+        return isinstance(parent.operator, _ARITHMETIC)
+    return isinstance(parent, cst.UnaryOperation) and isinstance(parent.operator, (cst.Minus, cst.Plus))
 
 
 def _call_at(plan: WrapperPlan, finding: Finding) -> cst.Call | None:

@@ -76,6 +76,7 @@ EXPECT: dict[str, dict[str, Any]] = {
     "cond_modules": {"both_outcomes": 1},
     "shape_branch": {"cases": {"sizes"}, "static": {"x": [0]}},
     "item_slice": {"manual": "no static-shape equivalent"},
+    "named_size": {"manual": "no static-shape equivalent"},
 }
 
 
