@@ -30,16 +30,19 @@ def render_fix_report(report: FixReport) -> None:
                                     f"true in {', '.join(site.when_true) or 'none'}; "
                                     f"false in {', '.join(site.when_false) or 'none'}"), soft_wrap=True)
     for verdict in verification.exporters if verification else ():
-        console.print(_table(verdict))
+        # NOTE: the path is printed whole (soft wrap), never as a table title that rich would cut.
+        console.print(Text.assemble((f"{verdict.exporter}: ", "italic"), verdict.onnx_path), soft_wrap=True)
         if not verdict.export_ok:
             console.print(Text(f"  export failed: {verdict.export_error}", style="red"), soft_wrap=True)
-        elif not verdict.check_ok:
+            continue  # no graph: no parity table
+        console.print(_table(verdict))
+        if not verdict.check_ok:
             console.print(Text(f"  onnx.checker: {verdict.check_error}", style="red"), soft_wrap=True)
     _verdict(console, report)
 
 
 def _table(verdict: ExporterVerdict) -> Table:
-    table = Table(title=f"{verdict.exporter}: {verdict.onnx_path}", title_justify="left")
+    table = Table()
     for column in ("case", "output", "max abs", "max rel", "ok"):
         table.add_column(column, justify="right" if column.startswith("max") else "left")
     for case in verdict.cases:
@@ -53,6 +56,26 @@ def _table(verdict: ExporterVerdict) -> Table:
     return table
 
 
+def failure_reason(report: FixReport) -> str:
+    """Why a fix did not pass, in one line: the first thing that stopped it."""
+    verification = report.verification
+    if report.manual:
+        first = report.manual[0]
+        more = f" (and {len(report.manual) - 1} more)" if len(report.manual) > 1 else ""
+        return f"manual work left at line {first.line} ({first.rule}){more}"
+    if verification is None:
+        return "the wrapper was not verified"
+    for verdict in verification.exporters:
+        if not verdict.export_ok:
+            return f"the {verdict.exporter} export failed"
+        if not verdict.check_ok:
+            return f"onnx.checker rejects the {verdict.exporter} graph"
+        bad = [c.case for c in verdict.cases if not (c.ok or c.eager_failed)]
+        if bad:
+            return f"onnxruntime differs from eager ({verdict.exporter}) on {', '.join(bad)}"
+    return "verification did not pass"
+
+
 def _verdict(console: Any, report: FixReport) -> None:
     verification = report.verification
     exporters = verification.exporters if verification else ()
@@ -61,7 +84,8 @@ def _verdict(console: Any, report: FixReport) -> None:
         console.print(Text(f"PASSED (rtol={verification.rtol}, atol={verification.atol})",
                            style="bold green"))
     else:
-        console.print(Text("FAILED: files left for inspection", style="bold red"))
+        console.print(Text(f"FAILED: {failure_reason(report)}; files left for inspection", style="bold red"),
+                      soft_wrap=True)
     for path in files:
         if path:
             console.print(f"  {path}", soft_wrap=True)
