@@ -21,6 +21,8 @@ _NUMPY_CONVERTERS = {"numpy.array", "numpy.asarray", "numpy.asanyarray"}
 _PY_PASSTHROUGH = {"int", "float", "bool", "round", "min", "max", "abs", "sum", "list", "tuple", "sorted",
                    "reversed", "enumerate", "zip", "math.floor", "math.ceil", "math.sqrt", "math.prod"}
 _INERT = {"print", "str", "repr", "format", "len", "isinstance"}
+# Declarations of a data-dependent value's range for torch.export, not control flow.
+_CHECKS = {"torch._check", "torch._check_is_size", "torch._check_with", "torch._constrain_as_size"}
 _MAX_DEPTH = 3
 
 _HINT = ("Keep the value a tensor: index or slice with the tensor itself, use torch ops instead of "
@@ -51,6 +53,9 @@ class TensorToPython(Rule):
       conversion); legacy records the result as a constant, silently wrong. Error.
     - `.item()` of a parameter or buffer: a constant for export, right under both (info); if
       it decides control flow, dynamo fails while legacy stays right.
+    - bounded by `torch._check(n >= 1)` (or `torch._check_is_size`): dynamo keeps it symbolic
+      within the declared range and stays right; legacy fails, since `torch._check` receives a
+      traced tensor there. An error for `--exporter both`, info for dynamo alone.
     A conversion written directly in an `if`/`while` test is left to `dynamic-branch`.
 
     ## Example
@@ -108,6 +113,9 @@ class TensorToPython(Rule):
             severity="info", column=19,
             message="`self.scale.item()` turns a tensor into a Python number",
         ),
+        Invalid(forward("x, k", "n = k.item()\n        torch._check(n >= 1)\n        return x[:n]"),
+                line=7, severity="error", column=12,
+                message="`k.item()` turns a tensor into a Python number whose range `torch._check` declares"),
     ]
 
     def __init__(self, facts: FileFacts) -> None:
@@ -227,6 +235,8 @@ def _step(up: cst.CSTNode, child: cst.CSTNode, parents: Parents, flow: FunctionF
     """One step up from `child`: a verdict, or the node to keep climbing from."""
     if isinstance(up, cst.IfExp):
         return {"control"} if up.test is child else up
+    if isinstance(up, (cst.Comparison, cst.ComparisonTarget, cst.BooleanOperation)) and _in_check(up, parents, flow):
+        return {"checked"}
     if isinstance(up, (cst.Comparison, cst.ComparisonTarget, cst.BooleanOperation, cst.If, cst.While, cst.Assert)):
         return {"control"}
     if isinstance(up, cst.Arg):
@@ -255,11 +265,22 @@ def _argument(arg: cst.Arg, parents: Parents, flow: FunctionFlow) -> set[str] | 
     name = resolve(dotted_name(call.func), flow.imports) or ""
     if name == "range":
         return {"control"}
+    if name in _CHECKS:
+        return {"checked"}
     if name in _INERT or name.startswith(("logging.", "logger.")):
         return {"inert"}
     if name in _PY_PASSTHROUGH:
         return call
     return {"tensor"}
+
+
+def _in_check(node: cst.CSTNode, parents: Parents, flow: FunctionFlow) -> bool:
+    """Whether a test is (part of) an argument of `torch._check(...)` and the like."""
+    up = parents.parent(node)
+    while isinstance(up, (cst.Comparison, cst.ComparisonTarget, cst.BooleanOperation, cst.UnaryOperation)):
+        up = parents.parent(up)
+    call = parents.parent(up) if isinstance(up, cst.Arg) else None
+    return isinstance(call, cst.Call) and (resolve(dotted_name(call.func), flow.imports) or "") in _CHECKS
 
 
 def _through_names(up: cst.CSTNode, parents: Parents, flow: FunctionFlow, depth: int) -> set[str]:
@@ -295,6 +316,8 @@ def _verdict(what: str, uses: set[str], state: bool) -> tuple[str, Outcomes]:
         return _STATE_CONTROL, Outcomes(dynamo="fails", legacy="ok")
     if "control" in uses:
         return _DATA_CONTROL, Outcomes(dynamo="fails", legacy="wrong")
+    if "checked" in uses:
+        return _CHECKED, Outcomes(dynamo="ok", legacy="fails")
     if "tensor" not in uses:
         return " that is only printed or unused: harmless for export", Outcomes.same("ok")
     if state:
@@ -309,6 +332,8 @@ _STATE_CONTROL = (" from a parameter or buffer that decides Python control flow:
 _DATA_CONTROL = (" that decides Python control flow (a branch, a loop count or a container key): dynamo fails "
                  "(it cannot guard on a data-dependent value); legacy bakes the example's value, silently wrong "
                  "on other inputs")
+_CHECKED = (" whose range `torch._check` declares: dynamo keeps it symbolic within that range and stays "
+            "right; legacy fails (`torch._check` receives a traced tensor, not a bool)")
 _NUMPY = (": dynamo traces the numpy code as torch ops (a numpy function without an ONNX counterpart, like "
           "np.sort, fails at conversion); legacy records the result as a constant, silently wrong on other inputs")
 _DATA_TENSOR = (" used in tensor operations (an index, a slice bound, a size, arithmetic): dynamo keeps it "

@@ -83,6 +83,19 @@ def _cis(x: Any) -> Any:
     return torch.view_as_complex(x.reshape(3, 2, 2))
 
 
+def _hop_map(fn: Callable[..., Any], xs: Any) -> Any:
+    from torch._higher_order_ops.map import map as higher_order_map
+
+    return higher_order_map(fn, xs)
+
+
+def _checked_take(s: Any, x: Any, k: Any) -> Any:
+    n = k.item()
+    torch._check(n >= 1)
+    torch._check(n <= x.shape[0])
+    return x[:n].sum(0)
+
+
 R = torch.randn
 N = torch.tensor
 # name -> (module, example args, other args, dynamo outcome, legacy outcome)
@@ -117,6 +130,15 @@ FACTS: dict[str, tuple[Any, tuple[Any, ...], tuple[Any, ...], str, str]] = {
     "histc": (mod(lambda s, x: torch.histc(x, bins=4, min=-2, max=2)), (R(10),), (R(10),), "ok", "fails"),
     "median": (mod(lambda s, x: torch.median(x, dim=-1)[0]), (R(4, 3),), (R(4, 3),), "fails", "fails"),
     "random.random": (mod(lambda s, x: x * random.random()), (R(3),), (R(3),), "wrong", "wrong"),
+    "torch.cond": (mod(lambda s, x: torch.cond(x.sum() > 0, lambda t: t * 2, lambda t: t - 1, (x,))),
+                   (R(3, 4),), (-R(3, 4).abs(),), "ok", "fails"),
+    "higher-order map": (mod(lambda s, xs: _hop_map(lambda t: t.cos() * 2, xs)), (R(3, 4),), (R(3, 4),),
+                         "fails", "fails"),
+    "torch.sym_min of a size": (mod(lambda s, x: x[: torch.sym_min(x.shape[0], 3)] * 2), (R(5, 4),), (R(5, 4),),
+                                "ok", "fails"),
+    "round() of a size": (mod(lambda s, x: x[:, : round(x.shape[1] / 2)] + 1), (R(2, 6),), (R(2, 6),),
+                          "ok", "fails"),
+    ".item() bounded by torch._check": (mod(_checked_take), (R(5, 4), N(3)), (R(5, 4), N(3)), "ok", "fails"),
     # hardcoded-device (this test runs on machines without CUDA)
     ".cuda()": (mod(lambda s, x: x.cuda() * 2), (R(3),), (R(3),), "fails", "fails"),
     ".pin_memory()": (mod(lambda s, x: x.pin_memory() * 2), (R(3),), (R(3),), "fails", "fails"),
