@@ -110,6 +110,11 @@ class _Reach:
             found = method_of(self.facts.classes, info, "forward")
             if found is not None and found[1] not in self.callees:
                 queue.append(self._callee(found[1], info, found[0].name))
+            if found is not None and _abstract(found[1]):
+                # NOTE: forward only raises (SAM3's tracker: "use the predictor's methods"), so the
+                # model runs through its other public methods: each one is an entry point.
+                queue.extend(self._callee(fn, info, info.name) for name, fn in sorted(info.methods.items())
+                             if not name.startswith("_") and name != "forward" and fn not in self.callees)
             init = info.methods.get("__init__")
             if init is not None:
                 self.facts.init_flows.append(self._flow(_Callee(init, info, info.name)))
@@ -266,3 +271,18 @@ def _self_refs(fn: cst.FunctionDef) -> list[str]:
     """The `self.<name>` names of a body, in source order (so the order flows are found never varies)."""
     return list(dict.fromkeys(n.attr.value for n in nodes_in(fn.body)
                               if type(n) is cst.Attribute and type(n.value) is cst.Name and n.value.value == "self"))
+
+
+def _abstract(fn: cst.FunctionDef) -> bool:
+    """Whether a method's body (past its docstring) is only `raise NotImplementedError(...)`."""
+    body = list(fn.body.body) if isinstance(fn.body, cst.IndentedBlock) else []
+    if body and isinstance(body[0], cst.SimpleStatementLine) and isinstance(body[0].body[0], cst.Expr) \
+            and isinstance(body[0].body[0].value, (cst.SimpleString, cst.ConcatenatedString)):
+        body = body[1:]
+    if len(body) != 1 or not isinstance(body[0], cst.SimpleStatementLine):
+        return False
+    statement = body[0].body[0]
+    if not isinstance(statement, cst.Raise) or statement.exc is None:
+        return False
+    exc = statement.exc.func if isinstance(statement.exc, cst.Call) else statement.exc
+    return isinstance(exc, cst.Name) and exc.value == "NotImplementedError"

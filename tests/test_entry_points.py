@@ -1,0 +1,54 @@
+"""Where the scan starts: `forward`, or, when forward only raises NotImplementedError (SAM3's
+tracker runs through `track_step` and friends), every public method of the class."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from exportlint.config import Config
+from exportlint.engine import scan_file
+
+SOURCE = '''\
+import torch
+from torch import nn
+
+
+class Tracker(nn.Module):
+    def forward(self, batch):
+        """Use the predictor's methods."""
+        raise NotImplementedError("use track_step")
+
+    def track_step(self, x, frame_idx, track_in_reverse):
+        return self._memory(x) * 2
+
+    def _memory(self, x):
+        return x.cuda(non_blocking=True)
+
+    def _unused(self, x):
+        return x.cuda()
+
+
+class Plain(nn.Module):
+    def forward(self, x):
+        return x * 2
+
+    def helper(self, x):
+        return x.cuda()
+'''
+
+
+def test_an_abstract_forward_makes_the_public_methods_entry_points(tmp_path: Path) -> None:
+    path = tmp_path / "tracker.py"
+    path.write_text(SOURCE)
+    findings = scan_file(path, Config(cache=False)).findings
+    devices = sorted((f.location.line, f.symbol) for f in findings if f.rule == "hardcoded-device")
+    # reached from track_step; the private method nobody calls and Plain.helper are not export paths
+    assert devices == [(14, "Tracker._memory")]
+
+
+def test_flag_like_parameters_of_entry_points_are_python_values(tmp_path: Path) -> None:
+    path = tmp_path / "tracker.py"
+    path.write_text(SOURCE.replace("return self._memory(x) * 2",
+                                   "if track_in_reverse:\n            x = x.flip(0)\n        return self._memory(x) * 2"))
+    [branch] = [f for f in scan_file(path, Config(cache=False)).findings if f.rule == "dynamic-branch"]
+    assert branch.severity == "warning" and "non-tensor" in branch.message
