@@ -87,13 +87,13 @@ class Positions:
         if self.syntax is None or self.lines is None:
             return units
         starts = _statement_starts(self.module.body, self.syntax.body, self.lines)
-        for i, (stmt, line) in enumerate(zip(self.module.body, starts)):
+        for stmt, line, j in zip(self.module.body, starts, _ast_indexes(self.module.body)):
             top = _Unit(stmt, line, ())
             if isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
                 units[stmt] = [top]
             if isinstance(stmt, cst.ClassDef) and isinstance(stmt.body, cst.IndentedBlock):
                 indent = (stmt.body.indent if stmt.body.indent is not None else self.module.default_indent,)
-                found = _ast_statement(self.syntax.body, self.module.body, i)
+                found = self.syntax.body[j] if j < len(self.syntax.body) else None
                 inner = _statement_starts(stmt.body.body, found.body, self.lines) if isinstance(found, ast.ClassDef) else []
                 for member, start in zip(stmt.body.body, inner):
                     if isinstance(member, cst.FunctionDef):
@@ -124,10 +124,15 @@ def _nested_definitions(cls: cst.ClassDef) -> list[cst.CSTNode]:
     return found
 
 
-def _ast_statement(body: list[ast.stmt], statements: Sequence[cst.BaseStatement], index: int) -> ast.stmt | None:
-    """CPython's statement for libcst's `statements[index]` (a compound one)."""
-    j = sum(len(s.body) if isinstance(s, cst.SimpleStatementLine) else 1 for s in statements[:index])
-    return body[j] if j < len(body) else None
+def _ast_indexes(statements: Sequence[cst.BaseStatement]) -> list[int]:
+    """For each of libcst's statements, the index of its first statement in CPython's body (a
+    line of `a; b` is one statement to libcst and two to CPython)."""
+    indexes: list[int] = []
+    j = 0
+    for stmt in statements:
+        indexes.append(j)
+        j += len(stmt.body) if isinstance(stmt, cst.SimpleStatementLine) else 1
+    return indexes
 
 
 def _statement_starts(statements: Sequence[cst.BaseStatement], body: list[ast.stmt], lines: list[str]) -> list[int]:
