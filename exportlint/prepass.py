@@ -52,13 +52,17 @@ def known_from_index(indexes: Iterable[ClassIndex]) -> frozenset[str]:
             if any(is_torch_module_base(b) for b in base_list):
                 known.add(name)
     known.update(n for n, bs in bases.items() if "Module" in bs)
-    changed = True
-    while changed:
-        changed = False
-        for name, short_bases in bases.items():
-            if name not in known and short_bases & known:
-                known.add(name)
-                changed = True
+    # Spread to subclasses, each name once (passes until nothing changed were quadratic in a chain).
+    subclasses: dict[str, list[str]] = {}
+    for name, short_bases in bases.items():
+        for base in short_bases:
+            subclasses.setdefault(base, []).append(name)
+    todo = list(known)
+    while todo:
+        for sub in subclasses.get(todo.pop(), ()):
+            if sub not in known:
+                known.add(sub)
+                todo.append(sub)
     return frozenset(known)
 
 
@@ -74,20 +78,15 @@ def may_define_module(tree: ast.Module, known: frozenset[str]) -> bool:
     resolution), widened to any base that resolves into `torch`: a False here means the full
     analysis would find no module class, so a file with no reached functions can be skipped.
     """
+    # NOTE: a class is a module through a local base only when that base is one already, so the
+    # file has a module class exactly when some class has a base that is one without local help:
+    # one pass, where following chains of local bases to a fixed point was quadratic in their length.
     imports = _top_level_imports(tree)
-    classes = {s.name: [_resolve(_dotted(b), imports) for b in s.bases] for s in tree.body if isinstance(s, ast.ClassDef)}
-    modules: set[str] = set()
-    changed = True
-    while changed:
-        changed = False
-        for name, resolved in classes.items():
-            if name not in modules and any(_module_base(b, known, modules) for b in resolved):
-                modules.add(name)
-                changed = True
-    return bool(modules)
+    classes = {s.name: s.bases for s in tree.body if isinstance(s, ast.ClassDef)}  # the last of a name counts
+    return any(_module_base(_resolve(_dotted(b), imports), known) for bases in classes.values() for b in bases)
 
 
-def _module_base(base: str, known: frozenset[str], local_modules: set[str]) -> bool:
+def _module_base(base: str, known: frozenset[str]) -> bool:
     short = base.rsplit(".", 1)[-1]
     return (
         is_torch_module_base(base)
@@ -95,8 +94,6 @@ def _module_base(base: str, known: frozenset[str], local_modules: set[str]) -> b
         or base.startswith("torch.")
         or base in known
         or short in known
-        or base in local_modules
-        or short in local_modules
     )
 
 

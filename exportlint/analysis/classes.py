@@ -55,25 +55,25 @@ def collect_classes(module: cst.Module, imports: dict[str, str]) -> dict[str, Cl
 
 def mark_modules(classes: dict[str, ClassInfo], known_modules: frozenset[str]) -> None:
     """Set `is_module` on classes deriving from nn.Module directly, locally, or via `known_modules`."""
-    changed = True
-    while changed:
-        changed = False
-        for info in classes.values():
-            if info.is_module:
-                continue
-            for base in info.bases:
-                short = base.rsplit(".", 1)[-1]
-                local = classes.get(base) or classes.get(short)
-                if (
-                    is_torch_module_base(base)
-                    or short == "Module"
-                    or (local is not None and local.is_module)
-                    or base in known_modules
-                    or short in known_modules
-                ):
-                    info.is_module = True
-                    changed = True
-                    break
+    # NOTE: marks spread from the classes with a non-local module base to the classes deriving from
+    # them, each class once: repeating passes until nothing changed was quadratic in a chain's length.
+    subclasses: dict[str, list[ClassInfo]] = {}
+    todo: list[ClassInfo] = []
+    for info in classes.values():
+        for base in info.bases:
+            short = base.rsplit(".", 1)[-1]
+            if is_torch_module_base(base) or short == "Module" or base in known_modules or short in known_modules:
+                info.is_module = True
+            local = classes.get(base) or classes.get(short)
+            if local is not None:
+                subclasses.setdefault(local.name, []).append(info)
+        if info.is_module:
+            todo.append(info)
+    while todo:
+        for sub in subclasses.get(todo.pop().name, ()):
+            if not sub.is_module:
+                sub.is_module = True
+                todo.append(sub)
 
 
 def method_of(classes: dict[str, ClassInfo], info: ClassInfo, name: str) -> tuple[ClassInfo, cst.FunctionDef] | None:
@@ -92,6 +92,84 @@ def method_of(classes: dict[str, ClassInfo], info: ClassInfo, name: str) -> tupl
             if local is not None:
                 stack.append(local)
     return None
+
+
+Found = tuple[ClassInfo, cst.FunctionDef]
+
+
+class ClassLookup:
+    """`method_of` and `method_names` for the classes of one file, each class's answer kept.
+
+    NOTE: generated files derive classes from one another in chains thousands long; walking the
+    chain again for every class was quadratic. A class with a single local base has the answer of
+    that base unless it defines the method itself, so each chain is walked once; a class with
+    several local bases is searched as `method_of` does.
+    """
+
+    def __init__(self, classes: dict[str, ClassInfo]) -> None:
+        self.classes = classes
+        self._methods: dict[tuple[int, str], Found | None] = {}
+        self._names: dict[int, frozenset[str]] = {}
+
+    def method(self, info: ClassInfo, name: str) -> Found | None:
+        """What `method_of(classes, info, name)` returns."""
+        walked: dict[int, ClassInfo] = {}
+        cls = info
+        while (id(cls), name) not in self._methods:
+            bases = self._bases(cls, full=True)
+            if name in cls.methods:
+                self._methods[(id(cls), name)] = (cls, cls.methods[name])
+            elif id(cls) in walked or not bases:  # a cycle of classes without it, or the top
+                self._methods[(id(cls), name)] = None
+            elif len(bases) > 1:
+                self._methods[(id(cls), name)] = method_of(self.classes, cls, name)
+            else:
+                walked[id(cls)] = cls
+                cls = bases[0]
+        found = self._methods[(id(cls), name)]
+        for key in walked:
+            self._methods[(key, name)] = found
+        return found
+
+    def method_names(self, info: ClassInfo) -> frozenset[str]:
+        """The methods of a class and of all its local bases (found by their short names)."""
+        walked: dict[int, ClassInfo] = {}
+        cls = info
+        while id(cls) not in self._names:
+            bases = self._bases(cls, full=False)
+            if id(cls) in walked or len(bases) != 1:
+                self._names[id(cls)] = frozenset(_all_methods(self.classes, cls))
+            else:
+                walked[id(cls)] = cls
+                cls = bases[0]
+        names = self._names[id(cls)]
+        for c in reversed(walked.values()):
+            names = names if names.issuperset(c.methods) else names.union(c.methods)
+            self._names[id(c)] = names
+        return self._names[id(info)]
+
+    def _bases(self, cls: ClassInfo, full: bool) -> list[ClassInfo]:
+        """The distinct local bases (`full`: looked up as written first, as `method_of` does)."""
+        found: dict[str, ClassInfo] = {}
+        for base in cls.bases:
+            short = base.rsplit(".", 1)[-1]
+            local = (self.classes.get(base) if full else None) or self.classes.get(short)
+            if local is not None:
+                found.setdefault(local.name, local)
+        return list(found.values())
+
+
+def _all_methods(classes: dict[str, ClassInfo], info: ClassInfo) -> set[str]:
+    names: set[str] = set()
+    stack, seen = [info], set()
+    while stack:
+        cls = stack.pop()
+        if cls.name in seen:
+            continue
+        seen.add(cls.name)
+        names.update(cls.methods)
+        stack.extend(c for b in cls.bases if (c := classes.get(b.rsplit(".", 1)[-1])) is not None)
+    return names
 
 
 def collect_attrs(info: ClassInfo, classes: dict[str, ClassInfo], imports: dict[str, str], known: frozenset[str]) -> None:

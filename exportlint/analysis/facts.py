@@ -10,10 +10,10 @@ from libcst.metadata import CodeRange
 
 from exportlint.analysis.classes import (
     ClassInfo,
+    ClassLookup,
     collect_attrs,
     collect_classes,
     mark_modules,
-    method_of,
 )
 from exportlint.analysis.dataflow import FunctionFlow
 from exportlint.analysis.names import collect_imports, dotted_name
@@ -102,12 +102,13 @@ class _Reach:
         self.flows: dict[cst.FunctionDef, FunctionFlow] = {}
         self.callees: dict[cst.FunctionDef, _Callee] = {}
         self.bound: dict[cst.FunctionDef, set[str]] = {}
+        self.lookup = ClassLookup(facts.classes)
 
     def run(self, roots: frozenset[str] = frozenset()) -> None:
         queue: list[_Callee] = [self._callee(self.facts.functions[r], None, None) for r in sorted(roots)
                                 if r in self.facts.functions]
         for info in self.facts.module_classes:
-            found = method_of(self.facts.classes, info, "forward")
+            found = self.lookup.method(info, "forward")
             if found is not None and found[1] not in self.callees:
                 queue.append(self._callee(found[1], info, found[0].name))
             if found is not None and _abstract(found[1]):
@@ -158,13 +159,13 @@ class _Reach:
 
     def _flow(self, c: _Callee, returns: dict[str, Val] | None = None) -> FunctionFlow:
         attrs = c.owner.attrs if c.owner else {}
-        methods = frozenset(_all_methods(self.facts.classes, c.owner)) if c.owner else frozenset()
+        methods = self.lookup.method_names(c.owner) if c.owner else frozenset()
         params = self.params.get(c.fn) or _default_params(c.fn)
         return FunctionFlow(c.fn, c.defined_in, attrs, methods, self.facts.imports, params, returns)
 
     def _calls_from(self, flow: FunctionFlow, caller: _Callee) -> list[_Callee]:
         todo: list[_Callee] = []
-        for call, targets in _call_sites(flow, caller, self.facts):
+        for call, targets in _call_sites(flow, caller, self.facts, self.lookup):
             for target_fn, owner, defined_in, bound in targets:
                 callee = self._callee(target_fn, owner, defined_in)
                 self.facts.edges.append((flow.symbol, _symbol(callee)))
@@ -172,7 +173,7 @@ class _Reach:
                 if changed or target_fn not in self.flows:
                     todo.append(callee)
         for name in _self_refs(caller.fn):
-            found = method_of(self.facts.classes, caller.owner, name) if caller.owner else None
+            found = self.lookup.method(caller.owner, name) if caller.owner else None
             if found is not None and found[1] not in self.callees:
                 todo.append(self._callee(found[1], caller.owner, found[0].name))
         return todo
@@ -217,19 +218,6 @@ def _default_params(fn: cst.FunctionDef) -> dict[str, Val]:
     return vals
 
 
-def _all_methods(classes: dict[str, ClassInfo], info: ClassInfo) -> set[str]:
-    names: set[str] = set()
-    stack, seen = [info], set()
-    while stack:
-        cls = stack.pop()
-        if cls.name in seen:
-            continue
-        seen.add(cls.name)
-        names.update(cls.methods)
-        stack.extend(c for b in cls.bases if (c := classes.get(b.rsplit(".", 1)[-1])) is not None)
-    return names
-
-
 def _symbol(c: _Callee) -> str:
     return f"{c.defined_in}.{c.fn.name.value}" if c.defined_in else c.fn.name.value
 
@@ -237,19 +225,21 @@ def _symbol(c: _Callee) -> str:
 _Target = tuple[cst.FunctionDef, ClassInfo | None, str | None, bool]
 
 
-def _call_sites(flow: FunctionFlow, caller: _Callee, facts: FileFacts) -> list[tuple[cst.Call | None, list[_Target]]]:
+def _call_sites(
+    flow: FunctionFlow, caller: _Callee, facts: FileFacts, lookup: ClassLookup
+) -> list[tuple[cst.Call | None, list[_Target]]]:
     sites: list[tuple[cst.Call | None, list[_Target]]] = []
     for call in _calls_in(caller.fn):
         targets: list[_Target] = []
         func = call.func
         name = dotted_name(func)
         if name and name.startswith("self.") and name.count(".") == 1 and caller.owner is not None:
-            found = method_of(facts.classes, caller.owner, name[5:])
+            found = lookup.method(caller.owner, name[5:])
             if found is not None:
                 targets.append((found[1], caller.owner, found[0].name, True))
         elif isinstance(func, cst.Name):
             for meth in sorted(flow.method_refs.get(func.value, ())):
-                found = method_of(facts.classes, caller.owner, meth) if caller.owner else None
+                found = lookup.method(caller.owner, meth) if caller.owner else None
                 if found is not None:
                     targets.append((found[1], caller.owner, found[0].name, True))
             if func.value in facts.functions:
