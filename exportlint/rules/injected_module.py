@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import libcst as cst
 
+from exportlint.analysis import FileFacts
 from exportlint.analysis.classes import ClassInfo
 from exportlint.analysis.names import dotted_name
 from exportlint.analysis.params import call_argument, is_self
@@ -84,6 +85,14 @@ class InjectedModule(Rule):
         ),
     ]
 
+    def __init__(self, facts: FileFacts) -> None:
+        super().__init__(facts)
+        # NOTE: built on first use, once per file: searching every function of the file again for
+        # each class that takes a module was quadratic in the size of generated files.
+        self._sites: dict[str, list[_Site]] | None = None
+        self._called: dict[str | None, dict[str, str]] | None = None
+        self._local: set[str] | None = None
+
     def check_class(self, info: ClassInfo) -> None:
         init = info.methods.get("__init__")
         if init is None:
@@ -94,22 +103,38 @@ class InjectedModule(Rule):
             call = called.get(attr)
             if call is None:
                 continue
-            passed = _passed_classes(self.facts.classes, self.facts.functions, info.name, init, param.name.value)
-            local = {n for n, c in self.facts.classes.items() if c.is_module}
-            self.report(param, _message(attr, param.name.value, call, passed, local), Outcomes.same("ok"),
+            passed = _passed_classes(self._construction_sites(info.name), self.facts.functions, init, param.name.value)
+            if self._local is None:
+                self._local = {n for n, c in self.facts.classes.items() if c.is_module}
+            self.report(param, _message(attr, param.name.value, call, passed, self._local), Outcomes.same("ok"),
                         symbol=f"{info.name}.__init__", root=init)
 
     def _called_attrs(self, info: ClassInfo) -> dict[str, str]:
         """attr -> `Class.method` of the first forward-path call of `self.<attr>(...)` or `self.<attr>.m(...)`."""
-        called: dict[str, str] = {}
-        for flow in self.facts.flows:
-            if flow.owner != info.name:
-                continue
-            for call in _calls(flow.fn):
-                name = dotted_name(call.func) or ""
-                if name.startswith("self."):
-                    called.setdefault(name.split(".")[1], flow.symbol)
-        return called
+        if self._called is None:
+            self._called = {}
+            for flow in self.facts.flows:
+                called = self._called.setdefault(flow.owner, {})
+                for call in _calls(flow.fn):
+                    name = dotted_name(call.func) or ""
+                    if name.startswith("self."):
+                        called.setdefault(name.split(".")[1], flow.symbol)
+        return self._called.get(info.name, {})
+
+    def _construction_sites(self, owner: str) -> list[_Site]:
+        """(where, function, call) for each call of the file to a callee named `owner`, in source order."""
+        if self._sites is None:
+            self._sites = {}
+            scopes = [(fn.name.value, fn) for fn in self.facts.functions.values()]
+            scopes += [(f"{c.name}.{m.name.value}", m) for c in self.facts.classes.values() for m in c.methods.values()]
+            for site, fn in scopes:
+                for call in _calls(fn):
+                    callee = (dotted_name(call.func) or "").rsplit(".", 1)[-1]
+                    self._sites.setdefault(callee, []).append((site, fn, call))
+        return self._sites.get(owner, [])
+
+
+_Site = tuple[str, cst.FunctionDef, cst.Call]
 
 
 def _injected(info: ClassInfo, init: cst.FunctionDef) -> dict[str, cst.Param]:
@@ -142,23 +167,18 @@ def _message(attr: str, param: str, where: str, passed: list[tuple[str, str]], l
     return base + f". In this file it receives {names}"
 
 
-def _passed_classes(classes: dict[str, ClassInfo], functions: dict[str, cst.FunctionDef], owner: str,
-                    init: cst.FunctionDef, param: str) -> list[tuple[str, str]]:
-    """(class name, where) for each class the file passes as `param` when it constructs `owner`."""
+def _passed_classes(sites: list[_Site], functions: dict[str, cst.FunctionDef], init: cst.FunctionDef,
+                    param: str) -> list[tuple[str, str]]:
+    """(class name, where) for each class the file passes as `param` at `sites`, the calls constructing the owner."""
     positional = [p.name.value for p in init.params.params if not is_self(p)]
     index = positional.index(param) if param in positional else -1
     found: list[tuple[str, str]] = []
-    scopes = [(fn.name.value, fn) for fn in functions.values()]
-    scopes += [(f"{c.name}.{m.name.value}", m) for c in classes.values() for m in c.methods.values()]
-    for site, fn in scopes:
-        for call in _calls(fn):
-            if (dotted_name(call.func) or "").rsplit(".", 1)[-1] != owner:
-                continue
-            arg = call_argument(call, param, index)
-            if arg is not None:
-                for name in _constructed(arg, fn, functions, 0):
-                    if (name, site) not in found:
-                        found.append((name, site))
+    for site, fn, call in sites:
+        arg = call_argument(call, param, index)
+        if arg is not None:
+            for name in _constructed(arg, fn, functions, 0):
+                if (name, site) not in found:
+                    found.append((name, site))
     return found
 
 
