@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import ast
+import gc
 import io
 import tokenize
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -88,7 +91,8 @@ def check_syntax(path: str, text: str) -> ast.Module:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # invalid escapes etc. are the scanned code's business
-            return ast.parse(text, filename=path)
+            with _collector_paused():
+                return ast.parse(text, filename=path)
     except SyntaxError as e:
         where = f"{path}:{e.lineno}:{e.offset or 1}" if e.lineno else path  # 1-based, as editors count
         raise SourceError(f"{where}: syntax error: {e.msg}") from e
@@ -107,7 +111,8 @@ def parse_source(path: str, text: str, checked: bool = False, syntax: ast.Module
     if not checked:
         syntax = check_syntax(path, text)
     try:
-        module = cst.parse_module(text)
+        with _collector_paused():
+            module = cst.parse_module(text)
     except cst.ParserSyntaxError as e:
         raise SourceError(
             f"{path}:{e.raw_line}:{e.raw_column}: syntax error: {e.message}"
@@ -125,3 +130,21 @@ def statement_column(path: str, line: int) -> int:
     except (OSError, UnicodeDecodeError):
         return 0
     return len(text) - len(text.lstrip())
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while a parser builds a tree.
+
+    NOTE: every node a parser creates survives, so the collections its allocations trigger find
+    nothing to free; each one walks all nodes made so far, and they were 40 % of the parse time of
+    a 1 MB file (more for larger ones). Trees hold no reference cycles; collection resumes after.
+    """
+    paused = gc.isenabled()
+    if paused:
+        gc.disable()
+    try:
+        yield
+    finally:
+        if paused:
+            gc.enable()
