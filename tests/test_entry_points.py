@@ -52,3 +52,15 @@ def test_flag_like_parameters_of_entry_points_are_python_values(tmp_path: Path) 
                                    "if track_in_reverse:\n            x = x.flip(0)\n        return self._memory(x) * 2"))
     [branch] = [f for f in scan_file(path, Config(cache=False)).findings if f.rule == "dynamic-branch"]
     assert branch.severity == "warning" and "non-tensor" in branch.message
+
+
+def test_a_long_chain_of_subclasses_keeps_its_findings(tmp_path: Path) -> None:
+    """Each class of a 300-deep chain inherits the forward of the root module and is analysed once."""
+    lines = ["import torch", "from torch import nn", "", "",
+             "class C0(nn.Module):", "    def forward(self, x):", "        return x.cuda()", ""]
+    lines += [f"class C{k}(C{k - 1}):\n    pass\n" for k in range(1, 300)]
+    path = tmp_path / "chain.py"
+    path.write_text("\n".join(lines) + "\n")
+    result = scan_file(path, Config(cache=False))
+    assert result.error is None
+    assert [(f.rule, f.location.line) for f in result.findings] == [("hardcoded-device", 7)]
