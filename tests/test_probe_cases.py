@@ -52,7 +52,7 @@ def test_probe_reports_the_expected_rule_at_the_user_line(
 
 
 def test_clean_cases_are_cleared_by_both_exporters(reports: dict[str, ProbeReport]) -> None:
-    for name in ("custom_function", "nonzero_filter", "inplace_input"):
+    for name in ("custom_function", "nonzero_filter", "inplace_input", "shape_assert"):
         assert reports[f"{name}:make"].cleared == ("dynamo", "legacy")
 
 

@@ -73,12 +73,20 @@ def _divergence_events(report: VerifyReport, ctx: Context) -> list[Event]:
         frame = next((f for f in reversed(warning.frames)
                       if (f.path, f.line) == (warning.path, warning.line)),
                      make_frame(warning.path, warning.line))
+        if not diverged and _is_assertion(frame.source):
+            continue  # the tracer drops the check itself; no value of the graph depends on it
         events.append(Event(rule, frame, report.exporter, outcome, evidence))
     if diverged and not events:
         events.append(Event("output-divergence", ctx.forward, report.exporter, "wrong",
                             _describe(diverged[0]) + _dropped(report),
                             "onnxruntime differs from eager on other inputs"))
     return _unique(events)
+
+
+def _is_assertion(source: str) -> bool:
+    """`assert ...` or `torch._assert(...)`: a check whose outcome no output depends on."""
+    text = source.strip()
+    return text.startswith(("assert ", "assert(", "torch._assert(", "torch._assert_async("))
 
 
 def _dropped(report: VerifyReport) -> str:
