@@ -152,18 +152,26 @@ def apply_suppressions(
     return out
 
 
-def suppressed(finding: Finding, config: Config) -> bool:
-    """Whether `per-file-ignores` or a comment in its file suppresses a finding made elsewhere
-    (a probe finding, located at a line of the user's file). An unreadable file suppresses nothing."""
-    path = Path(finding.location.path)
-    if config.per_file_ignores and any(key_matches(k, finding.code, finding.rule) for k in config.ignored_rules(path)):
-        return True
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        return False
-    lines, directives = parse_directives(text)
-    return bool(directives) and _suppress(finding, lines, directives)
+def unsuppressed(findings: Iterable[Finding], config: Config) -> list[Finding]:
+    """The findings made elsewhere (probe findings, located at lines of the user's files) that
+    neither `per-file-ignores` nor a comment in their file suppresses; each file is read once.
+    An unreadable file suppresses nothing."""
+    parsed: dict[str, tuple[_Lines, list[Directive]]] = {}
+    kept = []
+    for finding in findings:
+        path = Path(finding.location.path)
+        if config.per_file_ignores and any(key_matches(k, finding.code, finding.rule)
+                                           for k in config.ignored_rules(path)):
+            continue
+        if finding.location.path not in parsed:
+            try:
+                parsed[finding.location.path] = parse_directives(path.read_text(encoding="utf-8"))
+            except (OSError, UnicodeDecodeError):
+                parsed[finding.location.path] = (_Lines([], []), [])
+        lines, directives = parsed[finding.location.path]
+        if not (directives and _suppress(finding, lines, directives)):
+            kept.append(finding)
+    return kept
 
 
 def _suppress(finding: Finding, lines: _Lines, directives: Sequence[Directive]) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import libcst as cst
 
+from exportlint.analysis.uses import Parents
 from exportlint.fixers.rewrites.codemods import Edit, Replacement, keep_parens
 from exportlint.fixers.wrapper.fixer import FixContext, Fixer
 from exportlint.fixers.wrapper.plan import WrapperPlan
@@ -57,33 +58,18 @@ def _named_for_arithmetic(plan: WrapperPlan, symbol: str, parent: cst.CSTNode | 
 
 
 def _uses(method: cst.CSTNode, name: str) -> tuple[int, list[cst.CSTNode | None]]:
-    """How often `name` is bound in `method`, and the parent of each other occurrence."""
-    stores = 0
-    reads: list[cst.CSTNode | None] = []
+    """How often `name` is bound in `method`, and the parent of each read of it."""
+    parents = Parents(method)
+    named = [n for n in parents.nodes if isinstance(n, cst.Name) and n.value == name]
+    reads = [n for n in named if parents.is_load(n)]
+    stores = [n for n in named if not parents.is_load(n) and not _a_label(n, parents.parent(n))]
+    return len(stores), [parents.parent(n) for n in reads]
 
-    class _Uses(cst.CSTVisitor):
-        def __init__(self) -> None:
-            self.stack: list[cst.CSTNode] = []
 
-        def on_visit(self, node: cst.CSTNode) -> bool:
-            nonlocal stores
-            if isinstance(node, cst.Name) and node.value == name:
-                parent = self.stack[-1] if self.stack else None
-                # NOTE: a name inside a tuple target counts as a read: it is not arithmetic, so the
-                # rewrite is refused, which is the safe side.
-                if isinstance(parent, (cst.AssignTarget, cst.AugAssign, cst.AnnAssign, cst.For, cst.Param,
-                                       cst.NamedExpr, cst.AsName, cst.CompFor)):
-                    stores += 1
-                else:
-                    reads.append(parent)
-            self.stack.append(node)
-            return True
-
-        def on_leave(self, original_node: cst.CSTNode) -> None:
-            self.stack.pop()
-
-    method.visit(_Uses())
-    return stores, reads
+def _a_label(node: cst.Name, parent: cst.CSTNode | None) -> bool:
+    """An attribute's name (`obj.s`) or a keyword (`f(s=1)`): the same text, not the variable."""
+    return (isinstance(parent, cst.Attribute) and parent.attr is node) or \
+        (isinstance(parent, cst.Arg) and parent.keyword is node)
 
 
 def _in_arithmetic(parent: cst.CSTNode | None) -> bool:

@@ -30,7 +30,7 @@ def probe_and_judge(
     """
     from exportlint.probe.judge import judge
     from exportlint.probe.runner import probe_all
-    from exportlint.suppress import suppressed
+    from exportlint.suppress import unsuppressed
 
     options = [ProbeOptions(target=t, exporter=config.exporter, timeout=config.timeout) for t in targets]
     reports = [report for report, _ in probe_all(options)]
@@ -41,7 +41,7 @@ def probe_and_judge(
                 continue
             judged = tuple(judge(result.findings, report))
             merged[i] = dataclasses.replace(result, findings=judged)
-        _add_probe_findings(merged, [f for f in report.findings if not suppressed(f, config)])
+        _add_probe_findings(merged, unsuppressed(report.findings, config))
     return merged, reports
 
 

@@ -50,12 +50,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """Probe every target, print the report and return the exit code."""
     require_probe_extra()
-    options = options_from_args(args)
+    config = _config()
+    options = options_from_args(args, config)
     reports = _probe(options, jobs=args.jobs, show_progress=args.format != "json")
     if args.verbose:
         for report, output in reports:
             sys.stderr.write(f"--- {report.target} output ---\n{output}\n")
-    only = [as_scan_reports(report) for report, _ in reports]
+    only = [as_scan_reports(report, config) for report, _ in reports]
     if args.format == "json":
         from exportlint.report.probe_json import render_probe_json
 
@@ -68,19 +69,16 @@ def run(args: argparse.Namespace) -> int:
     return exit_code(only)
 
 
-def as_scan_reports(report: ProbeReport) -> ProbeReport:
+def as_scan_reports(report: ProbeReport, config: Any) -> ProbeReport:
     """The report's findings as `scan` gives them: paths relative to the current directory
     (when under it), the column where the statement starts, and without those a
     `# exportlint: ignore` comment or `per-file-ignores` suppresses."""
     from exportlint.source import statement_column
-    from exportlint.suppress import suppressed
+    from exportlint.suppress import unsuppressed
 
-    config = _config()
     here = os.getcwd()
     findings = []
-    for finding in report.findings:
-        if suppressed(finding, config):
-            continue
+    for finding in unsuppressed(report.findings, config):
         where = finding.location
         path = os.path.relpath(where.path, here) if where.path.startswith(here + os.sep) else where.path
         column = where.column or statement_column(where.path, where.line)
@@ -96,9 +94,10 @@ def require_probe_extra() -> None:
                                 "pip install 'exportlint[probe]'")
 
 
-def options_from_args(args: argparse.Namespace) -> list[ProbeOptions]:
-    """One `ProbeOptions` per target, from the flags and `[tool.exportlint]`."""
-    config = _config()
+def options_from_args(args: argparse.Namespace, config: Any = None) -> list[ProbeOptions]:
+    """One `ProbeOptions` per target, from the flags and `[tool.exportlint]` (`config`, resolved
+    here when not given)."""
+    config = _config() if config is None else config
     targets = list(args.targets) or list(getattr(config, "targets", ()))
     if not targets:
         raise ConfigError("no target: pass FILE.py:FACTORY or list `targets` in [tool.exportlint]")

@@ -177,18 +177,18 @@ def children_stopped_on_interrupt(drain: Callable[[], None]) -> Iterator[None]:
         raise
 
 
-def _kill_leftovers(process: subprocess.Popen[bytes]) -> None:
-    """Processes the target started (its session's group) do not outlive the probe."""
+def _kill_leftovers(process: subprocess.Popen[bytes]) -> bool:
+    """Kill the child's session group: processes the target started do not outlive the probe.
+    False when there is no group left to signal."""
     try:
         os.killpg(process.pid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):
-        pass
+        return False
+    return True
 
 
 def _kill_group(process: subprocess.Popen[bytes]) -> None:
-    try:
-        os.killpg(process.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
+    if not _kill_leftovers(process):
         process.kill()
     process.wait()
 
