@@ -134,3 +134,17 @@ def test_reference_model_checks_a_wrapper_against_the_original(tmp_path: Path) -
     bad = verify_module(wrapper, (torch.randn(2), torch.randn(2)), path=tmp_path / "w.onnx",
                         input_sets=[extra], reference=lambda a, b: a * 3 + b)
     assert not bad.ok and bad.comparisons[1].max_abs == pytest.approx(1.0)
+
+
+def test_an_installed_model_package_is_user_code_but_the_exporters_are_not() -> None:
+    import json
+    import sysconfig
+
+    from exportlint.verify.frames import is_user_path
+
+    site = sysconfig.get_paths()["purelib"]
+    assert is_user_path(f"{site}/sam3/model/sam3_tracker_base.py")
+    assert not is_user_path(torch.__file__)
+    assert not is_user_path(f"{Path(torch.__file__).parent}/export/_trace.py")
+    assert not is_user_path(json.__file__)
+    assert not is_user_path("<frozen runpy>")

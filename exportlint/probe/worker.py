@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import logging
 import tempfile
 import time
@@ -71,12 +72,29 @@ def _context(target: Target, options: ProbeOptions, eager: EagerRun) -> Context:
     if not is_user_path(forward.path):
         forward = make_frame(*target_location(target.spec), "make")
     return Context(
-        sources=(target.source,) if target.source else (),
+        sources=model_sources(target),
         forward=forward,
         executed=eager.executed,
         dict_param=param_frame(module, len(args) - 1) if trailing_dict else None,
         choice=options.exporter,
     )
+
+
+def model_sources(target: Target) -> tuple[str, ...]:
+    """The factory's file and the source file of every user class among the model's modules.
+
+    Blame prefers these files: an installed model package (SAM3's `sam3/`) is where a failing line
+    lives, not the factory that built it.
+    """
+    files: dict[str, None] = dict.fromkeys([target.source] if target.source else [])
+    for sub in target.module.modules():
+        try:
+            path = inspect.getsourcefile(type(sub)) or ""
+        except (TypeError, OSError):
+            continue
+        if is_user_path(path):
+            files.setdefault(path)
+    return tuple(files)
 
 
 def _captures(target: Target, options: ProbeOptions) -> list[Capture]:

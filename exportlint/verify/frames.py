@@ -24,16 +24,35 @@ _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 _FILE_LINE = re.compile(r'File "(?P<path>[^"]+)", line (?P<line>\d+)(?:, in (?P<func>[\w<>.]+))?')
 
 
+def _as_root(path: str) -> str:
+    real = os.path.realpath(path)
+    return real if real.endswith(".py") else real + os.sep
+
+
 @functools.lru_cache(maxsize=1)
-def _library_roots() -> tuple[str, ...]:
-    roots = {sysconfig.get_paths()[key] for key in ("stdlib", "platstdlib")}
+def _package_roots() -> tuple[str, ...]:
+    """Folders (or single-file modules) of the packages listed in `_LIBRARY_PACKAGES`."""
+    roots: set[str] = set()
     for name in _LIBRARY_PACKAGES:
         spec = importlib.util.find_spec(name) if _importable(name) else None
         for location in (spec.submodule_search_locations or []) if spec else []:
-            roots.add(location)
+            roots.add(_as_root(location))
         if spec and spec.origin and not spec.submodule_search_locations:
-            roots.add(spec.origin)
-    return tuple(os.path.realpath(r) + ("" if r.endswith(".py") else os.sep) for r in roots)
+            roots.add(_as_root(spec.origin))
+    return tuple(roots)
+
+
+@functools.lru_cache(maxsize=1)
+def _installed_roots() -> tuple[str, ...]:
+    """Where pip installs packages (site-packages), which may lie inside the stdlib folder."""
+    paths = sysconfig.get_paths()
+    return tuple({_as_root(paths[key]) for key in ("purelib", "platlib") if key in paths})
+
+
+@functools.lru_cache(maxsize=1)
+def _stdlib_roots() -> tuple[str, ...]:
+    paths = sysconfig.get_paths()
+    return tuple({_as_root(paths[key]) for key in ("stdlib", "platstdlib")})
 
 
 def _importable(name: str) -> bool:
@@ -45,11 +64,24 @@ def _importable(name: str) -> bool:
 
 @functools.lru_cache(maxsize=4096)
 def is_user_path(path: str) -> bool:
-    """True when `path` is a real file outside the exporters, the stdlib and exportlint."""
+    """True when `path` is a real file outside the exporters, the stdlib and exportlint.
+
+    An installed model package (SAM3 in site-packages) is the user's code; on interpreters whose
+    site-packages lies inside the stdlib folder (pyenv, python.org builds), being under the stdlib
+    folder alone does not make a file a library's.
+    """
     if not path or path.startswith("<") or not path.endswith(".py"):
         return False
     real = os.path.realpath(path)
-    return not any(real.startswith(root) or real == root for root in _library_roots())
+
+    def under(roots: tuple[str, ...]) -> bool:
+        return any(real == root or real.startswith(root) for root in roots)
+
+    if under(_package_roots()):
+        return False
+    if under(_installed_roots()):
+        return True
+    return not under(_stdlib_roots())
 
 
 def make_frame(path: str, line: int, function: str = "") -> Frame:
