@@ -154,6 +154,22 @@ def test_gitignore_is_respected_for_directories_not_for_named_files(
     assert len(doc["findings"]) == 2
 
 
+@pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
+def test_a_directory_named_on_the_command_line_is_scanned_even_when_git_ignores_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # pyenv is a git checkout whose .gitignore holds versions/: every installed package
+    # (site-packages/sam3) is ignored by it, yet `exportlint scan .../site-packages/sam3` asks for it.
+    root = _project(tmp_path, "", {"versions/site-packages/pkg/model.py": DATA_BRANCH,
+                                   "versions/site-packages/pkg/other.py": DATA_BRANCH})
+    subprocess.run(["git", "init", "-q", str(root)], check=True)
+    (root / ".gitignore").write_text("/versions/\n")
+    _, doc = _scan_json(capsys, [str(root)])
+    assert doc["findings"] == []
+    _, doc = _scan_json(capsys, [str(root / "versions" / "site-packages" / "pkg")])
+    assert sorted(Path(f["path"]).name for f in doc["findings"]) == ["model.py", "other.py"]
+
+
 @pytest.mark.parametrize(
     ("pattern", "path", "hit"),
     [
