@@ -148,3 +148,36 @@ def test_an_installed_model_package_is_user_code_but_the_exporters_are_not() -> 
     assert not is_user_path(f"{Path(torch.__file__).parent}/export/_trace.py")
     assert not is_user_path(json.__file__)
     assert not is_user_path("<frozen runpy>")
+
+
+class MaskedSoftmax(nn.Module):
+    """Attention-style masking: a row whose every key is masked is NaN in eager."""
+
+    def forward(self, scores: Any, key_padding_mask: Any) -> Any:
+        return scores.masked_fill(key_padding_mask, float("-inf")).softmax(-1)
+
+
+def test_an_inverted_padding_mask_keeps_one_key_open_per_row() -> None:
+    mask = torch.tensor([[False, False, False], [True, False, False]])
+    sets = {s.name: s for s in perturb_inputs(MaskedSoftmax().forward, (torch.randn(2, 3), mask))}
+    flipped = sets["flipped"].args[1]
+    assert flipped.tolist() == [[False, True, True], [False, True, True]]
+    for name in ("values-1", "values-2"):
+        assert not sets[name].args[1].all(dim=-1).any()
+
+
+@pytest.mark.ort
+def test_an_input_set_on_which_eager_gives_nan_is_rejected_not_a_divergence(tmp_path: Path) -> None:
+    scores = torch.randn(2, 5)
+    mask = torch.zeros(2, 5, dtype=torch.bool)
+    every_key_masked = InputSet("all-masked", (scores, ~mask))
+    report = verify_module(MaskedSoftmax(), (scores, mask), path=tmp_path / "m.onnx",
+                           input_sets=[*perturb_inputs(MaskedSoftmax().forward, (scores, mask)),
+                                       every_key_masked])
+    by_case = {c.case: c for c in report.comparisons}
+    assert by_case["example"].ok and by_case["example"].eager_finite
+    assert by_case["flipped"].ok and not by_case["flipped"].eager_failed
+    rejected = by_case["all-masked"]
+    assert rejected.eager_failed and not rejected.eager_finite and not rejected.ok
+    assert rejected.failure is not None and rejected.failure.error_class == "NonFiniteEagerOutput"
+    assert report.ok and report.diverged == ()

@@ -169,8 +169,11 @@ def _with_results(report: ProbeReport, reports: list[VerifyReport], rows: Any) -
     import dataclasses
 
     parity = tuple(
-        Parity(r.exporter, c.case, c.ok, c.max_abs, c.max_rel,
-               c.failure.evidence if c.failure else "; ".join(d.detail for d in c.diffs if d.detail))
+        # An input set eager rejects (raises, or NaN where the examples were finite) is no
+        # divergence: the row is ok and says why it was not compared.
+        Parity(r.exporter, c.case, c.ok or c.eager_failed, c.max_abs, c.max_rel,
+               ("eager rejects this input set: " if c.eager_failed else "")
+               + (c.failure.evidence if c.failure else "; ".join(d.detail for d in c.diffs if d.detail)))
         for r in reports for c in r.comparisons
     )
     cleared: tuple[Exporter, ...] = tuple(r.exporter for r in reports if r.ok)

@@ -15,7 +15,7 @@ from exportlint.verify.export import DynamicAxes, export_onnx
 from exportlint.verify.flatten import copied, flatten_outputs, named_leaves, to_numpy
 from exportlint.verify.frames import failure_from_exception
 from exportlint.verify.ort import check_onnx, run_onnxruntime
-from exportlint.verify.results import Comparison, InputSet, VerifyReport
+from exportlint.verify.results import Comparison, Failure, InputSet, VerifyReport
 
 
 def eager_outputs(fn: Callable[..., Any], inputs: InputSet) -> list[Any]:
@@ -35,10 +35,13 @@ def compare_on(
     reference: Callable[..., Any] | None = None,
     rtol: float = DEFAULT_RTOL,
     atol: float = DEFAULT_ATOL,
+    finite_only: bool = False,
 ) -> Comparison:
     """onnxruntime on `inputs` (fed by name) against eager `reference` (default `forward`).
 
-    Each side gets its own copy of the inputs, taken before either runs.
+    Each side gets its own copy of the inputs, taken before either runs. With `finite_only`
+    (the examples gave finite outputs), an input set on which eager gives NaN or inf is one the
+    model does not accept: it is marked `eager_failed`, not compared.
     """
     feed = named_leaves(forward, copied(inputs.args), copied(dict(inputs.kwargs)))
     try:
@@ -47,6 +50,10 @@ def compare_on(
     except Exception as error:  # noqa: BLE001 - eager rejecting an input set is data
         return Comparison(inputs.name, False, failure=failure_from_exception(error),
                           eager_failed=True, description=inputs.description)
+    finite = all_finite(expected)
+    if finite_only and not finite:
+        return Comparison(inputs.name, False, failure=Failure("NonFiniteEagerOutput", _NON_FINITE),
+                          eager_failed=True, description=inputs.description, eager_finite=False)
     try:
         actual = run_onnxruntime(path, feed)
     except (Exception, VerifyError) as error:  # noqa: BLE001 - onnxruntime failing is data
@@ -54,7 +61,19 @@ def compare_on(
                           description=inputs.description)
     diffs = compare_outputs(expected, actual, rtol=rtol, atol=atol)
     return Comparison(inputs.name, all(d.ok for d in diffs), diffs,
-                      description=inputs.description)
+                      description=inputs.description, eager_finite=finite)
+
+
+_NON_FINITE = ("eager PyTorch gives NaN or inf on this input set but not on the examples: it is "
+               "outside the inputs the model accepts")
+
+
+def all_finite(arrays: Sequence[Any]) -> bool:
+    """True when no floating-point array holds NaN or inf."""
+    import numpy as np
+
+    return all(np.isfinite(a).all() for a in arrays
+               if isinstance(a, np.ndarray) and np.issubdtype(a.dtype, np.inexact))
 
 
 def verify_module(
@@ -100,9 +119,10 @@ def verify_module(
     step(f"checking the {exporter} export with onnx.checker")
     check = check_onnx(export.path)
     sets = [InputSet("example", tuple(args), dict(kwargs or {}), "the example inputs"), *input_sets]
-    comparisons = []
+    comparisons: list[Comparison] = []
     for k, inputs in enumerate(sets, 1):
         step(f"onnxruntime parity case {k} of {len(sets)} ({inputs.name}, {exporter})")
+        finite_only = bool(comparisons) and comparisons[0].eager_finite
         comparisons.append(compare_on(export.path, module.forward, inputs, reference=reference or module,
-                                      rtol=rtol, atol=atol))
+                                      rtol=rtol, atol=atol, finite_only=finite_only))
     return VerifyReport(exporter, export, check, tuple(comparisons))

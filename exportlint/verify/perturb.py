@@ -38,7 +38,8 @@ def perturb_inputs(
     Returns:
         "values-1", "values-2" (random values: floats with the example's mean/std, ints
         within [min(0, lo), max(1, hi)], random bools), "flipped" (negated floats, inverted
-        bools, ints mirrored in their range), "scaled" (floats times 8), "sizes" when `dynamic` is given, then `extra`.
+        bools, ints mirrored in their range); a bool mask never gets a last-axis row that is
+        all True (a padding mask masking every key), "scaled" (floats times 8), "sizes" when `dynamic` is given, then `extra`.
     """
     import torch
 
@@ -74,7 +75,7 @@ def _random_like(value: Any, generator: Any, shape: Sequence[int] | None = None)
         return value
     size = tuple(shape) if shape is not None else tuple(value.shape)
     if value.dtype == torch.bool:
-        return torch.rand(size, generator=generator) < 0.5
+        return _keep_one_open(torch.rand(size, generator=generator) < 0.5)
     if value.is_complex():
         return torch.randn(size, generator=generator, dtype=value.dtype)
     if value.is_floating_point():
@@ -94,12 +95,27 @@ def _flip(value: Any) -> Any:
     if not _is_tensor(value):
         return value
     if value.dtype == torch.bool:
-        return ~value
+        return _keep_one_open(~value)
     if value.is_floating_point() or value.is_complex():
         return -value.detach().clone()
     if value.numel() == 0:
         return value.clone()
     return (value.min() + value.max() - value).to(value.dtype)
+
+
+def _keep_one_open(mask: Any) -> Any:
+    """`mask` with its first entry cleared in every last-axis row that is all True.
+
+    A padding mask (`key_padding_mask`, `prompt_mask`) that masks every key is not an input a
+    model accepts: eager attention gives NaN or, on its fast path, zeros, and onnxruntime need not
+    agree with either. Inverting an all-False example mask would make exactly that.
+    """
+    if mask.ndim == 0 or mask.shape[-1] < 2:
+        return mask
+    mask = mask.clone()
+    full = mask.all(dim=-1)
+    mask[..., 0] = mask[..., 0] & ~full
+    return mask
 
 
 def _scale(value: Any) -> Any:

@@ -125,7 +125,9 @@ class Comparison:
     """onnxruntime against eager on one input set.
 
     `failure` is set when eager or onnxruntime raised on that input set; `eager_failed`
-    tells which one (an input set the eager model rejects proves nothing about export).
+    tells which one (an input set the eager model rejects proves nothing about export). Eager
+    also rejects a perturbed set on which it gives NaN or inf while it gave finite outputs on
+    the examples (a key padding mask inverted to mask every key): `eager_finite` is False.
     """
 
     case: str
@@ -134,6 +136,7 @@ class Comparison:
     failure: Failure | None = None
     eager_failed: bool = False
     description: str = ""
+    eager_finite: bool = True
 
     @property
     def max_abs(self) -> float:
