@@ -5,6 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import libcst as cst
+import pytest
+
+from exportlint.analysis.params import dict_params
 from exportlint.config import Config
 from exportlint.engine import scan_file
 
@@ -64,3 +68,40 @@ def test_a_long_chain_of_subclasses_keeps_its_findings(tmp_path: Path) -> None:
     result = scan_file(path, Config(cache=False))
     assert result.error is None
     assert [(f.rule, f.location.line) for f in result.findings] == [("hardcoded-device", 7)]
+
+
+DICT_SOURCE = '''\
+import torch
+from torch import nn
+
+
+class Tracker(nn.Module):
+    def forward(self, x, batch):
+        init_frames = batch["init_cond_frames"]
+        if 0 in init_frames:
+            x = x * 2
+        return x.cuda()
+'''
+
+
+def test_a_parameter_indexed_by_a_string_is_a_runtime_dict_not_a_tensor(tmp_path: Path) -> None:
+    """SAM3's `backbone_out["init_cond_frames"]`: a decision on what the dict holds is its layout."""
+    path = tmp_path / "tracker.py"
+    path.write_text(DICT_SOURCE)
+    findings = scan_file(path, Config(cache=False)).findings
+    [branch] = [f for f in findings if f.rule == "dynamic-branch"]
+    assert (branch.location.line, branch.severity) == (8, "warning")
+    assert "layout of a runtime container" in branch.message
+    # the real blocker on the path stays an error
+    assert [(f.location.line, f.severity) for f in findings if f.rule == "hardcoded-device"] == [(10, "error")]
+
+
+@pytest.mark.parametrize(("use", "is_dict"), [
+    ('p["key"]', True), ("p.items()", True), ("p.get(k)", True), ("p.update(q)", True),
+    ('"key" in p', True), ('p.pop("key")', True),
+    ("p[0]", False), ("p.pop(0)", False), ("p.sum()", False), ("k in p", False),
+])
+def test_which_uses_make_a_parameter_a_dict(use: str, is_dict: bool) -> None:
+    fn = cst.parse_module(f"def f(p, q, k):\n    return {use}\n").body[0]
+    assert isinstance(fn, cst.FunctionDef)
+    assert dict_params(fn, {"p"}) == ({"p"} if is_dict else set())

@@ -17,8 +17,8 @@ from exportlint.analysis.classes import (
 )
 from exportlint.analysis.dataflow import FunctionFlow
 from exportlint.analysis.names import collect_imports, dotted_name
-from exportlint.analysis.params import is_self, named_params, param_value
-from exportlint.analysis.values import Val, join
+from exportlint.analysis.params import dict_params, is_self, named_params, param_value
+from exportlint.analysis.values import TENSOR, Dep, Form, Val, join
 from exportlint.cstwalk import forget_nodes, nodes_in
 from exportlint.positions import node_span
 
@@ -211,6 +211,11 @@ def _merge(current: dict[str, Val], bound: set[str], name: str, val: Val) -> boo
 def _default_params(fn: cst.FunctionDef) -> dict[str, Val]:
     params = fn.params
     vals = {p.name.value: param_value(p) for p in named_params(fn) if not is_self(p)}
+    # NOTE: an unannotated parameter is guessed to be a tensor; one the body indexes by a string
+    # (`batch["image"]`) or asks for `.items()` is a runtime dict, whose keys are Python structure.
+    guessed = {p.name.value for p in named_params(fn) if p.annotation is None and vals.get(p.name.value) == TENSOR}
+    for name in dict_params(fn, guessed):
+        vals[name] = Val(Form.DICT, Dep.LAYOUT)
     if isinstance(params.star_arg, cst.Param):
         vals[params.star_arg.name.value] = param_value(params.star_arg, "*")
     if params.star_kwarg is not None:

@@ -7,6 +7,7 @@ import re
 import libcst as cst
 
 from exportlint.analysis.values import CONST, TENSOR, Dep, Form, Val, scalar
+from exportlint.cstwalk import nodes_in
 
 _TENSOR_TYPES = {"Tensor", "torch.Tensor", "FloatTensor", "LongTensor", "BoolTensor"}
 _LIST_TYPES = ("List", "list", "Tuple", "tuple", "Sequence", "Iterable")
@@ -16,6 +17,8 @@ _SCALAR_TYPES = {"bool", "int", "float", "str"}
 _FLAG_NAME = re.compile(r"^(is_|use_|return_|num_|n_|do_|with_|enable_|has_|should_|allow_|keep_|skip_|run_)"
                         r"|(_idx|_index|_flag|_mode|_id|_reverse|_only)$|^(idx|training|mode)$")
 _DICT_NAME = re.compile(r"(^|_)(dict|state|cache|outputs)$")
+# Methods only a mapping has (a tensor or a list has none of them).
+_MAPPING_METHODS = {"items", "keys", "values", "get", "setdefault", "update"}
 
 ARGUMENT = scalar(Dep.ARGUMENT)
 
@@ -81,6 +84,56 @@ def _value_from_default(param: cst.Param) -> Val:
     return TENSOR
 
 
+def dict_params(fn: cst.FunctionDef, names: set[str]) -> set[str]:
+    """Which of `names` the body of `fn` uses as a mapping: `p["key"]`, `p.items()` (or keys,
+    values, get, setdefault, update, `pop("key")`), or `"key" in p`.
+
+    Args:
+        fn: the function whose parameters are asked about.
+        names: the parameters to check (typically the unannotated ones guessed to be tensors).
+
+    Returns:
+        The names used as a runtime dict; a tensor cannot be used any of these ways.
+    """
+    found: set[str] = set()
+    if not names:
+        return found
+    for node in nodes_in(fn.body):
+        kind = type(node)
+        if kind is cst.Subscript:
+            name = _name_of(node.value)
+            if name in names and any(isinstance(e.slice, cst.Index) and _is_text(e.slice.value)
+                                     for e in node.slice):
+                found.add(name)
+        elif kind is cst.Call and type(node.func) is cst.Attribute:
+            name = _name_of(node.func.value)
+            if name in names and _mapping_method(node):
+                found.add(name)
+        elif kind is cst.Comparison and _is_text(node.left):
+            for comp in node.comparisons:
+                name = _name_of(comp.comparator)
+                if name in names and isinstance(comp.operator, (cst.In, cst.NotIn)):
+                    found.add(name)
+    return found
+
+
+def _mapping_method(call: cst.Call) -> bool:
+    assert isinstance(call.func, cst.Attribute)
+    method = call.func.attr.value
+    if method in _MAPPING_METHODS:
+        return True
+    # NOTE: lists have pop(index) too; only a string key says the receiver is a mapping.
+    return method == "pop" and bool(call.args) and _is_text(call.args[0].value)
+
+
+def _name_of(expr: cst.BaseExpression) -> str:
+    return expr.value if type(expr) is cst.Name else ""
+
+
+def _is_text(expr: cst.BaseExpression) -> bool:
+    return isinstance(expr, (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString))
+
+
 def is_self(param: cst.Param) -> bool:
     return param.name.value in ("self", "cls")
 
@@ -105,5 +158,5 @@ def call_argument(call: cst.Call, param: str, index: int) -> cst.BaseExpression 
     return positional[index] if 0 <= index < len(positional) else None
 
 
-__all__ = ["ARGUMENT", "CONST", "annotation_text", "call_argument", "is_self", "named_params", "param_names", "param_value",
+__all__ = ["ARGUMENT", "CONST", "annotation_text", "call_argument", "dict_params", "is_self", "named_params", "param_names", "param_value",
            "value_from_annotation"]
