@@ -34,6 +34,8 @@ class ComplexValues:
         self._attrs: dict[str, set[str]] = {}
         self._busy: set[tuple[int, str]] = set()
         self._sites: dict[str, list[tuple[cst.Call, cst.FunctionDef, str | None]]] | None = None
+        # Helpers being evaluated for one call: their parameters are that call's arguments.
+        self._calls: dict[int, tuple[cst.Call, cst.FunctionDef, str | None, bool]] = {}
         # NOTE: most files never build a complex value; a cheap look at their names settles every query.
         if facts.text:
             self.active = bool(_COMPLEX_WORDS.search(facts.text))
@@ -131,7 +133,14 @@ class ComplexValues:
             values = [v for t, v in self._bindings(fn) if t == name]
             if any(self.expr_is_complex(v, fn, owner, depth + 1) for v in values):
                 return True
-            return name in param_names(fn) and self._param_is_complex(fn, name, owner, depth + 1)
+            if name not in param_names(fn):
+                return False
+            current = self._calls.get(id(fn))
+            if current is not None:
+                call, caller, caller_owner, bound = current
+                arg = _argument_for(call, fn, name, bound)
+                return arg is not None and self.expr_is_complex(arg, caller, caller_owner, depth + 1)
+            return self._param_is_complex(fn, name, owner, depth + 1)
         finally:
             self._busy.discard(key)
 
@@ -197,7 +206,16 @@ class ComplexValues:
             return any(self.expr_is_complex(a.value, fn, owner, depth + 1) for a in call.args)
         helper, helper_owner = self._callee(full, owner)
         if helper is not None:
-            return any(self.expr_is_complex(r, helper, helper_owner, depth + 1) for r in self._returns(helper))
+            # NOTE: judged for this call: `reshape(freqs, x)` is complex only for a complex `freqs`.
+            outer = self._calls.get(id(helper))
+            self._calls[id(helper)] = (call, fn, owner, helper_owner is not None)
+            try:
+                return any(self.expr_is_complex(r, helper, helper_owner, depth + 1) for r in self._returns(helper))
+            finally:
+                if outer is None:
+                    del self._calls[id(helper)]
+                else:
+                    self._calls[id(helper)] = outer
         if isinstance(func, cst.Attribute):
             return self.expr_is_complex(func.value, fn, owner, depth + 1)
         return False

@@ -242,6 +242,15 @@ def _call_sites(
             found = lookup.method(caller.owner, name[5:])
             if found is not None:
                 targets.append((found[1], caller.owner, found[0].name, True))
+            else:
+                stored = _stored_function(lookup, caller.owner, name[5:])
+                if stored is not None and stored[0] in facts.functions:
+                    # Arguments are bound only when the partial pre-binds none by position.
+                    targets.append((facts.functions[stored[0]], None, None, False))
+                    if not stored[1]:
+                        call = None
+                elif stored is not None and stored[0] in facts.imports:
+                    facts.external_calls.add((flow.symbol, facts.imports[stored[0]]))
         elif isinstance(func, cst.Name):
             for meth in sorted(flow.method_refs.get(func.value, ())):
                 found = lookup.method(caller.owner, meth) if caller.owner else None
@@ -256,6 +265,27 @@ def _call_sites(
         if targets:
             sites.append((call, targets))
     return sites
+
+
+def _stored_function(lookup: ClassLookup, owner: ClassInfo, attr: str) -> tuple[str, bool] | None:
+    """`f` and whether arguments bind as usual, for `self.<attr> = f` or `= partial(f, k=...)`
+    in `__init__` (SAM3's `self.compute_cis = partial(compute_axial_cis, dim=..., theta=...)`)."""
+    found = lookup.method(owner, "__init__")
+    if found is None:
+        return None
+    for node in nodes_in(found[1].body):
+        if type(node) is not cst.Assign or len(node.targets) != 1:
+            continue
+        if dotted_name(node.targets[0].target) != f"self.{attr}":
+            continue
+        value, plain = node.value, True
+        if type(value) is cst.Call and (dotted_name(value.func) or "").split(".")[-1] == "partial" \
+                and value.args and value.args[0].keyword is None:
+            plain = all(a.keyword is not None for a in value.args[1:])
+            value = value.args[0].value
+        if type(value) is cst.Name:
+            return value.value, plain
+    return None
 
 
 def _calls_in(fn: cst.FunctionDef) -> list[cst.Call]:

@@ -151,3 +151,53 @@ def test_cis_parameter_of_a_complex_helper_without_local_callers(tmp_path: Path)
     assert [f.message.split("`")[1][:22] for f in _scan(tmp_path, body)] == ["torch.view_as_complex("]
     lone = body.replace("class M(nn.Module):\n    def forward(self, x, f):\n        return apply_rope(x, f.float())\n", "")
     assert _scan(tmp_path, lone) == []  # not reachable from any forward in this file
+
+
+def test_a_function_stored_on_self_through_partial_is_followed(tmp_path: Path) -> None:
+    """SAM3's RoPEAttention: `self.compute_cis = partial(compute_axial_cis, ...)` (rope.py)."""
+    from exportlint.scan import scan_paths
+
+    pkg = tmp_path / "pkg"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "rope.py").write_text(HEAD + (
+        "def axial_cis(dim, end, theta=10000.0):\n"
+        "    freqs = torch.outer(torch.arange(end).float(), torch.ones(dim // 2) / theta)\n"
+        "    return torch.polar(torch.ones_like(freqs), freqs)\n"))
+    (pkg / "attention.py").write_text(HEAD + (
+        "from functools import partial\n\n"
+        "from pkg.rope import axial_cis\n\n\n"
+        "class RoPEAttention(nn.Module):\n"
+        "    def __init__(self, dim):\n"
+        "        super().__init__()\n"
+        "        self.compute_cis = partial(axial_cis, dim=dim)\n\n"
+        "    def forward(self, x):\n"
+        "        cis = self.compute_cis(end=x.shape[-2])\n"
+        "        return x * torch.view_as_real(cis).flatten(-2)\n"))
+    results = scan_paths([pkg], Config(select=("EXL302",), cache=False))
+    found = [(Path(f.location.path).name, f.location.line, f.outcomes.legacy)
+             for r in results for f in r.findings]
+    assert ("rope.py", 11, "fails") in found  # torch.polar, reached only through the partial
+
+
+def test_a_helper_is_complex_only_for_complex_arguments(tmp_path: Path) -> None:
+    """SAM3's rope.py: `reshape_for_broadcast` gets complex `freqs_cis` from one caller and real
+    cos/sin tables from another; `.repeat` on the real ones is no complex op."""
+    body = (
+        "def reshape(freqs, x):\n"
+        "    return freqs.view(1, *freqs.shape)\n\n\n"
+        "def rotate_complex(xq, freqs):\n"
+        "    xq_ = torch.view_as_complex(xq.reshape(*xq.shape[:-1], -1, 2))\n"
+        "    freqs = reshape(freqs, xq_)\n"
+        "    return torch.view_as_real(xq_ * freqs.repeat(1, 2, 1)).flatten(-2)\n\n\n"
+        "def rotate_real(xq, cos, sin):\n"
+        "    cos = reshape(cos, xq)\n"
+        "    sin = reshape(sin, xq)\n"
+        "    return xq * cos.repeat(1, 2, 1) + xq * sin.repeat(1, 2, 1)\n\n\n"
+        "class M(nn.Module):\n"
+        "    def forward(self, x, angles):\n"
+        "        cis = torch.polar(torch.ones_like(angles), angles)\n"
+        "        return rotate_complex(x, cis) + rotate_real(x, angles.cos(), angles.sin())\n"
+    )
+    repeats = sorted(f.location.line for f in _scan(tmp_path, body) if ".repeat(" in f.message)
+    assert repeats == [16]  # the complex `freqs.repeat`, not the real cos/sin at 22
