@@ -34,7 +34,6 @@ import re
 import sys
 import tempfile
 import time
-import traceback
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -55,22 +54,15 @@ COMPONENTS = (
 
 @contextlib.contextmanager
 def quiet() -> Iterator[None]:
-    """Send what the exporters print (whole graphs, from Python and C++) to /dev/null."""
+    """The exporters' printing silenced (`onnx_harness.silenced`), their log records too."""
+    from examples.onnx_harness import silenced
+
     logging.disable(logging.WARNING)
-    sys.stdout.flush()
-    sys.stderr.flush()
-    saved = [os.dup(1), os.dup(2)]
-    with open(os.devnull, "wb") as sink:
-        os.dup2(sink.fileno(), 1)
-        os.dup2(sink.fileno(), 2)
-        try:
+    try:
+        with silenced():
             yield
-        finally:
-            os.dup2(saved[0], 1)
-            os.dup2(saved[1], 2)
-            for fd in saved:
-                os.close(fd)
-            logging.disable(logging.NOTSET)
+    finally:
+        logging.disable(logging.NOTSET)
 
 
 def sam3_root() -> str:
@@ -121,12 +113,13 @@ def traced_eager(module: Any, args: tuple[Any, ...], kwargs: dict[str, Any], roo
     return {k: sorted(v) for k, v in sorted(lines.items())}, list(order), error
 
 
-def site_of(frames: list[tuple[str, int, str]], root: str) -> dict[str, Any] | None:
-    """The innermost (last) frame inside the sam3 package."""
-    for path, line, text in reversed(frames):
-        name = relative(path, root)
+def site_of(failure: Any, root: str) -> dict[str, Any] | None:
+    """The innermost (last) frame inside the sam3 package, of a `verify` `Failure`'s frames."""
+    for frame in reversed(failure.frames):
+        name = relative(frame.path, root)
         if name is not None:
-            return {"path": name, "line": line, "text": text.strip(), "located_by": "traceback"}
+            return {"path": name, "line": frame.line, "text": frame.source.strip(),
+                    "located_by": "traceback"}
     return None
 
 
@@ -149,29 +142,9 @@ def operator_site(error: str, order: list[tuple[str, int]], root: str) -> dict[s
     return None
 
 
-def error_frames(error: BaseException) -> list[tuple[str, int, str]]:
-    from exportlint.verify.frames import exception_chain, frames_from_text
-
-    frames = []
-    for e in exception_chain(error):
-        frames += [(f.filename, f.lineno or 0, f.line or "") for f in traceback.extract_tb(e.__traceback__)]
-    for e in exception_chain(error):
-        frames += [(f.path, f.line, f.source) for f in frames_from_text(str(e))]
-    return frames
-
-
-def first_line(error: BaseException | None, message: str = "") -> str:
-    from exportlint.verify.frames import exception_chain, strip_ansi
-
-    if error is None:
-        return message.splitlines()[0][:200] if message else ""
-    root = exception_chain(error)[-1]
-    text = strip_ansi(str(root)).strip().splitlines()
-    return f"{type(root).__name__}: {text[0][:200] if text else ''}"
-
-
 def measure(name: str, module_name: str, factory: str, root: str, folder: str) -> dict[str, Any]:
     from exportlint.verify import perturb_inputs, verify_module
+    from exportlint.verify.frames import failure_from_exception
 
     started = time.perf_counter()
     module_obj = importlib.import_module(f"examples.sam3_real.{module_name}")
@@ -185,9 +158,10 @@ def measure(name: str, module_name: str, factory: str, root: str, folder: str) -
     }
     for exporter in ("dynamo", "legacy"):
         if eager_error is not None:
+            failure = failure_from_exception(eager_error)
             row["exporters"][exporter] = {
-                "outcome": "fails", "stage": "eager", "error": first_line(eager_error),
-                "site": site_of(error_frames(eager_error), root),
+                "outcome": "fails", "stage": "eager", "error": failure.evidence,
+                "site": site_of(failure, root),
             }
             continue
         sets = perturb_inputs(module.forward, args, kwargs)
@@ -206,9 +180,8 @@ def measure(name: str, module_name: str, factory: str, root: str, folder: str) -
 def _outcome(report: Any, root: str) -> dict[str, Any]:
     failure = report.export.failure
     if not report.export.ok and failure is not None:
-        frames = [(f.path, f.line, f.source) for f in failure.frames]
         return {"outcome": "fails", "stage": "export", "error": failure.evidence,
-                "site": site_of(frames, root)}
+                "site": site_of(failure, root)}
     if report.check is not None and not report.check.ok:
         return {"outcome": "fails", "stage": "onnx.checker",
                 "error": report.check.failure.evidence if report.check.failure else "", "site": None}

@@ -82,7 +82,7 @@ def _axes(dynamic: dict[str, dict[int, str]], name: str) -> dict[int, str] | Non
 
 
 @contextmanager
-def _silenced() -> Iterator[None]:
+def silenced() -> Iterator[None]:
     """Swallow what the exporters print (whole graphs on failure), from Python and from C++."""
     sys.stdout.flush()
     sys.stderr.flush()
@@ -115,7 +115,7 @@ def export(
             kwargs["dynamic_axes"] = {n: a for n in names if (a := _axes(dynamic, n))}
     elif dynamic:
         kwargs["dynamic_shapes"] = _dynamo_shapes(module, args, dynamic)
-    with warnings.catch_warnings(record=True) as caught, _silenced():
+    with warnings.catch_warnings(record=True) as caught, silenced():
         warnings.simplefilter("always")
         torch.onnx.export(module, args, path, **kwargs)
     return sorted(
