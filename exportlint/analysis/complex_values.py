@@ -8,7 +8,7 @@ import libcst as cst
 
 from exportlint.analysis.classes import ClassInfo
 from exportlint.analysis.dataflow import FunctionFlow
-from exportlint.analysis.facts import FileFacts
+from exportlint.analysis.facts import FileFacts, stored_function
 from exportlint.analysis.names import dotted_name, resolve
 from exportlint.analysis.params import call_argument, param_names
 from exportlint.cstwalk import nodes_in
@@ -177,12 +177,9 @@ class ComplexValues:
         if attr in info.methods:
             return info.methods[attr], owner
         init = info.methods.get("__init__")
-        for node in self._nodes(init, (cst.Assign,)) if init is not None else []:
-            name, value = _stored(node)
-            if name == attr and isinstance(value, cst.Call) and (dotted_name(value.func) or "").endswith("partial"):
-                value = value.args[0].value if value.args else value
-            if name == attr and isinstance(value, cst.Name) and value.value in self.facts.functions:
-                return self.facts.functions[value.value], None
+        stored = stored_function(init, attr) if init is not None else None
+        if stored is not None and stored[0] in self.facts.functions:
+            return self.facts.functions[stored[0]], None
         return None, None
 
     def read_in_forward(self, owner: str | None, attr: str) -> bool:

@@ -268,12 +268,14 @@ def _call_sites(
 
 
 def _stored_function(lookup: ClassLookup, owner: ClassInfo, attr: str) -> tuple[str, bool] | None:
-    """`f` and whether arguments bind as usual, for `self.<attr> = f` or `= partial(f, k=...)`
-    in `__init__` (SAM3's `self.compute_cis = partial(compute_axial_cis, dim=..., theta=...)`)."""
     found = lookup.method(owner, "__init__")
-    if found is None:
-        return None
-    for node in nodes_in(found[1].body):
+    return stored_function(found[1], attr) if found is not None else None
+
+
+def stored_function(init: cst.FunctionDef, attr: str) -> tuple[str, bool] | None:
+    """`f` and whether arguments bind as usual, for `self.<attr> = f` or `= partial(f, k=...)`
+    in `init` (SAM3's `self.compute_cis = partial(compute_axial_cis, dim=..., theta=...)`)."""
+    for node in nodes_in(init.body):
         if type(node) is not cst.Assign or len(node.targets) != 1:
             continue
         if dotted_name(node.targets[0].target) != f"self.{attr}":
