@@ -57,13 +57,14 @@ def filter_discovery(found: Discovery, paths: Sequence[Path], config: Config) ->
     files = [f for f in found.files if not config.is_excluded(f)]
     if config.respect_gitignore and files:
         named = {os.path.abspath(p) for p in paths}
-        # A directory the user names that git itself ignores (an installed package under a
-        # pyenv checkout's ignored versions/ folder) was asked for: its files are scanned.
-        asked = [os.path.abspath(d) + os.sep for d in gitignored([p for p in paths if p.is_dir()])]
-        candidates = [f for f in files if os.path.abspath(f) not in named
-                      and not os.path.abspath(f).startswith(tuple(asked))]
-        ignored = gitignored(candidates) if candidates else set()
-        files = [f for f in files if f not in ignored]
+        folders = [p for p in paths if p.is_dir()]
+        # One `git check-ignore` for the files found and the folders named (files first: git's
+        # work tree is looked up from the first path's folder).
+        ignored = gitignored([*(f for f in files if os.path.abspath(f) not in named), *folders])
+        # A folder the user names that git itself ignores (an installed package under a pyenv
+        # checkout's ignored versions/ folder) was asked for: its files are scanned.
+        asked = tuple(os.path.abspath(d) + os.sep for d in folders if d in ignored)
+        files = [f for f in files if f not in ignored or os.path.abspath(f).startswith(asked)]
     return Discovery(files, found.errors)
 
 
