@@ -9,7 +9,7 @@ from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from types import FrameType
+from types import CodeType, FrameType
 from typing import Any
 
 from exportlint.verify.frames import failure_from_exception, is_user_path
@@ -114,13 +114,13 @@ def _detach(value: Any) -> Any:
 @contextmanager
 def _trace_lines(lines: dict[str, set[int]]) -> Iterator[None]:
     """Record every executed line of user files (signature lines count when a call starts)."""
-    started: set[int] = set()
+    started: set[CodeType] = set()  # a code object's signature lines are the same on every call
 
     def local(frame: FrameType, event: str, _arg: Any) -> Any:
         if event == "line":
             found = lines[frame.f_code.co_filename]
-            if id(frame) not in started:
-                started.add(id(frame))
+            if frame.f_code not in started:
+                started.add(frame.f_code)
                 found.update(range(frame.f_code.co_firstlineno, frame.f_lineno))
             found.add(frame.f_lineno)
         return local

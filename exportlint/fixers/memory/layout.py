@@ -147,13 +147,14 @@ class _Present(dict):  # type: ignore[type-arg]
     """A dict in which every looked-up key is present: missing keys get a copy of `template`."""
 
     def __init__(self, data: Mapping[Any, Any], template: Mapping[str, Any], path: tuple[Any, ...],
-                 log: dict[int, tuple[tuple[Any, ...], Any]]) -> None:
+                 log: dict[int, tuple[tuple[Any, ...], Any, Any]]) -> None:
         super().__init__(data)
         self.template, self.path, self.log = template, path, log
 
     def _entry(self, key: Any) -> Any:
         entry = dict(super().__getitem__(key)) if super().__contains__(key) else dict(self.template)
-        self.log[id(entry)] = (self.path, key)
+        # The entry rides along so its id is not reused by another dict while the log lives.
+        self.log[id(entry)] = (self.path, key, entry)
         return entry
 
     def get(self, key: Any, default: Any = None) -> Any:
@@ -211,7 +212,7 @@ def compute_layout(gather: Any, args: tuple[Any, ...], kwargs: dict[str, Any], p
     if not found:
         raise ValueError("the example memory holds no frame to take tensor shapes from")
     template = found[0][1]
-    log: dict[int, tuple[tuple[Any, ...], Any]] = {}
+    log: dict[int, tuple[tuple[Any, ...], Any, Any]] = {}
     full = full_memory(memory, template, log)
     if isinstance(position, int):
         args = (*args[:position], full, *args[position + 1:])
@@ -221,7 +222,8 @@ def compute_layout(gather: Any, args: tuple[Any, ...], kwargs: dict[str, Any], p
     paths = {id(entry): path for path, entry in entries_in(memory)}
     for element in gather(*args, **kwargs):
         key, entry, index = split_element(element)
-        source = log.get(id(entry))
+        logged = log.get(id(entry))
+        source = logged[:2] if logged is not None and logged[2] is entry else None
         path = (*source[0], source[1]) if source else paths.get(id(entry), ())
         slots.append(Slot(key, source, path))
     shapes = {k: tuple(v.shape) for k, v in template.items()}

@@ -39,16 +39,17 @@ class ComplexToPairs(cst.CSTTransformer):
         self.names = set(names)
         self.attrs = attrs
         self.twins = twins
-        self.complex: set[int] = set()
+        # Marked nodes by id, the node kept alive: a freed node's id may be reused by a new one.
+        self.complex: dict[int, cst.CSTNode] = {}
         self.unsupported: list[str] = []
         self.uses_mul = False
 
     def _mark(self, node: cst.BaseExpression) -> cst.BaseExpression:
-        self.complex.add(id(node))
+        self.complex[id(node)] = node
         return node
 
     def _is(self, node: cst.CSTNode) -> bool:
-        return id(node) in self.complex
+        return self.complex.get(id(node)) is node
 
     def visit_AssignTarget(self, node: cst.AssignTarget) -> bool:
         return False  # targets are names to track, not values to rewrite
