@@ -15,6 +15,7 @@ import pytest
 import torch
 
 nn = torch.nn
+F = torch.nn.functional
 
 from exportlint.model import Outcome
 from exportlint.probe.outcome import outcome_of
@@ -92,6 +93,7 @@ def _with_param(build: Callable[[], Any], value: float) -> Callable[[], Any]:
 
 
 X = torch.randn(3, 4) + 0.5
+IMG = torch.randn(1, 2, 6, 6)
 MEM = {0: torch.randn(2, 4), 1: torch.randn(2, 4)}
 STR_MEM = {"frame_0": MEM[0], "frame_1": MEM[1]}
 FACTS: dict[str, Fact] = {
@@ -164,6 +166,23 @@ FACTS: dict[str, Fact] = {
     "memory-dict loop, int keys": Fact(
         module(_int_memory_loop), (MEM, X), "specialized", "fails",
         other=[(({0: MEM[0], 2: MEM[1]}, X), None)]),
+    "int() of a tensor as a dict key": Fact(
+        module(lambda s, x, idx: x * {0: 1.0, 1: 2.0, 2: 3.0}[int(idx)]), (X, torch.tensor(1)),
+        "fails", "wrong", other=[((X, torch.tensor(2)), None)]),
+    "antialias=True from configuration": Fact(
+        module(lambda s, x: F.interpolate(x, size=(2, 2), mode="bilinear", antialias=s.antialias),
+               antialias=True), (IMG,), "ok", "fails"),
+    "antialias=False from configuration": Fact(
+        module(lambda s, x: F.interpolate(x, size=(2, 2), mode="bilinear", antialias=s.antialias),
+               antialias=False), (IMG,), "ok", "ok"),
+    "rms_norm": Fact(module(lambda s, x: F.rms_norm(x, (4,), s.proj.weight[0])), (X,), "ok", "fails"),
+    "nn.RMSNorm": Fact(module(lambda s, x: s.norm(x), norm=nn.RMSNorm(4)), (X,), "ok", "fails"),
+    "5-D scaled_dot_product_attention": Fact(
+        module(lambda s, x: F.scaled_dot_product_attention(*[x.reshape(1, 1, 3, 2, 2)] * 3)), (X,),
+        "fails", "ok"),
+    "is_causal from a forward bool": Fact(
+        module(lambda s, q, causal: F.scaled_dot_product_attention(q, q, q, is_causal=causal)),
+        (X.reshape(1, 1, 3, 4), True), "specialized", "fails", other=[((X.reshape(1, 1, 3, 4), False), None)]),
 }
 
 

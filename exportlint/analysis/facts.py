@@ -18,7 +18,7 @@ from exportlint.analysis.classes import (
 from exportlint.analysis.dataflow import FunctionFlow
 from exportlint.analysis.names import collect_imports, dotted_name
 from exportlint.analysis.params import dict_params, is_self, named_params, param_value
-from exportlint.analysis.values import TENSOR, Dep, Form, Val, join
+from exportlint.analysis.values import CONST, TENSOR, Dep, Form, Val, join
 from exportlint.cstwalk import forget_nodes, nodes_in
 from exportlint.positions import node_span
 
@@ -191,10 +191,27 @@ class _Reach:
         positional = [a for a in call.args if a.keyword is None and not a.star]
         for param, arg in zip(params, positional):
             changed |= _merge(current, bound_names, param.name.value, flow.value(arg.value))
+        passed = {p.name.value for p, _ in zip(params, positional)}
         for arg in call.args:
             if arg.keyword is not None and arg.keyword.value in by_name:
+                passed.add(arg.keyword.value)
                 changed |= _merge(current, bound_names, arg.keyword.value, flow.value(arg.value))
+        if not any(a.star for a in call.args):
+            # A parameter the call leaves out takes its default: a constant for this caller
+            # (`self.forward_head(x)` exports `pre_logits=False`, as configuration does).
+            for name, param in by_name.items():
+                if name not in passed and _literal_default(param.default):
+                    changed |= _merge(current, bound_names, name, CONST)
         return changed
+
+
+def _literal_default(default: cst.BaseExpression | None) -> bool:
+    """A default that is a plain Python constant (not None: `x is None` tests are their own case)."""
+    if isinstance(default, cst.Name):
+        return default.value in ("True", "False")
+    if isinstance(default, cst.UnaryOperation):
+        default = default.expression
+    return isinstance(default, (cst.Integer, cst.Float, cst.SimpleString))
 
 
 def _merge(current: dict[str, Val], bound: set[str], name: str, val: Val) -> bool:
@@ -240,8 +257,13 @@ def _call_sites(
         name = dotted_name(func)
         if name and name.startswith("self.") and name.count(".") == 1 and caller.owner is not None:
             found = lookup.method(caller.owner, name[5:])
+            built = None if found is not None else _submodule_class(lookup, facts, caller.owner, name[5:])
             if found is not None:
                 targets.append((found[1], caller.owner, found[0].name, True))
+            elif built is not None:
+                # `self.head(x, pre_logits=...)` on a submodule of a class of this file: its forward
+                # sees this call's arguments.
+                targets.append((built[1], built[2], built[0].name, True))
             else:
                 stored = _stored_function(lookup, caller.owner, name[5:])
                 if stored is not None and stored[0] in facts.functions:
@@ -265,6 +287,24 @@ def _call_sites(
         if targets:
             sites.append((call, targets))
     return sites
+
+
+def _submodule_class(lookup: ClassLookup, facts: FileFacts, owner: ClassInfo, attr: str
+                     ) -> tuple[ClassInfo, cst.FunctionDef, ClassInfo] | None:
+    """The defining class and forward of `self.<attr>` when `__init__` sets it once, to an
+    instance of a module class of this file (`self.head = Head(...)`), and that instance's class."""
+    init = lookup.method(owner, "__init__")
+    if init is None:
+        return None
+    built = [n.value for n in nodes_in(init[1].body) if type(n) is cst.Assign and len(n.targets) == 1
+             and dotted_name(n.targets[0].target) == f"self.{attr}"]
+    if len(built) != 1 or not isinstance(built[0], cst.Call) or not isinstance(built[0].func, cst.Name):
+        return None
+    info = facts.classes.get(built[0].func.value)
+    if info is None or not info.is_module or info is owner:
+        return None
+    found = lookup.method(info, "forward")
+    return (found[0], found[1], info) if found is not None and not _abstract(found[1]) else None
 
 
 def _stored_function(lookup: ClassLookup, owner: ClassInfo, attr: str) -> tuple[str, bool] | None:

@@ -61,6 +61,13 @@ class DynamicBranch(Rule):
         def forward(self, x):
             return torch.where(x.sum() > 0, x * 2, x)
 
+    ## Known problems
+    Arguments are followed through calls of the same file: a parameter that every caller leaves
+    at its default or passes as a constant (`self.forward_head(x)` with `pre_logits=False`,
+    `self.head(x, pre_logits=True)` on a submodule built in `__init__`) is that constant, so the
+    branch is configuration and not reported. Callers in other files are not seen: there the
+    parameter counts as a forward argument.
+
     ## Fix safety
     Unsafe: the dynamic-branch fixer freezes configuration and flags to the values of the probe
     target, and rewrites data-dependent branches with torch.where / torch.cond; the rewrite is only
@@ -80,6 +87,13 @@ class DynamicBranch(Rule):
         Valid(forward("x", "return x * 2 if self.training else x")),
         Valid(forward("x, mask=None", "return x if mask is None else x * mask")),
         Valid(forward("x", "return torch.where(x.sum() > 0, x * 2, x)")),
+        Valid("import torch\nfrom torch import nn\n\n\nclass Head(nn.Module):\n"
+              "    def forward(self, x, pre_logits: bool = False):\n        return x if pre_logits else x * 2\n\n\n"
+              "class Net(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+              "        self.head = Head()\n\n"
+              "    def forward_head(self, x, pre_logits: bool = False):\n"
+              "        return self.head(x, pre_logits=pre_logits)\n\n"
+              "    def forward(self, x):\n        return self.forward_head(x)\n"),
     ]
     INVALID = [
         Invalid(forward("x", "return x * 2 if x.sum() > 0 else x"),

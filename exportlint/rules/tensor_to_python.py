@@ -7,7 +7,7 @@ import libcst as cst
 from exportlint.analysis import FileFacts, Form
 from exportlint.analysis.dataflow import FunctionFlow
 from exportlint.analysis.names import dotted_name, resolve
-from exportlint.analysis.params import param_names
+from exportlint.analysis.params import ARGUMENT, param_names
 from exportlint.analysis.uses import Parents
 from exportlint.cstwalk import nodes_in, visit
 from exportlint.model import Outcomes
@@ -113,6 +113,13 @@ class TensorToPython(Rule):
             severity="info", column=19,
             message="`self.scale.item()` turns a tensor into a Python number",
         ),
+        Invalid(forward("x, frame_idx", "table = {0: 1.0, 1: 2.0}\n        return x * table[int(frame_idx)]"),
+                line=8, severity="error", column=25,
+                message="`int(frame_idx)` turns a tensor into a Python int that decides Python control flow"),
+        Invalid(forward("x, memory: dict, t: torch.Tensor", "prev = memory.get(int(t) - 1)\n"
+                        "        return x if prev is None else x + prev"),
+                line=7, severity="error", column=26,
+                message="`int(t)` turns a tensor into a Python int that decides Python control flow"),
         Invalid(forward("x, k", "n = k.item()\n        torch._check(n >= 1)\n        return x[:n]"),
                 line=7, severity="error", column=12,
                 message="`k.item()` turns a tensor into a Python number whose range `torch._check` declares"),
@@ -151,6 +158,8 @@ def _conversion(node: cst.Call, flow: FunctionFlow) -> tuple[str, cst.BaseExpres
     arg = node.args[0].value
     # NOTE: the dataflow calls anything computed from a tensor a tensor; a cast of the result of an
     # unknown function (`int(round(h / 2))` with `h` from a helper) is usually a Python number.
+    if isinstance(func, cst.Name) and func.value in ("int", "float") and _untyped_param(arg, flow):
+        return _CASTS[func.value], arg
     if flow.value(arg).form is not Form.TENSOR or not _surely_tensor(arg, flow, 0):
         return None
     if isinstance(func, cst.Name) and func.value in _CASTS:
@@ -158,6 +167,18 @@ def _conversion(node: cst.Call, flow: FunctionFlow) -> tuple[str, cst.BaseExpres
     if (resolve(dotted_name(func), flow.imports) or "") in _NUMPY_CONVERTERS:
         return "numpy array", arg
     return None
+
+
+def _untyped_param(arg: cst.BaseExpression, flow: FunctionFlow) -> bool:
+    """`int(frame_idx)` of a parameter with neither annotation nor default, which the analysis
+    took for a Python number by its name: casting it says it may well be a tensor. Either way the
+    legacy tracer makes it a tensor and bakes the cast; a tensor also fails under dynamo."""
+    if not isinstance(arg, cst.Name) or flow.env.get(arg.value) != ARGUMENT:
+        return False
+    for param in flow.fn.params.params:
+        if param.name.value == arg.value:
+            return param.annotation is None and param.default is None
+    return False
 
 
 _NOT_TENSOR_METHODS = {"item", "tolist", "numpy", "size", "dim", "numel", "nelement", "stride", "ndimension",
@@ -271,6 +292,10 @@ def _argument(arg: cst.Arg, parents: Parents, flow: FunctionFlow) -> set[str] | 
         return {"inert"}
     if name in _PY_PASSTHROUGH:
         return call
+    func = call.func
+    if isinstance(func, cst.Attribute) and func.attr.value in ("get", "pop", "setdefault") and \
+            arg is (call.args[0] if call.args else None) and flow.value(func.value).form is Form.DICT:
+        return {"control"}  # the key of a runtime dict lookup (`memory.get(int(t) - 1)`)
     return {"tensor"}
 
 
