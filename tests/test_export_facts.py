@@ -180,6 +180,8 @@ FACTS: dict[str, Fact] = {
     "5-D scaled_dot_product_attention": Fact(
         module(lambda s, x: F.scaled_dot_product_attention(*[x.reshape(1, 1, 3, 2, 2)] * 3)), (X,),
         "fails", "ok"),
+    "keyword-only forward parameter": Fact(
+        module(lambda s, x, *, scale=None: x if scale is None else x * scale), (X,), "ok", "fails"),
     "is_causal from a forward bool": Fact(
         module(lambda s, q, causal: F.scaled_dot_product_attention(q, q, q, is_causal=causal)),
         (X.reshape(1, 1, 3, 4), True), "specialized", "fails", other=[((X.reshape(1, 1, 3, 4), False), None)]),

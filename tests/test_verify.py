@@ -181,3 +181,22 @@ def test_an_input_set_on_which_eager_gives_nan_is_rejected_not_a_divergence(tmp_
     assert rejected.eager_failed and not rejected.eager_finite and not rejected.ok
     assert rejected.failure is not None and rejected.failure.error_class == "NonFiniteEagerOutput"
     assert report.ok and report.diverged == ()
+
+
+def test_graph_inputs_renamed_by_the_exporter_are_fed_by_position() -> None:
+    from types import SimpleNamespace
+
+    from exportlint.errors import VerifyError
+    from exportlint.verify.flatten import Leaf
+    from exportlint.verify.ort import build_feeds
+
+    x, m = torch.randn(2, 3), torch.ones(2)
+    inputs = [SimpleNamespace(name="x_orig", shape=[2, 3], type="tensor(float)"),
+              SimpleNamespace(name="m", shape=[2], type="tensor(float)")]
+    session = SimpleNamespace(get_inputs=lambda: inputs)
+    feeds = build_feeds(session, [Leaf("x", x), Leaf("m", m)])
+    assert list(feeds) == ["x_orig", "m"]
+    assert (feeds["x_orig"] == x.numpy()).all() and (feeds["m"] == m.numpy()).all()
+    wrong_rank = [SimpleNamespace(name="x_orig", shape=[6], type="tensor(float)"), inputs[1]]
+    with pytest.raises(VerifyError, match="`x_orig` matches no example input"):
+        build_feeds(SimpleNamespace(get_inputs=lambda: wrong_rank), [Leaf("x", x), Leaf("m", m)])

@@ -80,7 +80,10 @@ def blame_failure(failure: Failure, ctx: Context) -> Blame:
         first = ctx.graph_breaks[0]
         frame = make_frame(first.path, first.line)
     if frame is None:
-        return Blame(rule_for(kind, "") or "export-error", ctx.forward, located=False)
+        # A call that fails before forward runs (`takes 2 positional arguments`) is about its
+        # signature: the `def forward` line is what the rule reads.
+        source = ctx.forward.source if kind == "signature" else ""
+        return Blame(rule_for(kind, source) or "export-error", ctx.forward, located=False)
     return Blame(rule_for(kind, frame.source) or "export-error", frame)
 
 
@@ -99,6 +102,8 @@ def _op_line(failure: Failure, ctx: Context) -> Frame | None:
 
 
 def _executed_lines(ctx: Context) -> list[tuple[str, int]]:
+    """Executed lines of the model's own sources; of other user files only when it has none (a
+    dependency imported during the export, like mpmath's `polar = mp.polar`, is not the model)."""
     preferred = [p for p in ctx.executed if p in ctx.sources]
-    others = [p for p in ctx.executed if p not in ctx.sources]
-    return [(p, line) for p in preferred + others for line in ctx.executed[p]]
+    chosen = preferred or list(ctx.executed)
+    return [(p, line) for p in chosen for line in ctx.executed[p]]

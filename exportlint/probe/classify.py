@@ -15,7 +15,7 @@ _KIND_PATTERNS: tuple[tuple[ErrorKind, re.Pattern[str]], ...] = (
     ("guard", re.compile(r"guard on data-dependent|data-dependent|Data-dependent|generic_jump|"
                          r"Python boolean")),
     ("iter", re.compile(r"Iterating over a tensor")),
-    ("op", re.compile(r"No ONNX function|DispatchError|UnsupportedOperator|is not supported|"
+    ("op", re.compile(r"dynamo-optimized function|No ONNX function|DispatchError|UnsupportedOperator|is not supported|"
                       r"Complex(Float|Double|Half)|complex|Unsupported ONNX|not implemented for",
                       re.IGNORECASE)),
     ("constraint", re.compile(r"Constraints violated|ConstraintViolation|specialized to|"
@@ -31,6 +31,10 @@ _SUBSCRIPT = re.compile(r"[\w)\]]\s*\[")
 _INDEXING_CALL = re.compile(r"nonzero|masked_select|index_select|\.gather\(|where\(")
 _DEVICE = re.compile(r"\.cuda\(|['\"]cuda|pin_memory|\.to\(\s*['\"]")
 _COMPLEX = re.compile(r"complex|polar|fft|1j\b")
+# Calls the legacy tracer cannot trace: torch's higher-order ops and symbolic-size helpers.
+_TRACED_ONLY = re.compile(r"\btorch\.cond\(|higher_order|\bsym_(min|max)\(|\bround\(.*\b(shape|size)\b")
+# A `def` line with keyword-only parameters or **kwargs, which the legacy tracer cannot call.
+_STARRED_SIGNATURE = re.compile(r"\bdef\b.*(\*\s*,|\*\*\w)")
 
 
 def error_kind(failure: Failure) -> ErrorKind:
@@ -73,6 +77,8 @@ def rule_for(kind: ErrorKind, source: str) -> str | None:
         return "data-dependent-index" if _indexes_with_value(source) else "tensor-to-python"
     if kind == "constraint":
         return "dynamic-branch" if _BRANCH.search(source) else None
+    if kind == "signature" and _STARRED_SIGNATURE.search(source):
+        return "list-tensor-input"
     return _rule_from_text(source)
 
 
@@ -105,7 +111,7 @@ def _indexes_with_value(source: str) -> bool:
 def _rule_from_text(source: str) -> str | None:
     if _DEVICE.search(source):
         return "hardcoded-device"
-    if _COMPLEX.search(source):
+    if _COMPLEX.search(source) or _TRACED_ONLY.search(source):
         return "unsupported-op"
     return None
 

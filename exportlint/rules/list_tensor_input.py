@@ -55,6 +55,8 @@ class ListTensorInput(Rule):
     - `**kwargs`: dynamo turns each keyword tensor into an input named after its key; legacy
       cannot pass keyword tensors through `**kwargs`. When forward reads a key
       (`kwargs["mask"]`) legacy fails: error; when it only passes them on: warning.
+    - keyword-only parameters (`def forward(self, x, *, scale)`): dynamo exports them; legacy
+      passes every argument and default by position and fails, even when none is passed. Error.
     - `Optional[Tensor]`: both export the call you make (a tensor becomes an input, None
       leaves it out) and stay right for it. Info.
 
@@ -82,6 +84,8 @@ class ListTensorInput(Rule):
         Valid(forward("x, shape: Tuple[int, int]")),
     ]
     INVALID = [
+        Invalid(forward("x, *, scale=None", "return x if scale is None else x * scale"),
+                line=6, severity="error", column=28, message="keyword-only parameter `scale`: dynamo exports"),
         Invalid(forward("feats: List[torch.Tensor]", "return feats[0]"),
                 line=6, severity="warning", column=22,
                 message="`feats` is a sequence of tensors"),
@@ -124,6 +128,8 @@ class ListTensorInput(Rule):
             self._check_param(fn, param, symbol, "last" if last else "defaults" if rest_defaulted else "")
         for param in params.kwonly_params:
             self._check_param(fn, param, symbol, "")
+        if params.kwonly_params:
+            self._report_keyword_only(params.kwonly_params[0], [p.name.value for p in params.kwonly_params], symbol)
         if isinstance(params.star_arg, cst.Param):
             self._report_star(params.star_arg, symbol)
         if params.star_kwarg is not None:
@@ -173,6 +179,15 @@ class ListTensorInput(Rule):
                         "validity mask, looked up by position rather than by int key.")
             return
         self.report(param, f"`{name}` is a dict of tensors: {flat}", Outcomes.same("specialized"), symbol=symbol)
+
+    def _report_keyword_only(self, param: cst.Param, names: list[str], symbol: str) -> None:
+        shown = ", ".join(f"`{n}`" for n in names)
+        self.report(param, f"keyword-only parameter{'s' if len(names) > 1 else ''} {shown}: dynamo exports keyword "
+                    "tensors as graph inputs named after them; legacy passes every argument, and each default, "
+                    "by position, so forward raises `takes N positional arguments` and the export fails, even when "
+                    "none is passed", Outcomes(dynamo="ok", legacy="fails"), symbol=symbol,
+                    hint="Make them positional-or-keyword parameters (drop the `*,`), or export through a wrapper "
+                    "whose forward takes them by position.")
 
     def _report_star(self, param: cst.Param, symbol: str) -> None:
         name = param.name.value

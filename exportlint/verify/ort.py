@@ -42,19 +42,39 @@ def open_session(path: str) -> Any:
 def build_feeds(session: Any, leaves: list[Leaf]) -> dict[str, Any]:
     """Feeds for every graph input, looked up by name among the flattened example inputs.
 
+    A graph input no leaf is named after takes the leaf in its position among the unmatched
+    ones, when as many are left and their ranks agree: the dynamo exporter renames an input
+    that forward reassigns or checks (`x_orig`), keeping the flattened input order.
+
     Raises:
-        VerifyError: a graph input has no example value of that name.
+        VerifyError: a graph input has no example value, by name or by position.
     """
-    by_name = {leaf.name: leaf.value for leaf in leaves}
+    by_name = {leaf.name: leaf for leaf in leaves}
+    inputs = list(session.get_inputs())
+    chosen: dict[str, Leaf] = {i.name: by_name[i.name] for i in inputs if i.name in by_name}
+    missing = [i for i in inputs if i.name not in chosen]
+    used = {id(leaf) for leaf in chosen.values()}
+    spare = [leaf for leaf in leaves if id(leaf) not in used and _is_array(leaf.value)]
+    if missing and len(missing) == len(spare) and all(_rank_fits(i, leaf) for i, leaf in zip(missing, spare)):
+        chosen.update({i.name: leaf for i, leaf in zip(missing, spare)})
     feeds: dict[str, Any] = {}
-    for graph_input in session.get_inputs():
-        if graph_input.name not in by_name:
+    for graph_input in inputs:
+        if graph_input.name not in chosen:
             raise VerifyError(
                 f"graph input `{graph_input.name}` matches no example input "
                 f"(have: {', '.join(by_name) or 'none'})"
             )
-        feeds[graph_input.name] = _as_input(to_numpy(by_name[graph_input.name]), graph_input.type)
+        feeds[graph_input.name] = _as_input(to_numpy(chosen[graph_input.name].value), graph_input.type)
     return feeds
+
+
+def _is_array(value: Any) -> bool:
+    return hasattr(value, "shape")
+
+
+def _rank_fits(graph_input: Any, leaf: Leaf) -> bool:
+    shape = getattr(graph_input, "shape", None)
+    return not isinstance(shape, list) or len(shape) == len(getattr(leaf.value, "shape", ()))
 
 
 _ORT_DTYPES = {
