@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from exportlint.config import Config
 from exportlint.probe.options import ProbeOptions
+from exportlint.probe.static_blockers import with_static_blockers
 from exportlint.probe.runner import probe_all
 from exportlint.probe_model import ProbeReport
 
@@ -33,9 +35,10 @@ def reports() -> dict[str, ProbeReport]:
     cases = [ProbeOptions(f"{CASES_DIR / name}.py:make", depth=0, timeout=240) for name in CASES]
     bad = [ProbeOptions(f"{BAD}:{factory}", depth=0, timeout=8)
            for factory in ("raises", "wrong_shape", "hangs", "exits", "segfaults")]
-    results = probe_all([*bad[:1], *cases, *bad[1:]], jobs=2)
+    results = with_static_blockers([r for r, _ in probe_all([*bad[:1], *cases, *bad[1:]], jobs=2)],
+                                   Config())
     return {r.target.rpartition(":")[0].rpartition("/")[2].removesuffix(".py") + ":"
-            + r.target.rpartition(":")[2]: r for r, _ in results}
+            + r.target.rpartition(":")[2]: r for r in results}
 
 
 @pytest.mark.parametrize("name", CASES)
@@ -47,7 +50,10 @@ def test_probe_reports_the_expected_rule_at_the_user_line(
     blockers = {(f.rule, f.location.line) for f in report.findings
                 if f.location.path == str(CASES_DIR / f"{name}.py")}
     assert blockers == _expected(name)
-    assert all(f.origin == "probe" and f.evidence for f in report.findings)
+    assert all(f.evidence for f in report.findings)
+    # A static finding is only added where no export reached: never beside a probe finding.
+    probe_lines = {f.location.line for f in report.findings if f.origin == "probe"}
+    assert all(f.location.line not in probe_lines for f in report.findings if f.origin == "static")
     assert all("site-packages" not in f.location.path for f in report.findings)
 
 
@@ -64,8 +70,14 @@ def test_findings_name_the_failing_exporter_and_its_error(
     assert found == {("dynamo", "fails", "wrong", "GuardOnDataDependentSymNode"),
                      ("legacy", "fails", "wrong", "TracerWarning")}
     rope = reports["complex_rope:make"].findings
-    assert [(f.exporter, f.evidence.split(":")[0]) for f in rope] == [
+    assert [(f.exporter, f.evidence.split(":")[0]) for f in rope if f.origin == "probe"] == [
         ("legacy", "UnsupportedOperatorError")]
+    # The legacy export stopped at line 12: the view_as_complex of line 13 comes from the scan,
+    # not exercised by an export, and says so.
+    static = [f for f in rope if f.origin == "static"]
+    assert [(f.location.line, f.verdict) for f in static] == [(13, "not-exercised")]
+    assert "stopped at an earlier blocker" in static[0].message
+    assert "legacy stopped at complex_rope.py:12" in (static[0].evidence or "")
 
 
 @pytest.mark.parametrize(

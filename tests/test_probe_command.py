@@ -36,6 +36,26 @@ def test_json_report_uses_the_scan_schema(capsys: pytest.CaptureFixture[str]) ->
     assert doc["summary"]["failed_targets"] == 1
 
 
+@pytest.mark.ort
+@pytest.mark.parametrize("flags", [[], ["--no-static"]])
+def test_a_blocker_after_the_first_comes_from_the_scan_unless_no_static(
+        capsys: pytest.CaptureFixture[str], flags: list[str]) -> None:
+    code = main(["probe", f"{CASES / 'two_blockers.py'}:make", "--format", "json", "--depth", "0",
+                 *flags])
+    findings = json.loads(capsys.readouterr().out)["findings"]
+    assert code == 1
+    probe = {(f["rule"], f["line"]) for f in findings if f["origin"] == "probe"}
+    static = [f for f in findings if f["origin"] == "static"]
+    assert probe == {("dynamic-branch", 16)}
+    if flags:
+        assert static == []
+        return
+    [cat] = static
+    assert (cat["rule"], cat["line"], cat["severity"]) == ("variable-length-cat", 18, "error")
+    # One path form for both origins (relative to the current directory when under it).
+    assert {cat["path"]} == {f["path"] for f in findings if f["origin"] == "probe"}
+
+
 def test_no_target_and_bad_dynamic_are_usage_errors(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["probe"]) == 2
     assert "no target" in capsys.readouterr().err

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import inspect
+import os
 import textwrap
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -102,8 +103,25 @@ def _op_line(failure: Failure, ctx: Context) -> Frame | None:
 
 
 def _executed_lines(ctx: Context) -> list[tuple[str, int]]:
-    """Executed lines of the model's own sources; of other user files only when it has none (a
-    dependency imported during the export, like mpmath's `polar = mp.polar`, is not the model)."""
+    """Executed lines of the model's own sources, then of other files of the same packages (SAM3's
+    `sam3/sam/rope.py` helpers, called from a class in `sam3/model/`); of other user files only
+    when there are none (a dependency imported during the export, like mpmath's
+    `polar = mp.polar`, is not the model)."""
+    roots = {package_root(p) for p in ctx.sources}
     preferred = [p for p in ctx.executed if p in ctx.sources]
-    chosen = preferred or list(ctx.executed)
+    siblings = [p for p in ctx.executed if p not in ctx.sources and package_root(p) in roots]
+    chosen = preferred + siblings or list(ctx.executed)
     return [(p, line) for p in chosen for line in ctx.executed[p]]
+
+
+def package_root(path: str) -> str:
+    """The folder of the top-level package holding `path` (its own folder outside a package)."""
+    folder = os.path.dirname(os.path.realpath(path))
+    root = folder
+    while os.path.isfile(os.path.join(folder, "__init__.py")):
+        root = folder
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            break
+        folder = parent
+    return root

@@ -44,6 +44,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--jobs", "-j", type=int, default=1, help="targets probed at once")
     parser.add_argument("--verbose", "-v", action="store_true",
                         help="show the exporters' own output (warnings, logs)")
+    parser.add_argument("--no-static", action="store_true",
+                        help="report only what the exports saw, without the static errors on "
+                             "executed lines that an export stopped before reaching")
     parser.add_argument("--color", choices=COLOR_CHOICES, default="auto")
 
 
@@ -56,7 +59,12 @@ def run(args: argparse.Namespace) -> int:
     if args.verbose:
         for report, output in reports:
             sys.stderr.write(f"--- {report.target} output ---\n{output}\n")
-    only = [as_scan_reports(report, config) for report, _ in reports]
+    probed = [report for report, _ in reports]
+    if not args.no_static:
+        from exportlint.probe.static_blockers import with_static_blockers
+
+        probed = with_static_blockers(probed, config)
+    only = [as_scan_reports(report, config) for report in probed]
     if args.format == "json":
         from exportlint.report.probe_json import render_probe_json
 

@@ -18,4 +18,4 @@ def make() -> tuple[nn.Module, tuple[Any, ...]]:
     return TakeFirst(), (torch.randn(6, 4), torch.tensor([3]))
 
 
-EXPECTED = [("tensor-to-python", 13)]
+EXPECTED = [("tensor-to-python", 13), ("data-dependent-index", 14)]  # 14: from the scan of executed lines
