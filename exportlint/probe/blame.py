@@ -6,7 +6,7 @@ import ast
 import inspect
 import os
 import textwrap
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -103,15 +103,19 @@ def _op_line(failure: Failure, ctx: Context) -> Frame | None:
 
 
 def _executed_lines(ctx: Context) -> list[tuple[str, int]]:
-    """Executed lines of the model's own sources, then of other files of the same packages (SAM3's
-    `sam3/sam/rope.py` helpers, called from a class in `sam3/model/`); of other user files only
-    when there are none (a dependency imported during the export, like mpmath's
-    `polar = mp.polar`, is not the model)."""
-    roots = {package_root(p) for p in ctx.sources}
-    preferred = [p for p in ctx.executed if p in ctx.sources]
-    siblings = [p for p in ctx.executed if p not in ctx.sources and package_root(p) in roots]
-    chosen = preferred + siblings or list(ctx.executed)
+    """Executed lines of the model's files (`model_files`); of other user files only when there
+    are none (a dependency imported during the export, like mpmath's `polar = mp.polar`, is not
+    the model)."""
+    chosen = model_files(ctx.sources, ctx.executed) or list(ctx.executed)
     return [(p, line) for p in chosen for line in ctx.executed[p]]
+
+
+def model_files(sources: Sequence[str], executed: Mapping[str, object]) -> list[str]:
+    """The executed files that are the model's: its sources first, then other files of the same
+    top-level packages (SAM3's `sam3/sam/rope.py` helpers, called from a class in `sam3/model/`)."""
+    roots = {package_root(p) for p in sources}
+    preferred = [p for p in executed if p in sources]
+    return preferred + [p for p in executed if p not in sources and package_root(p) in roots]
 
 
 def package_root(path: str) -> str:

@@ -30,8 +30,8 @@ def with_static_blockers(reports: Sequence[ProbeReport], config: Config) -> list
     the same packages); reports that could not run, or that every selected exporter cleared,
     are returned unchanged.
     """
-    wanted = [r for r in reports if _needs_static(r)]
-    files = sorted({p for r in wanted for p in _model_files(r)})
+    wanted = {i: _model_files(r) for i, r in enumerate(reports) if _needs_static(r)}
+    files = sorted({p for paths in wanted.values() for p in paths})
     if not files:
         return list(reports)
     from exportlint.scan import scan_paths
@@ -40,7 +40,7 @@ def with_static_blockers(reports: Sequence[ProbeReport], config: Config) -> list
     by_file: dict[str, list[Finding]] = {}
     for finding in static:
         by_file.setdefault(os.path.realpath(finding.location.path), []).append(finding)
-    return [_completed(r, by_file) if r in wanted else r for r in reports]
+    return [_completed(r, wanted[i], by_file) if i in wanted else r for i, r in enumerate(reports)]
 
 
 def _needs_static(report: ProbeReport) -> bool:
@@ -50,21 +50,20 @@ def _needs_static(report: ProbeReport) -> bool:
 
 
 def _model_files(report: ProbeReport) -> list[str]:
-    from exportlint.probe.blame import package_root
+    from exportlint.probe.blame import model_files
 
-    roots = {package_root(p) for p in report.sources}
-    return [p for p in report.executed
-            if os.path.isfile(p) and (p in report.sources or package_root(p) in roots)]
+    return [p for p in model_files(report.sources, report.executed) if os.path.isfile(p)]
 
 
-def _completed(report: ProbeReport, by_file: dict[str, list[Finding]]) -> ProbeReport:
+def _completed(report: ProbeReport, paths: Sequence[str], by_file: dict[str, list[Finding]]
+               ) -> ProbeReport:
     from exportlint.probe.judge import judge
 
     covered = {(os.path.realpath(f.location.path), f.location.line) for f in report.findings}
     selected = selected_exporters(report.exporter)
     failing = [e for e in selected if e not in report.cleared]
     added = []
-    for path in _model_files(report):
+    for path in paths:
         candidates = [f for f in by_file.get(os.path.realpath(path), ())
                       if f.severity == "error"
                       and (os.path.realpath(f.location.path), f.location.line) not in covered
