@@ -105,3 +105,35 @@ def test_which_uses_make_a_parameter_a_dict(use: str, is_dict: bool) -> None:
     fn = cst.parse_module(f"def f(p, q, k):\n    return {use}\n").body[0]
     assert isinstance(fn, cst.FunctionDef)
     assert dict_params(fn, {"p"}) == ({"p"} if is_dict else set())
+
+
+FORWARDLESS = '''\
+import torch
+from torch import nn
+
+
+class Bank(nn.Module):
+    def read(self, x, frames, frame_idx):
+        found = []
+        for t in range(1, 4):
+            prev = frames.get(frame_idx - t)
+            if prev is None:
+                continue
+            found.append(prev)
+        return torch.cat([x, *found])
+
+
+class Head(nn.Linear):
+    def describe(self, x):
+        return x.cuda()
+'''
+
+
+def test_a_module_class_without_forward_is_scanned_from_its_public_methods(tmp_path: Path) -> None:
+    path = tmp_path / "bank.py"
+    path.write_text(FORWARDLESS)
+    findings = scan_file(path, Config(cache=False)).findings
+    errors = sorted((f.location.line, f.rule) for f in findings if f.severity == "error")
+    assert (8, "dynamic-loop") in errors and (9, "dict-access") in errors
+    # nn.Linear has a forward of its own: Head.describe is not an entry point
+    assert not [f for f in findings if f.symbol.startswith("Head.")]

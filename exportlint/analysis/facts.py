@@ -111,9 +111,10 @@ class _Reach:
             found = self.lookup.method(info, "forward")
             if found is not None and found[1] not in self.callees:
                 queue.append(self._callee(found[1], info, found[0].name))
-            if found is not None and _abstract(found[1]):
+            if (found is not None and _abstract(found[1])) or (found is None and self._forwardless(info)):
                 # NOTE: forward only raises (SAM3's tracker: "use the predictor's methods"), so the
-                # model runs through its other public methods: each one is an entry point.
+                # model runs through its other public methods: each one is an entry point. So does a
+                # module class with no forward at all (a memory bank whose `read` a model calls).
                 queue.extend(self._callee(fn, info, info.name) for name, fn in sorted(info.methods.items())
                              if not name.startswith("_") and name != "forward" and fn not in self.callees)
             init = info.methods.get("__init__")
@@ -128,6 +129,18 @@ class _Reach:
             queue.extend(self._calls_from(flow, callee))
         self._with_return_values()
         self.facts.flows = list(self.flows.values())
+
+    def _forwardless(self, info: ClassInfo, seen: frozenset[str] = frozenset()) -> bool:
+        """Whether no class in `info`'s bases can define forward: each base is nn.Module itself or
+        a local class that is forwardless too (a base from another file may define it)."""
+        for base in info.bases:
+            local = self.lookup.classes.get(base) or self.lookup.classes.get(base.rsplit(".", 1)[-1])
+            if local is not None and local.name not in seen:
+                if "forward" in local.methods or not self._forwardless(local, seen | {info.name}):
+                    return False
+            elif base not in _PLAIN_MODULE:
+                return False
+        return True
 
     def _with_return_values(self) -> None:
         """Analyse each method again knowing what self's other methods return (one round)."""
@@ -338,6 +351,9 @@ def _self_refs(fn: cst.FunctionDef) -> list[str]:
     """The `self.<name>` names of a body, in source order (so the order flows are found never varies)."""
     return list(dict.fromkeys(n.attr.value for n in nodes_in(fn.body)
                               if type(n) is cst.Attribute and type(n.value) is cst.Name and n.value.value == "self"))
+
+
+_PLAIN_MODULE = frozenset({"torch.nn.Module", "torch.nn.modules.module.Module", "nn.Module"})
 
 
 def _abstract(fn: cst.FunctionDef) -> bool:
