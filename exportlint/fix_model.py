@@ -29,6 +29,7 @@ class Manual:
     line: int
     symbol: str
     reason: str
+    path: str = ""  # the file, when it is not the one the fixers rewrite
 
 
 @dataclass(frozen=True)

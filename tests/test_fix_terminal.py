@@ -28,6 +28,9 @@ def test_the_failed_line_says_why() -> None:
     manual = (Manual("data-dependent-index", 8, "M.forward", "no static-shape equivalent"),) * 2
     assert failure_reason(_report(wrong, manual=manual)) == \
         "manual work left at line 8 (data-dependent-index) (and 1 more)"
+    elsewhere = (Manual("dict-access", 649, "Tracker.read", "reads a runtime dict", "sam3/model/base.py"),)
+    assert failure_reason(_report(wrong, manual=elsewhere)) == \
+        "manual work left at sam3/model/base.py:649 (dict-access)"
 
 
 @pytest.mark.parametrize("width", [80, 120])

@@ -1,4 +1,10 @@
-"""Import SAM3's builder functions through the shims, and check the version measured."""
+"""Import SAM3's builder functions through the shims, and check the version measured.
+
+Importing this module imports SAM3 once (when the measured version is installed), so code that
+imports SAM3's own modules afterwards finds them loaded: the wrapper `exportlint fix` writes
+imports the model's class from its SAM3 module (`from sam3.model.encoder import ...`) right
+after importing the factory, which on a CPU-only machine only works through the shims.
+"""
 
 from __future__ import annotations
 
@@ -29,3 +35,13 @@ def builder() -> ModuleType:
         import sam3.model.sam3_tracker_base  # noqa: F401
         import sam3.model_builder as model_builder
     return model_builder
+
+
+def _preload() -> None:
+    try:
+        builder()
+    except MissingSam3:
+        pass  # make() raises it, with the install command
+
+
+_preload()

@@ -82,7 +82,13 @@ def _fix(plan: WrapperPlan, finding: Finding, node: cst.Subscript,
         return "the index form has no static-shape equivalent here"
     start = plan.index.positions[index].start
     observed = seen.get((start.line, start.column))
-    if observed is None or observed.kind != "tensor":
+    if observed is None:
+        # Not on this configuration's path: the export never sees it (SAM3's segmentation head
+        # indexes by image id only in a branch its configuration does not take).
+        plan.note(DataDependentIndexFixer.rule, f"`{plan.index.code(node)}` is left as is: the "
+                  "traced forward never ran it in this configuration.", finding.location.line)
+        return ""
+    if observed.kind != "tensor":
         return "the index is not a tensor when it runs"
     if observed.dtype.startswith(("int", "uint")) and observed.ndim == 1:
         plan.edit(finding.symbol, node, _index_select())

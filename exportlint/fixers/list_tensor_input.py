@@ -44,9 +44,10 @@ def _flatten_sequence(plan: WrapperPlan, param: ParamFact) -> None:
     rebuilt = f"{param.name} = {opener}{', '.join(names)}{closer}"
     _replace_input(plan, param.name, names, sources, rebuilt)
     kind = type(param.value).__name__
-    plan.note(ListTensorInputFixer.rule, f"`{param.name}` ({kind} of {count} tensors) becomes the "
-              f"graph inputs {names[0]} .. {names[-1]}; the wrapper rebuilds the {kind}, so the "
-              f"graph takes exactly {count}.")
+    inputs = f"graph input {names[0]}" if count == 1 else f"graph inputs {names[0]} .. {names[-1]}"
+    plan.note(ListTensorInputFixer.rule, f"`{param.name}` ({kind} of {count} "
+              f"tensor{'s' if count != 1 else ''}) becomes the {inputs}; the wrapper rebuilds the "
+              f"{kind}, so the graph takes exactly {count}.")
 
 
 def _flatten_dict(plan: WrapperPlan, param: ParamFact) -> None:

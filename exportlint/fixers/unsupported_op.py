@@ -31,7 +31,7 @@ class UnsupportedOpFixer(Fixer):
 
     def apply(self, ctx: FixContext) -> None:
         plan = ctx.plan
-        attrs = complex_attributes(ctx.module, str(plan.target.path))
+        attrs = complex_attributes(ctx.module, str(plan.index.path))
         twins = {name: f"{name}_real" for name, node in plan.index.functions.items()
                  if name in plan.facts.calls and _COMPLEX.search(plan.index.code(node))}
         if not twins and not attrs and not _complex_methods(plan, set(), twins):

@@ -32,7 +32,8 @@ def fix_report_data(report: FixReport, with_source: bool = False) -> dict[str, A
     data: dict[str, Any] = {
         "target": report.target, "name": report.name, "fixers": list(report.fixers),
         "notes": [{"rule": n.rule, "text": n.text, "line": n.line} for n in report.notes],
-        "manual": [{"rule": m.rule, "line": m.line, "symbol": m.symbol, "reason": m.reason}
+        "manual": [{"rule": m.rule, "line": m.line, "symbol": m.symbol, "reason": m.reason,
+                    "path": m.path}
                    for m in report.manual],
         "findings": [_finding(f) for f in report.findings],
         "wrapper_path": report.wrapper_path,

@@ -12,6 +12,7 @@ into a list and concatenates it exports only for the memory layout seen at expor
 
 from __future__ import annotations
 
+import importlib
 import types
 from typing import Any
 
@@ -101,8 +102,10 @@ def gather_source(forward: cst.FunctionDef, region: GatherRegion) -> str:
 
 def compile_gather(plan: WrapperPlan, source: str, module: Any) -> Any:
     """`gather_memory` compiled in the user's module namespace, bound to `module`."""
-    namespace = dict(vars(import_target(plan.target)))
-    exec(compile(source, str(plan.target.path), "exec"), namespace)  # noqa: S102 - user's own code
+    home = (importlib.import_module(plan.source_module) if plan.source_module
+            else import_target(plan.target))
+    namespace = dict(vars(home))
+    exec(compile(source, str(plan.index.path), "exec"), namespace)  # noqa: S102 - user's own code
     return types.MethodType(namespace["gather_memory"], module)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import inspect
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -9,8 +11,9 @@ from typing import Any
 from exportlint import progress
 from exportlint.errors import ProbeError
 from exportlint.fixers import select_fixers
-from exportlint.fixers.facts.runtime import trace_forward
+from exportlint.fixers.facts.runtime import same_file, trace_forward
 from exportlint.fixers.facts.source_index import SourceIndex, index_source
+from exportlint.fixers.pipeline.containers import report_containers
 from exportlint.fixers.pipeline.request import FixRequest
 from exportlint.fixers.wrapper.fixer import FixContext
 from exportlint.fixers.wrapper.identity import bind_params, identity_plan
@@ -28,6 +31,7 @@ class Built:
     args: tuple[Any, ...]
     kwargs: dict[str, Any]
     index: SourceIndex
+    source_module: str | None = None  # the root class's module, when not the factory's file
 
 
 def build_target(spec: str, cwd: Path) -> Built:
@@ -39,7 +43,32 @@ def build_target(spec: str, cwd: Path) -> Built:
     ref = parse_target(spec, cwd)
     target = load_ref(ref)
     target.module.eval()
-    return Built(ref, target.module, target.args, dict(target.kwargs), index_source(ref.path))
+    path, source_module = class_source(target.module, ref)
+    return Built(ref, target.module, target.args, dict(target.kwargs), index_source(path),
+                 source_module)
+
+
+def class_source(module: Any, ref: TargetRef) -> tuple[Path, str | None]:
+    """The file the fixers read and rewrite: where the root module's class is defined.
+
+    A factory usually imports the model's class from the user's package (or an installed one,
+    as `examples/sam3_real` does with SAM3). Then that class's file is the one to index, scan
+    and rewrite, and the wrapper imports the class from its module. Returns `(ref.path, None)`
+    when the class is defined in the factory's file or its module cannot be imported by name.
+    """
+    cls = type(module)
+    try:
+        found = inspect.getsourcefile(cls)
+    except (TypeError, OSError):
+        found = None
+    name = cls.__module__
+    loaded = sys.modules.get(name)
+    if (found is None or same_file(found, ref.path) or loaded is None or name == "__main__"
+            or name.startswith("exportlint_target_") or getattr(loaded, "__spec__", None) is None
+            or not same_file(getattr(loaded, "__file__", "") or "", found)
+            or getattr(loaded, cls.__name__, None) is not cls):
+        return ref.path, None
+    return Path(found).resolve(), name
 
 
 def plan_fixes(built: Built, request: FixRequest) -> tuple[WrapperPlan, list[Finding]]:
@@ -52,6 +81,7 @@ def plan_fixes(built: Built, request: FixRequest) -> tuple[WrapperPlan, list[Fin
     facts, output, shimmed = trace_original(built)
     params = bind_params(built.module, built.args, built.kwargs)
     plan = identity_plan(built.ref, built.index, facts, params, output)
+    plan.source_module = built.source_module
     if not plan.outputs:
         raise ProbeError(f"{built.ref.spec}: forward returns no tensor ({type(output).__name__}); "
                          "an ONNX graph needs at least one tensor output")
@@ -62,14 +92,15 @@ def plan_fixes(built: Built, request: FixRequest) -> tuple[WrapperPlan, list[Fin
     plan.factory_kwargs = bool(built.kwargs)
     plan.exporter = request.exporter
     plan.dynamic_axes = {k: {int(a): s for a, s in v.items()} for k, v in request.dynamic.items()}
-    progress.step(f"scanning {built.ref.path.name}")
-    findings = scan_findings(built.ref.path)
+    progress.step(f"scanning {built.index.path.name}")
+    findings = scan_findings(built.index.path)
     ctx = FixContext(plan, findings, built.module, built.args, built.kwargs,
                      request.exporter)  # type: ignore[arg-type]
     for fixer in select_fixers(request.rules):
         progress.step(f"applying the {fixer.rule} fixer")
         plan.fixers.append(fixer.rule)
         fixer.apply(ctx)
+    report_containers(plan, built.module, built.args, built.kwargs)
     return plan, findings
 
 

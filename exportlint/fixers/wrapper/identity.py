@@ -47,13 +47,17 @@ def classify(value: Any) -> str:
         return "tensors"
     if isinstance(value, Mapping):
         return "dict"
-    if isinstance(value, (bool, int, float, str)) or (isinstance(value, tuple) and _literal(value)):
+    if _literal(value):
         return "value"
     return "other"
 
 
-def _literal(value: tuple[Any, ...]) -> bool:
-    return all(isinstance(v, (bool, int, float, str, type(None))) for v in value)
+def _literal(value: Any) -> bool:
+    """A Python value the wrapper can write as a literal: numbers, strings, None, and lists or
+    tuples of them (SAM3's tracker transformer takes `feat_sizes=[(72, 72)]`, `[None]` masks)."""
+    if isinstance(value, (bool, int, float, str, type(None))):
+        return True
+    return type(value) in (list, tuple) and all(_literal(v) for v in value)
 
 
 def identity_plan(

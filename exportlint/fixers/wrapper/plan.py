@@ -85,6 +85,7 @@ class WrapperPlan:
     factory_kwargs: bool = False  # the factory returns (module, args, kwargs)
     cpu_reference: bool = False  # the original needs `cpu_shim` to run eagerly here
     exporter: str = "dynamo"  # the exporter choice being verified ("dynamo", "legacy", "both")
+    source_module: str | None = None  # module of the indexed file when it is not the target's
 
     def edit(self, symbol: str, node: cst.CSTNode, edit: Edit) -> None:
         """Register an edit of `node` (a node of the original tree) in method `symbol`."""
@@ -95,8 +96,8 @@ class WrapperPlan:
         if entry not in self.notes:
             self.notes.append(entry)
 
-    def needs_manual(self, rule: str, line: int, symbol: str, reason: str) -> None:
-        entry = Manual(rule, line, symbol, reason)
+    def needs_manual(self, rule: str, line: int, symbol: str, reason: str, path: str = "") -> None:
+        entry = Manual(rule, line, symbol, reason, path)
         if entry not in self.manual:
             self.manual.append(entry)
 

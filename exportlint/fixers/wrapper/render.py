@@ -41,6 +41,14 @@ def render_wrapper(plan: WrapperPlan, out_dir: Path, name: str) -> str:
     return text + "\n"
 
 
+def source_label(plan: WrapperPlan) -> str:
+    """How notes name the rewritten file: its name, or its package path when it is not the target's."""
+    if plan.source_module is None:
+        return plan.index.path.name
+    tail = "/__init__.py" if plan.index.path.name == "__init__.py" else ".py"
+    return plan.source_module.replace(".", "/") + tail
+
+
 def wrapper_class_name(plan: WrapperPlan) -> str:
     return f"{plan.facts.root_class}Export"
 
@@ -76,12 +84,12 @@ def _docstring(plan: WrapperPlan, name: str) -> str:
     lines.append("Frozen or rewritten (the export keeps only these paths):" if plan.notes
                  else "Nothing was frozen or rewritten.")
     for note in plan.notes:
-        where = f" ({plan.target.path.name}:{note.line})" if note.line else ""
+        where = f" ({source_label(plan)}:{note.line})" if note.line else ""
         lines.extend(_bullet(f"{note.rule}{where}: {note.text}"))
     if plan.manual:
         lines += ["", "Manual work needed (no faithful automatic rewrite):"]
         for item in plan.manual:
-            lines.extend(_bullet(f"{item.rule} ({plan.target.path.name}:{item.line}, "
+            lines.extend(_bullet(f"{item.rule} ({item.path or source_label(plan)}:{item.line}, "
                                  f"{item.symbol}): {item.reason}"))
     lines += [""]
     lines += textwrap.wrap(f"Graph inputs: {', '.join(i.name for i in plan.inputs) or 'none'}.",
@@ -108,7 +116,15 @@ def _imports(plan: WrapperPlan, out_dir: Path, nodes: list[cst.CSTNode]) -> str:
     if ref.module is None:
         lines |= {"import importlib.util", "from types import ModuleType"}
     from_user = sorted(n for n in needed if n not in bindings)
-    return merge_imports(lines) + "\n\n" + _user_import(plan, out_dir, from_user)
+    if plan.source_module is None:
+        return merge_imports(lines) + "\n\n" + _user_import(plan, out_dir, from_user)
+    # The model's classes live in another module than the factory (see build.class_source).
+    from_user.remove(ref.factory)
+    source = f"from {plan.source_module} import {', '.join(from_user)}"
+    if len(source) > _WIDTH - 14:
+        source = _call_line(f"from {plan.source_module} import ", [(None, n) for n in from_user])
+    return (merge_imports(lines) + "\n\n" + _user_import(plan, out_dir, [ref.factory]) +
+            f"\n\n# The model's classes, from the module that defines them.\n{source}  # noqa: E402")
 
 
 def _user_import(plan: WrapperPlan, out_dir: Path, names: list[str]) -> str:

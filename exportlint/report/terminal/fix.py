@@ -7,7 +7,7 @@ from typing import Any
 from rich.table import Table
 from rich.text import Text
 
-from exportlint.fix_model import ExporterVerdict, FixReport
+from exportlint.fix_model import ExporterVerdict, FixReport, Manual
 from exportlint.report.terminal import make_console
 
 
@@ -21,7 +21,7 @@ def render_fix_report(report: FixReport) -> None:
                                     note.text), soft_wrap=True)
     for item in report.manual:
         console.print(Text.assemble(("  manual work ", "bold yellow"),
-                                    f"[{item.rule}:{item.line} {item.symbol}] ",
+                                    f"[{item.rule}:{_at(item)} {item.symbol}] ",
                                     item.reason), soft_wrap=True)
     verification = report.verification
     for site in verification.coverage if verification else ():
@@ -62,7 +62,8 @@ def failure_reason(report: FixReport) -> str:
     if report.manual:
         first = report.manual[0]
         more = f" (and {len(report.manual) - 1} more)" if len(report.manual) > 1 else ""
-        return f"manual work left at line {first.line} ({first.rule}){more}"
+        where = f"{first.path}:{first.line}" if first.path else f"line {first.line}"
+        return f"manual work left at {where} ({first.rule}){more}"
     if verification is None:
         return "the wrapper was not verified"
     for verdict in verification.exporters:
@@ -89,3 +90,7 @@ def _verdict(console: Any, report: FixReport) -> None:
     for path in files:
         if path:
             console.print(f"  {path}", soft_wrap=True)
+
+
+def _at(item: Manual) -> str:
+    return f"{item.path}:{item.line}" if item.path else str(item.line)
