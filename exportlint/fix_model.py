@@ -19,6 +19,7 @@ class Note:
     rule: str
     text: str
     line: int = 0
+    path: str = ""  # the file, when it is not the one the fixers rewrite first
 
 
 @dataclass(frozen=True)

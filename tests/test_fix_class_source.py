@@ -131,3 +131,36 @@ def test_a_memory_read_in_another_file_is_named_as_manual_work(
     assert ("Manual work needed (no faithful automatic rewrite): - dict-access (pkg/bank.py:13, "
             "Bank.read): `frames` (dict of 2 Tensors) cannot be a graph input") in docstring
     assert "in another file than the module's class" in docstring
+
+
+GATHER = '''import torch
+from torch import nn
+
+
+class Gather(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.proj = nn.Linear(4, 4)
+
+    def pick(self, bank, idx):
+        return bank[idx].cuda(non_blocking=True)
+
+    def forward(self, x):
+        return self.proj(x + self.pick({0: torch.ones(4)}, 0))
+
+
+def make():
+    return Gather(), (torch.randn(2, 4),)
+'''
+
+
+def test_a_cuda_move_in_a_method_that_receives_no_tensor_is_dropped(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "gather.py").write_text(GATHER)
+    assert main(["fix", str(tmp_path / "gather.py:make"), "--diff"]) == 0
+    source = capsys.readouterr().out
+    docstring = " ".join(source.split('"""')[1].split())
+    assert ("hardcoded-device (gather.py:11): `bank[idx].cuda(non_blocking=True)` is dropped: the "
+            "method receives no tensor to take a device from") in docstring
+    assert "        return bank[idx]\n" in source
+    assert "Manual work" not in docstring

@@ -145,7 +145,8 @@ def _fix(factory: str, out: Path) -> tuple[int, dict[str, Any]]:
 
 @pytest.mark.ort
 @pytest.mark.slow
-@pytest.mark.parametrize("component", ["encoder-layer", "segmentation-head", "segmentation-head-1-image"])
+@pytest.mark.parametrize("component", ["encoder-layer", "segmentation-head", "segmentation-head-1-image",
+                                       "memory-attention"])
 def test_fix_verifies_the_components_that_export(component: str, tmp_path: Path) -> None:
     assert SAM3 is not None, _MISSING
     code, report = _fix(COMPONENTS[component]["factory"], tmp_path)
@@ -156,7 +157,7 @@ def test_fix_verifies_the_components_that_export(component: str, tmp_path: Path)
         assert verdict["cases"] and all(c["ok"] for c in verdict["cases"])
     # The fixers rewrote SAM3's own class file, and the wrapper imports the class from SAM3.
     source = (tmp_path / "component_export.py").read_text()
-    assert "# The model's classes, from the module that defines them.\nfrom sam3.model." in source
+    assert "# The model's classes and functions, from the modules that define them.\nfrom sam3.model." in source
 
 
 @pytest.mark.ort

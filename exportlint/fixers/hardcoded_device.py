@@ -2,7 +2,10 @@
 
 In a copy of each method that runs: `.pin_memory()` is dropped; `.cuda()`, `.to("cuda")` and
 `device="cuda"` / `torch.device("cuda")` become the device of a tensor the method receives
-(its first tensor parameter), so the graph follows its inputs and needs no GPU to export.
+(the first parameter that held a tensor when the traced forward called it), so the graph
+follows its inputs and needs no GPU to export. A method that receives no tensor (SAM3's
+memory gathering takes a frame number and a dict) keeps the tensor `.cuda()` / `.to("cuda")`
+moves where it already is: the call is dropped.
 """
 
 from __future__ import annotations
@@ -28,9 +31,18 @@ class HardcodedDeviceFixer(Fixer):
             hits = [c for c in calls if _kind(c)]
             if not hits:
                 continue
-            ref = _reference(method.node)
+            ref = _reference(method.node, plan.facts.tensor_params.get(symbol))
             for call in hits:
                 line = plan.index.positions[call].start.line
+                if _kind(call) == "pin_memory":
+                    _fix(plan, symbol, call, ref or "", line)  # dropped: needs no device
+                    continue
+                if ref is None and _kind(call) in ("cuda", "to"):
+                    plan.edit(symbol, call, _receiver())
+                    code = " ".join(cst.Module([]).code_for_node(call).split())
+                    plan.note(self.rule, f"`{code}` is dropped: the method receives no tensor to "
+                              "take a device from, so the value stays on its device.", line)
+                    continue
                 if ref is None:
                     plan.needs_manual(self.rule, line, symbol, "no tensor parameter to take the "
                                       "device from; pass the device in explicitly.")
@@ -62,7 +74,11 @@ def _is_cuda(expr: cst.BaseExpression) -> bool:
     return False
 
 
-def _reference(method: cst.FunctionDef) -> str | None:
+def _reference(method: cst.FunctionDef, seen: list[str] | None) -> str | None:
+    """The parameter whose device calls follow: the first that held a tensor when the method
+    ran (`seen`), else the first annotated as a tensor, else the first parameter."""
+    if seen is not None:
+        return seen[0] if seen else None
     params = [p for p in method.params.params if p.name.value != "self"]
     annotated = [p for p in params if p.annotation is not None and
                  "Tensor" in cst.Module([]).code_for_node(p.annotation.annotation)]

@@ -1,9 +1,9 @@
 """unsupported-op fixer: complex-number code (SAM-style RoPE) as real (re, im) pairs.
 
 Functions of the user's file that run during forward and use complex numbers get a real twin
-(`apply_rotary_enc` -> `apply_rotary_enc_real`, see `complex_pairs.py`); methods that call
+(`apply_rotary_enc` -> `apply_rotary_enc_pairs`, see `complex_pairs.py`); methods that call
 them, or use complex values themselves, are rewritten in the subclass; a complex attribute
-(`self.freqs_cis`) is read through a real view `self.freqs_cis_real` that the wrapper sets
+(`self.freqs_cis`) is read through a real view `self.freqs_cis_pairs` that the wrapper sets
 (`torch.view_as_real`, no copy). A complex multiply becomes the real formula, so results
 match. Other unsupported operations (custom autograd Functions, numpy round trips, Python
 randomness) have no faithful automatic rewrite: they are reported as manual work.
@@ -16,7 +16,8 @@ from typing import Any
 
 import libcst as cst
 
-from exportlint.fixers.facts.runtime import same_file
+from exportlint.fixers.facts.runtime import RuntimeFacts, same_file
+from exportlint.fixers.facts.source_index import SourceIndex
 from exportlint.fixers.rewrites.codemods import Replacement
 from exportlint.fixers.rewrites.complex_pairs import COMPLEX_MUL, ComplexToPairs
 from exportlint.fixers.wrapper.fixer import FixContext, Fixer
@@ -32,12 +33,13 @@ class UnsupportedOpFixer(Fixer):
     def apply(self, ctx: FixContext) -> None:
         plan = ctx.plan
         attrs = complex_attributes(ctx.module, str(plan.index.path))
-        twins = {name: f"{name}_real" for name, node in plan.index.functions.items()
-                 if name in plan.facts.calls and _COMPLEX.search(plan.index.code(node))}
-        if not twins and not attrs and not _complex_methods(plan, set(), twins):
+        own = {name: twin_name(name) for name in complex_helpers(plan.index, plan.facts)}
+        # The twins of every file's helpers (other_files.register_twins), this file's included.
+        twins = {**plan.twins, **own}
+        if not own and not attrs and not _complex_methods(plan, set(), twins):
             _report_others(ctx)
             return
-        results = [_twin(plan, name, twins) for name in twins]
+        results = [_twin(plan, name, twins) for name in own]
         if any(r is None for r in results):
             _report_others(ctx)
             return
@@ -49,12 +51,26 @@ class UnsupportedOpFixer(Fixer):
         for cls, attr in sorted(attrs):
             for path in plan.facts.module_paths.get(cls, []):
                 owner = "self.model" + (f'.get_submodule("{path}")' if path else "")
-                plan.init_lines.append(f"{owner}.{attr}_real = torch.view_as_real({owner}.{attr})")
+                plan.init_lines.append(f"{owner}.{attr}_pairs = torch.view_as_real({owner}.{attr})")
             plan.note(self.rule, f"`{cls}.{attr}` is complex: the rewritten code reads the real "
-                      f"view `{attr}_real` (torch.view_as_real, shares its memory).")
+                      f"view `{attr}_pairs` (torch.view_as_real, shares its memory).")
         if uses_mul:
             plan.helpers["_complex_mul"] = COMPLEX_MUL
         _report_others(ctx)
+
+
+def twin_name(name: str) -> str:
+    """The real twin's name. Not `<name>_real`: user code often has one (SAM3's
+    `apply_rotary_enc_real`), and the wrapper must not shadow or import it by mistake."""
+    return f"{name}_pairs"
+
+
+def complex_helpers(index: SourceIndex, facts: RuntimeFacts) -> list[str]:
+    """Module-level functions of `index` the forward ran that use complex numbers: complex
+    code in their text, or a complex argument passed in (SAM3's `reshape_for_broadcast`)."""
+    return [name for name, node in index.functions.items()
+            if name in facts.calls and (_COMPLEX.search(index.code(node)) or
+                                        facts.complex_params.get(name))]
 
 
 def complex_attributes(module: Any, path: str) -> set[tuple[str, str]]:
@@ -90,7 +106,8 @@ def _complex_methods(plan: WrapperPlan, classes: set[str], twins: dict[str, str]
 def _twin(plan: WrapperPlan, name: str, twins: dict[str, str]) -> bool | None:
     """Add the real twin of function `name`; whether it needs `_complex_mul` (None: failed)."""
     node = plan.index.functions[name]
-    pairs = ComplexToPairs(plan.facts.complex_params.get(name, set()), set(), twins)
+    pairs = ComplexToPairs(plan.facts.complex_params.get(name, set()), set(), twins,
+                           frozenset(plan.twin_returns))
     rewritten = node.visit(pairs)
     assert isinstance(rewritten, cst.FunctionDef)
     line = plan.index.positions[node].start.line
@@ -119,7 +136,8 @@ def _without_docstring(body: Any) -> list[Any]:
 def _rewrite_method(plan: WrapperPlan, symbol: str, attrs: set[str], twins: dict[str, str]) -> bool:
     method = plan.index.methods[symbol]
     names = plan.facts.complex_params.get(symbol, set())
-    dry = ComplexToPairs(names, attrs, twins)
+    returns = frozenset(plan.twin_returns)
+    dry = ComplexToPairs(names, attrs, twins, returns)
     method.node.visit(dry)
     if dry.unsupported:
         plan.needs_manual(UnsupportedOpFixer.rule, method.line, symbol, "complex code with no "
@@ -127,7 +145,7 @@ def _rewrite_method(plan: WrapperPlan, symbol: str, attrs: set[str], twins: dict
         return False
 
     def edit(node: cst.CSTNode) -> Replacement:
-        return node.visit(ComplexToPairs(names, attrs, twins))
+        return node.visit(ComplexToPairs(names, attrs, twins, returns))
 
     plan.edit(symbol, method.node, edit)
     if dry.complex or dry.twins.keys() & set(re.findall(r"\w+", plan.index.code(method.node))):
@@ -140,5 +158,7 @@ def _report_others(ctx: FixContext) -> None:
     for finding in ctx.findings_for(UnsupportedOpFixer.rule):
         if _COMPLEX.search(finding.message) or "complex" in finding.message:
             continue
+        if finding.symbol and not ctx.plan.facts.ran(finding.symbol):
+            continue  # not on this forward's path
         ctx.plan.needs_manual(UnsupportedOpFixer.rule, finding.location.line, finding.symbol,
                               f"{finding.message.rstrip('.')}: no faithful automatic rewrite.")

@@ -31,7 +31,8 @@ def fix_report_data(report: FixReport, with_source: bool = False) -> dict[str, A
     """The report as JSON-ready data; `with_source` adds the wrapper's source after its path."""
     data: dict[str, Any] = {
         "target": report.target, "name": report.name, "fixers": list(report.fixers),
-        "notes": [{"rule": n.rule, "text": n.text, "line": n.line} for n in report.notes],
+        "notes": [{"rule": n.rule, "text": n.text, "line": n.line, "path": n.path}
+                  for n in report.notes],
         "manual": [{"rule": m.rule, "line": m.line, "symbol": m.symbol, "reason": m.reason,
                     "path": m.path}
                    for m in report.manual],

@@ -41,6 +41,8 @@ class RuntimeFacts:
     calls: dict[str, set[str]] = field(default_factory=dict)  # "Class.method" -> module paths
     sites: dict[tuple[int, int], list[Observation]] = field(default_factory=dict)
     complex_params: dict[str, set[str]] = field(default_factory=dict)  # qualname -> param names
+    complex_returns: set[str] = field(default_factory=set)  # qualnames that returned a complex tensor
+    tensor_params: dict[str, list[str]] = field(default_factory=dict)  # qualname -> tensor params, first call
 
     def observed(self, site: Site) -> list[Observation]:
         return self.sites.get(site.key, [])
@@ -134,6 +136,8 @@ class _Tracer:
         if event == "line":
             for site in self.by_line.get(frame.f_lineno, ()):
                 self.facts.sites.setdefault(site.key, []).append(self._evaluate(site, frame))
+        elif event == "return" and getattr(arg, "is_complex", None) is not None and arg.is_complex():
+            self.facts.complex_returns.add(frame.f_code.co_qualname)
         return self.local_trace
 
     def _record_call(self, frame: FrameType) -> None:
@@ -143,10 +147,14 @@ class _Tracer:
         qualname = frame.f_code.co_qualname
         code = frame.f_code
         params = code.co_varnames[:code.co_argcount + code.co_kwonlyargcount]
+        tensors = []
         for name in params:
             value = frame.f_locals.get(name)
-            if isinstance(value, torch.Tensor) and value.is_complex():
-                self.facts.complex_params.setdefault(qualname, set()).add(name)
+            if isinstance(value, torch.Tensor):
+                tensors.append(name)
+                if value.is_complex():
+                    self.facts.complex_params.setdefault(qualname, set()).add(name)
+        self.facts.tensor_params.setdefault(qualname, [n for n in tensors if n != "self"])
         if owner is not None and id(owner) in self.paths:
             self.facts.calls.setdefault(qualname, set()).add(self.paths[id(owner)])
         else:

@@ -14,6 +14,12 @@ from exportlint.fixers import select_fixers
 from exportlint.fixers.facts.runtime import same_file, trace_forward
 from exportlint.fixers.facts.source_index import SourceIndex, index_source
 from exportlint.fixers.pipeline.containers import report_containers
+from exportlint.fixers.pipeline.other_files import (
+    LOCAL_RULES,
+    executed_model_files,
+    model_parts,
+    register_twins,
+)
 from exportlint.fixers.pipeline.request import FixRequest
 from exportlint.fixers.wrapper.fixer import FixContext
 from exportlint.fixers.wrapper.identity import bind_params, identity_plan
@@ -92,15 +98,29 @@ def plan_fixes(built: Built, request: FixRequest) -> tuple[WrapperPlan, list[Fin
     plan.factory_kwargs = bool(built.kwargs)
     plan.exporter = request.exporter
     plan.dynamic_axes = {k: {int(a): s for a, s in v.items()} for k, v in request.dynamic.items()}
+    progress.step("finding the model's other files")
+    files, executed = executed_model_files(plan, built.module, built.args, built.kwargs)
+    parts = model_parts(plan, files, built.module, built.args, built.kwargs)
+    register_twins(plan, parts)
     progress.step(f"scanning {built.index.path.name}")
     findings = scan_findings(built.index.path)
     ctx = FixContext(plan, findings, built.module, built.args, built.kwargs,
                      request.exporter)  # type: ignore[arg-type]
-    for fixer in select_fixers(request.rules):
+    fixers = select_fixers(request.rules)
+    for fixer in fixers:
         progress.step(f"applying the {fixer.rule} fixer")
         plan.fixers.append(fixer.rule)
         fixer.apply(ctx)
-    report_containers(plan, built.module, built.args, built.kwargs)
+    for part in parts:
+        progress.step(f"fixing {part.label}")
+        part_ctx = FixContext(plan, scan_findings(part.index.path), built.module, built.args,
+                              built.kwargs, request.exporter)  # type: ignore[arg-type]
+        with plan.in_file(part):
+            for fixer in fixers:
+                if fixer.rule in LOCAL_RULES:
+                    fixer.apply(part_ctx)
+    plan.parts = [p for p in plan.parts if p.edits or p.new_methods or p.helpers]
+    report_containers(plan, files, executed)
     return plan, findings
 
 

@@ -16,6 +16,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from exportlint.fixers.pipeline.other_files import file_label
 from exportlint.fixers.wrapper.plan import GraphInput, WrapperPlan
 from exportlint.model import Finding
 
@@ -29,13 +30,14 @@ def unflattened(plan: WrapperPlan) -> list[GraphInput]:
     return [i for i in plan.inputs if i.annotation in ("dict", "object")]
 
 
-def report_containers(plan: WrapperPlan, module: Any, args: tuple[Any, ...],
-                      kwargs: dict[str, Any]) -> None:
-    """Add one manual-work item per input in `unflattened(plan)`, naming where it is read."""
+def report_containers(plan: WrapperPlan, files: list[str],
+                      executed: dict[str, tuple[int, ...]]) -> None:
+    """Add one manual-work item per input in `unflattened(plan)`, naming where it is read in
+    `files` (the model's other files the forward executed, see other_files)."""
     left = unflattened(plan)
     if not left:
         return
-    reader = _first_reader(plan, module, args, kwargs)
+    reader = _first_reader(plan, files, executed)
     for item in left:
         param = plan.param(item.name)
         what = describe(param.value if param is not None else None)
@@ -51,8 +53,9 @@ def report_containers(plan: WrapperPlan, module: Any, args: tuple[Any, ...],
         plan.needs_manual(
             finding.rule, finding.location.line, finding.symbol,
             f"{head}, and the code that reads it is in another file than the module's class, "
-            f"which `fix` does not rewrite: {' '.join(finding.message.split())}. Rewrite that "
-            "code to read fixed slots with a validity mask, then run `fix` again.", path=shown)
+            "where the fixed-slot memory rewrite does not reach (it rewrites the class's own "
+            f"file): {' '.join(finding.message.split())}. Rewrite that code to read fixed slots "
+            "with a validity mask, then run `fix` again.", path=shown)
 
 
 def describe(value: Any) -> str:
@@ -64,52 +67,20 @@ def describe(value: Any) -> str:
     return f"{type(value).__name__} object"
 
 
-def _first_reader(plan: WrapperPlan, module: Any, args: tuple[Any, ...],
-                  kwargs: dict[str, Any]) -> tuple[Finding, str] | None:
-    from exportlint.probe.blame import model_files, package_root
-    from exportlint.probe.eager import run_eager
-
-    if plan.cpu_reference:
-        from exportlint.fixers.facts.cpu_shim import cpu_shim
-
-        with cpu_shim():
-            run = run_eager(module, args, kwargs)
-    else:
-        run = run_eager(module, args, kwargs)
-    own = os.path.realpath(plan.index.path)
-    sources = [own, *_class_files(module)]
-    files = [p for p in model_files(sources, run.executed) if os.path.realpath(p) != own]
+def _first_reader(plan: WrapperPlan, files: list[str], executed: dict[str, tuple[int, ...]]
+                  ) -> tuple[Finding, str] | None:
     if not files:
         return None
     findings = _scan([Path(p) for p in files])
-    executed = {os.path.realpath(p): set(lines) for p, lines in run.executed.items()}
     hits = [f for f in findings if f.severity == "error" and f.rule in READER_RULES
             and f.location.line in executed.get(os.path.realpath(f.location.path), ())]
     if not hits:
         return None
-    order = {os.path.realpath(p): i for i, p in enumerate(files)}
+    order = {p: i for i, p in enumerate(files)}
     first = min(hits, key=lambda f: (READER_RULES.index(f.rule),
                                      order.get(os.path.realpath(f.location.path), len(order)),
                                      f.location.line))
-    real = os.path.realpath(first.location.path)
-    return first, os.path.relpath(real, os.path.dirname(package_root(real))).replace(os.sep, "/")
-
-
-def _class_files(module: Any) -> list[str]:
-    """Source files of the classes of `module` and its submodules (torch's own excluded)."""
-    import inspect
-
-    from exportlint.verify.frames import is_user_path
-
-    found: list[str] = []
-    for sub in module.modules():
-        try:
-            path = inspect.getsourcefile(type(sub))
-        except (TypeError, OSError):
-            continue
-        if path and is_user_path(path) and os.path.realpath(path) not in found:
-            found.append(os.path.realpath(path))
-    return found
+    return first, file_label(first.location.path)
 
 
 def _scan(paths: list[Path]) -> list[Finding]:

@@ -32,13 +32,17 @@ def _code(node: cst.CSTNode) -> str:
 class ComplexToPairs(cst.CSTTransformer):
     """Rewrite one function; `names` are its complex parameters, `attrs` complex `self.` attributes.
 
-    Complex attribute loads become `self.<attr>_real` (the wrapper sets that real view).
+    Complex attribute loads become `self.<attr>_pairs` (the wrapper sets that real view).
+    What code reads of a complex value's shape stays the complex shape: `.shape` drops the
+    pair dimension, `.ndim` and `.dim()` count without it; `.real`/`.imag` pick a part.
     """
 
-    def __init__(self, names: set[str], attrs: set[str], twins: dict[str, str]) -> None:
+    def __init__(self, names: set[str], attrs: set[str], twins: dict[str, str],
+                 returns: frozenset[str] = frozenset()) -> None:
         self.names = set(names)
         self.attrs = attrs
         self.twins = twins
+        self.returns = returns  # twinned functions whose result is complex
         # Marked nodes by id, the node kept alive: a freed node's id may be reused by a new one.
         self.complex: dict[int, cst.CSTNode] = {}
         self.unsupported: list[str] = []
@@ -61,7 +65,21 @@ class ComplexToPairs(cst.CSTTransformer):
                         ) -> cst.BaseExpression:
         if isinstance(updated_node.value, cst.Name) and updated_node.value.value == "self" and \
                 updated_node.attr.value in self.attrs:
-            return self._mark(updated_node.with_changes(attr=cst.Name(f"{updated_node.attr.value}_real")))
+            return self._mark(updated_node.with_changes(attr=cst.Name(f"{updated_node.attr.value}_pairs")))
+        if self._is(updated_node.value):
+            receiver = _code(updated_node.value)
+            attr = updated_node.attr.value
+            if attr == "shape":
+                return _expr(f"{receiver}.shape[:-1]", updated_node)
+            if attr == "ndim":
+                return _expr(f"({receiver}.ndim - 1)", updated_node)
+            if attr in ("real", "imag"):
+                return _expr(f"{receiver}[..., {0 if attr == 'real' else 1}]", updated_node)
+        return updated_node
+
+    def leave_IfExp(self, original_node: cst.IfExp, updated_node: cst.IfExp) -> cst.BaseExpression:
+        if self._is(updated_node.body) or self._is(updated_node.orelse):
+            return self._mark(updated_node)
         return updated_node
 
     def leave_Assign(self, original_node: cst.Assign, updated_node: cst.Assign) -> cst.Assign:
@@ -111,7 +129,9 @@ class ComplexToPairs(cst.CSTTransformer):
         if func in ("torch.cat", "torch.stack", "torch.concat") and args and self._any_complex(args[0].value):
             return self._mark(updated_node.with_changes(args=[_shift_dim(a, i) for i, a in enumerate(args)]))
         if isinstance(updated_node.func, cst.Name) and updated_node.func.value in self.twins:
-            return updated_node.with_changes(func=cst.Name(self.twins[updated_node.func.value]))
+            called = updated_node.func.value
+            twin = updated_node.with_changes(func=cst.Name(self.twins[called]))
+            return self._mark(twin) if called in self.returns else twin
         if isinstance(updated_node.func, cst.Attribute) and self._is(updated_node.func.value):
             return self._method(updated_node, updated_node.func)
         return updated_node
@@ -127,16 +147,25 @@ class ComplexToPairs(cst.CSTTransformer):
         if name in _KEEP_METHODS:
             return self._mark(call)
         if name in ("view", "reshape"):
-            if any(isinstance(a.value, cst.Attribute) and a.star == "*" and
-                   _code(a.value) == f"{receiver}.shape" for a in call.args):
-                return self._mark(call)
+            # The sizes are the complex shape (`.shape` of a complex value already drops the
+            # pair dimension): the pairs keep their trailing 2.
             return self._mark(call.with_changes(args=[*call.args, cst.Arg(cst.Integer("2"))]))
+        if name == "dim" and not call.args:
+            return _expr(f"({receiver}.dim() - 1)", call)
+        if name == "repeat":
+            return self._mark(call.with_changes(args=[*call.args, cst.Arg(cst.Integer("1"))]))
         if name == "unsqueeze" and len(call.args) == 1:
             return self._mark(call.with_changes(args=[_shift_dim(call.args[0], 0, force=True)]))
         if name == "flatten" and len(call.args) == 1:
             return self._mark(call.with_changes(args=[*call.args, cst.Arg(cst.parse_expression("-2"))]))
         self.unsupported.append(f"`.{name}()` on complex `{receiver}`")
         return call
+
+
+def _expr(text: str, like: cst.BaseExpression) -> cst.BaseExpression:
+    """`text` as an expression in place of `like` (its parentheses kept); not a complex value."""
+    parsed = cst.parse_expression(text)
+    return parsed.with_changes(lpar=like.lpar, rpar=like.rpar) if like.lpar else parsed
 
 
 def _shift_dim(arg: cst.Arg, index: int, force: bool = False) -> cst.Arg:

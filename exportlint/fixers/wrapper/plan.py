@@ -7,7 +7,8 @@ the user's methods, new graph inputs, statements before the call, notes for the 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -57,6 +58,27 @@ CaseBuilder = Callable[[tuple[Any, ...], dict[str, Any]], list[tuple[str, tuple[
 
 
 @dataclass
+class FilePart:
+    """What the fixers changed in one file of the model: its rewritten methods and helpers.
+
+    The plan's own fields hold the file being fixed; `WrapperPlan.in_file` swaps another in.
+    """
+
+    index: SourceIndex
+    facts: RuntimeFacts
+    source_module: str | None
+    label: str = ""  # how notes name the file ("": the plan's first file)
+    edits: dict[str, dict[cst.CSTNode, Edit]] = field(default_factory=dict)
+    new_methods: dict[str, list[str]] = field(default_factory=dict)
+    helpers: dict[str, str] = field(default_factory=dict)
+
+    def rewritten_classes(self) -> list[str]:
+        """Classes of this file with at least one rewritten or added method, in file order."""
+        touched = {s.split(".", 1)[0] for s in self.edits} | set(self.new_methods)
+        return [c for c in self.index.classes if c in touched]
+
+
+@dataclass
 class WrapperPlan:
     """Everything the renderer needs to write the wrapper module."""
 
@@ -86,18 +108,22 @@ class WrapperPlan:
     cpu_reference: bool = False  # the original needs `cpu_shim` to run eagerly here
     exporter: str = "dynamo"  # the exporter choice being verified ("dynamo", "legacy", "both")
     source_module: str | None = None  # module of the indexed file when it is not the target's
+    label: str = ""  # how notes name the current file when it is not the first one
+    parts: list[FilePart] = field(default_factory=list)  # other files of the model, fixed
+    twins: dict[str, str] = field(default_factory=dict)  # complex helper -> real twin, all files
+    twin_returns: set[str] = field(default_factory=set)  # complex helpers returning complex values
 
     def edit(self, symbol: str, node: cst.CSTNode, edit: Edit) -> None:
         """Register an edit of `node` (a node of the original tree) in method `symbol`."""
         self.edits.setdefault(symbol, {})[node] = edit
 
     def note(self, rule: str, text: str, line: int = 0) -> None:
-        entry = Note(rule, text, line)
+        entry = Note(rule, text, line, self.label)
         if entry not in self.notes:
             self.notes.append(entry)
 
     def needs_manual(self, rule: str, line: int, symbol: str, reason: str, path: str = "") -> None:
-        entry = Manual(rule, line, symbol, reason, path)
+        entry = Manual(rule, line, symbol, reason, path or self.label)
         if entry not in self.manual:
             self.manual.append(entry)
 
@@ -112,3 +138,26 @@ class WrapperPlan:
         """User classes with at least one rewritten or added method, in file order."""
         touched = {s.split(".", 1)[0] for s in self.edits} | set(self.new_methods)
         return [c for c in self.index.classes if c in touched]
+
+    def file_parts(self) -> list[FilePart]:
+        """Every fixed file: the plan's first file (sharing the plan's dicts), then the others."""
+        first = FilePart(self.index, self.facts, self.source_module, self.label, self.edits,
+                         self.new_methods, self.helpers)
+        return [first, *self.parts]
+
+    @contextmanager
+    def in_file(self, part: FilePart) -> Iterator[None]:
+        """Let fixers work on `part`'s file; it is added to `parts` when the block ends."""
+        saved = self.file_parts()[0]
+        self._load(part)
+        try:
+            yield
+        finally:
+            done = self.file_parts()[0]
+            self._load(saved)
+            self.parts.append(done)
+
+    def _load(self, part: FilePart) -> None:
+        self.index, self.facts, self.source_module, self.label = (
+            part.index, part.facts, part.source_module, part.label)
+        self.edits, self.new_methods, self.helpers = part.edits, part.new_methods, part.helpers

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 import textwrap
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import libcst as cst
 
 from exportlint.fixers.rewrites.codemods import apply_edits
 from exportlint.fixers.wrapper.bindings import free_names, import_bindings, merge_imports
-from exportlint.fixers.wrapper.plan import ParamFact, WrapperPlan
+from exportlint.fixers.wrapper.plan import FilePart, ParamFact, WrapperPlan
 from exportlint.fixers.wrapper.templates import (
     ADOPT_HELPER,
     DYNAMO_OPTIONS,
@@ -25,20 +26,28 @@ _WIDTH = 100
 def render_wrapper(plan: WrapperPlan, out_dir: Path, name: str) -> str:
     """The wrapper module for `plan`, as it will be written to `out_dir/<name>_export.py`."""
     classes = _rendered_classes(plan)
-    methods: list[cst.CSTNode] = [m for _, nodes in classes for m in nodes]
-    extra: list[cst.CSTNode] = [cst.parse_module(src) for src in plan.helpers.values()]
+    helpers = all_helpers(plan)
     header = "\n\n".join([_docstring(plan, name), "from __future__ import annotations",
-                          _imports(plan, out_dir, methods + extra)])
+                          _imports(plan, out_dir, classes)])
     parts = [
         header,
         ADOPT_HELPER if classes else "",
-        *plan.helpers.values(),
-        *[_subclass(plan, cls, nodes) for cls, nodes in classes],
+        *helpers.values(),
+        *[_subclass(plan, cls, nodes) for cls, nodes, _ in classes],
         _wrapper_class(plan, classes),
         _interface(plan, name),
     ]
     text = "\n\n\n".join(p.strip("\n") for p in parts if p.strip())
     return text + "\n"
+
+
+def all_helpers(plan: WrapperPlan) -> dict[str, str]:
+    """Module-level helpers of every fixed file, each name once (the first file's first)."""
+    merged: dict[str, str] = {}
+    for part in plan.file_parts():
+        for key, source in part.helpers.items():
+            merged.setdefault(key, source)
+    return merged
 
 
 def source_label(plan: WrapperPlan) -> str:
@@ -57,21 +66,22 @@ def subclass_name(cls: str) -> str:
     return f"{cls}ForExport"
 
 
-def _rendered_classes(plan: WrapperPlan) -> list[tuple[str, list[cst.FunctionDef]]]:
+def _rendered_classes(plan: WrapperPlan) -> list[tuple[str, list[cst.FunctionDef], FilePart]]:
     rendered = []
-    for cls in plan.rewritten_classes():
-        nodes = []
-        for symbol, edits in plan.edits.items():
-            if symbol.split(".", 1)[0] == cls:
-                nodes.append(apply_edits(plan.index.methods[symbol].node, edits))
-        for src in plan.new_methods.get(cls, []):
-            parsed = cst.parse_module(textwrap.dedent(src)).body[0]
-            assert isinstance(parsed, cst.FunctionDef)
-            nodes.append(parsed)
-        order = list(plan.index.methods)
-        nodes.sort(key=lambda n: order.index(f"{cls}.{n.name.value}")
-                   if f"{cls}.{n.name.value}" in order else len(order))
-        rendered.append((cls, nodes))
+    for part in plan.file_parts():
+        for cls in part.rewritten_classes():
+            nodes = []
+            for symbol, edits in part.edits.items():
+                if symbol.split(".", 1)[0] == cls:
+                    nodes.append(apply_edits(part.index.methods[symbol].node, edits))
+            for src in part.new_methods.get(cls, []):
+                parsed = cst.parse_module(textwrap.dedent(src)).body[0]
+                assert isinstance(parsed, cst.FunctionDef)
+                nodes.append(parsed)
+            order = list(part.index.methods)
+            nodes.sort(key=lambda n: order.index(f"{cls}.{n.name.value}")
+                       if f"{cls}.{n.name.value}" in order else len(order))
+            rendered.append((cls, nodes, part))
     return rendered
 
 
@@ -84,7 +94,8 @@ def _docstring(plan: WrapperPlan, name: str) -> str:
     lines.append("Frozen or rewritten (the export keeps only these paths):" if plan.notes
                  else "Nothing was frozen or rewritten.")
     for note in plan.notes:
-        where = f" ({source_label(plan)}:{note.line})" if note.line else ""
+        where = f" ({note.path or source_label(plan)}:{note.line})" if note.line else \
+            (f" ({note.path})" if note.path else "")
         lines.extend(_bullet(f"{note.rule}{where}: {note.text}"))
     if plan.manual:
         lines += ["", "Manual work needed (no faithful automatic rewrite):"]
@@ -106,25 +117,55 @@ def _bullet(text: str) -> list[str]:
                          break_on_hyphens=False, break_long_words=False)
 
 
-def _imports(plan: WrapperPlan, out_dir: Path, nodes: list[cst.CSTNode]) -> str:
+def _imports(plan: WrapperPlan, out_dir: Path,
+             classes: list[tuple[str, list[cst.FunctionDef], FilePart]]) -> str:
     ref = plan.target
     own = {"import sys", "from pathlib import Path", "import torch", "from torch import Tensor, nn"}
-    needed = free_names(nodes) | {plan.facts.root_class, ref.factory} | set(plan.rewritten_classes())
-    needed -= {"torch", "Tensor", "nn", "Path", "sys"} | set(plan.helpers)
-    bindings = import_bindings(plan.index.module)
-    lines = set(own) | {bindings[n] for n in needed if n in bindings}
+    taken = {"torch", "Tensor", "nn", "Path", "sys"} | set(all_helpers(plan))
+    lines = set(own)
     if ref.module is None:
         lines |= {"import importlib.util", "from types import ModuleType"}
-    from_user = sorted(n for n in needed if n not in bindings)
-    if plan.source_module is None:
-        return merge_imports(lines) + "\n\n" + _user_import(plan, out_dir, from_user)
-    # The model's classes live in another module than the factory (see build.class_source).
-    from_user.remove(ref.factory)
-    source = f"from {plan.source_module} import {', '.join(from_user)}"
-    if len(source) > _WIDTH - 14:
-        source = _call_line(f"from {plan.source_module} import ", [(None, n) for n in from_user])
-    return (merge_imports(lines) + "\n\n" + _user_import(plan, out_dir, [ref.factory]) +
-            f"\n\n# The model's classes, from the module that defines them.\n{source}  # noqa: E402")
+    sources = []
+    for i, part in enumerate(plan.file_parts()):
+        nodes: list[cst.CSTNode] = [m for _, methods, p in classes if p.index is part.index for m in methods]
+        nodes += [cst.parse_module(src) for src in part.helpers.values()]
+        needed = free_names(nodes) | set(part.rewritten_classes())
+        if i == 0:
+            needed |= {plan.facts.root_class, ref.factory}
+        needed -= taken
+        bindings = import_bindings(part.index.module)
+        lines |= {bindings[n] for n in needed if n in bindings}
+        from_user = sorted(n for n in needed if n not in bindings)
+        if i == 0 and part.source_module is None:
+            first = _user_import(plan, out_dir, from_user)
+            continue
+        if i == 0:
+            # The model's classes live in another module than the factory (see build.class_source).
+            from_user.remove(ref.factory)
+            first = _user_import(plan, out_dir, [ref.factory])
+        if part.source_module is not None:
+            # Only names the module really has: a method may use a name its file binds only
+            # when an optional import worked (`flash_attn_func`), in a branch the export drops.
+            present = _present(part.source_module, from_user)
+            if present:
+                sources.append(_from_import(part.source_module, present))
+    text = merge_imports(lines) + "\n\n" + first
+    if sources:
+        text += ("\n\n# The model's classes and functions, from the modules that define them.\n"
+                 + "\n".join(sources))
+    return text
+
+
+def _present(module: str, names: list[str]) -> list[str]:
+    loaded = sys.modules.get(module)
+    return [n for n in names if loaded is None or hasattr(loaded, n)]
+
+
+def _from_import(module: str, names: list[str]) -> str:
+    line = f"from {module} import {', '.join(names)}"
+    if len(line) > _WIDTH - 14:
+        line = _call_line(f"from {module} import ", [(None, n) for n in names])
+    return f"{line}  # noqa: E402"
 
 
 def _user_import(plan: WrapperPlan, out_dir: Path, names: list[str]) -> str:
@@ -167,9 +208,10 @@ def _comments(method: cst.FunctionDef) -> list[cst.EmptyLine]:
     return [line for line in method.leading_lines if line.comment is not None]
 
 
-def _wrapper_class(plan: WrapperPlan, classes: list[tuple[str, list[cst.FunctionDef]]]) -> str:
+def _wrapper_class(plan: WrapperPlan,
+                   classes: list[tuple[str, list[cst.FunctionDef], FilePart]]) -> str:
     name = wrapper_class_name(plan)
-    views = _views(plan, [cls for cls, _ in classes])
+    views = _views([(cls, part) for cls, _, part in classes])
     init = ("        self.model = _adopt(model, {" + views + "})" if views
             else "        self.model = model")
     if len(init) > _WIDTH:
@@ -214,10 +256,10 @@ def _export_inputs(plan: WrapperPlan) -> str:
         f"        return {result}"])
 
 
-def _views(plan: WrapperPlan, classes: list[str]) -> str:
+def _views(classes: list[tuple[str, FilePart]]) -> str:
     pairs = []
-    for cls in classes:
-        for path in plan.facts.module_paths.get(cls, []):
+    for cls, part in classes:
+        for path in part.facts.module_paths.get(cls, []):
             pairs.append((path, subclass_name(cls)))
     pairs.sort()
     return ", ".join(f'"{p}": {c}' for p, c in pairs)

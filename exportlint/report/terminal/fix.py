@@ -16,7 +16,7 @@ def render_fix_report(report: FixReport) -> None:
     console = make_console()
     console.print(Text(f"exportlint fix {report.target}", style="bold"))
     for note in report.notes:
-        where = f":{note.line}" if note.line else ""
+        where = (f":{note.path}" if note.path else "") + (f":{note.line}" if note.line else "")
         console.print(Text.assemble(("  frozen/rewritten ", "cyan"), f"[{note.rule}{where}] ",
                                     note.text), soft_wrap=True)
     for item in report.manual:

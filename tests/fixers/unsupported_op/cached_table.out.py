@@ -6,11 +6,11 @@ parameters, buffers and submodules (nothing is copied), and the user's code is n
 
 Frozen or rewritten (the export keeps only these paths):
 - unsupported-op (cached_table.in.py:10): `rotate` uses complex tensors: the wrapper calls
-  `rotate_real`, the same math on real (re, im) pairs.
+  `rotate_pairs`, the same math on real (re, im) pairs.
 - unsupported-op (cached_table.in.py:26): `TinyRopeAttention.forward` uses complex tensors:
   rewritten on real (re, im) pairs.
 - unsupported-op: `TinyRopeAttention.table` is complex: the rewritten code reads the real view
-  `table_real` (torch.view_as_real, shares its memory).
+  `table_pairs` (torch.view_as_real, shares its memory).
 
 Graph inputs: x.
 Graph outputs: output.
@@ -77,11 +77,11 @@ def _view(module: nn.Module, path: str, classes: dict[str, type[nn.Module]]) -> 
     return view
 
 
-def rotate_real(xq: Tensor, xk: Tensor, table: Tensor) -> tuple[Tensor, Tensor]:
+def rotate_pairs(xq: Tensor, xk: Tensor, table: Tensor) -> tuple[Tensor, Tensor]:
     """`rotate` with complex numbers stored as (re, im) pairs in a trailing dimension."""
     q = xq.float().reshape(*xq.shape[:-1], -1, 2)
     k = xk.float().reshape(*xk.shape[:-1], -1, 2)
-    table = table.view(1, 1, *table.shape)
+    table = table.view(1, 1, *table.shape[:-1], 2)
     return _complex_mul(q, table).flatten(3), _complex_mul(k, table).flatten(3)
 
 
@@ -98,7 +98,7 @@ class TinyRopeAttentionForExport(TinyRopeAttention):
     def forward(self, x: Tensor) -> Tensor:
         b, n, c = x.shape
         q, k, v = self.qkv(x).reshape(b, n, 3, self.heads, -1).permute(2, 0, 3, 1, 4).unbind(0)
-        q, k = rotate_real(q, k, self.table_real)
+        q, k = rotate_pairs(q, k, self.table_pairs)
         return F.scaled_dot_product_attention(q, k, v).transpose(1, 2).reshape(b, n, c)
 
 
@@ -108,7 +108,7 @@ class TinyRopeAttentionExport(nn.Module):
     def __init__(self, model: TinyRopeAttention) -> None:
         super().__init__()
         self.model = _adopt(model, {"": TinyRopeAttentionForExport})
-        self.model.table_real = torch.view_as_real(self.model.table)
+        self.model.table_pairs = torch.view_as_real(self.model.table)
 
     def forward(self, x: Tensor) -> Tensor:
         """Graph inputs: x."""
