@@ -137,3 +137,33 @@ def test_a_module_class_without_forward_is_scanned_from_its_public_methods(tmp_p
     assert (8, "dynamic-loop") in errors and (9, "dict-access") in errors
     # nn.Linear has a forward of its own: Head.describe is not an entry point
     assert not [f for f in findings if f.symbol.startswith("Head.")]
+
+
+LIMITS = '''\
+import torch
+from torch import nn
+
+
+def select(frames, max_frame_num, min_count):
+    if max_frame_num == -1 or len(frames) <= max_frame_num:
+        return frames
+    return frames[:min_count]
+
+
+class Picker(nn.Module):
+    def forward(self, x, frames: list):
+        return torch.cat(select(frames, 4, 2)) + x
+'''
+
+
+def test_limit_names_are_python_numbers_not_tensors(tmp_path: Path) -> None:
+    # SAM3's select_closest_cond_frames(frame_idx, cond_frame_outputs, max_cond_frame_num) and
+    # fill_holes_in_mask_scores(mask, max_area): the limits are configuration, so the branch
+    # depends on a Python value and the container's layout (both exporters bake it), not on
+    # tensor data.
+    path = tmp_path / "limits.py"
+    path.write_text(LIMITS)
+    findings = scan_file(path, Config(cache=False)).findings
+    [branch] = [f for f in findings if f.location.line == 6]
+    assert branch.rule == "dynamic-branch" and branch.severity == "warning"
+    assert "tensor values" not in branch.message

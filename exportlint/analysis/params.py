@@ -14,8 +14,9 @@ _LIST_TYPES = ("List", "list", "Tuple", "tuple", "Sequence", "Iterable")
 _DICT_TYPES = ("Dict", "dict", "Mapping", "MutableMapping")
 _SCALAR_TYPES = {"bool", "int", "float", "str"}
 # Unannotated parameters whose name says they hold a Python value, not a tensor.
-_FLAG_NAME = re.compile(r"^(is_|use_|return_|num_|n_|do_|with_|enable_|has_|should_|allow_|keep_|skip_|run_)"
-                        r"|(_idx|_index|_flag|_mode|_id|_reverse|_only)$|^(idx|training|mode)$")
+_FLAG_NAME = re.compile(r"^(is_|use_|return_|num_|n_|do_|with_|enable_|has_|should_|allow_|keep_|skip_|run_"
+                        r"|max_|min_)"
+                        r"|(_idx|_index|_flag|_mode|_id|_reverse|_only|_num|_count)$|^(idx|training|mode)$")
 _DICT_NAME = re.compile(r"(^|_)(dict|state|cache|outputs)$")
 # Methods only a mapping has (a tensor or a list has none of them).
 _MAPPING_METHODS = {"items", "keys", "values", "get", "setdefault", "update"}
