@@ -8,7 +8,11 @@
   conditional expression or an if/else of assignments (both sides computed, one selected);
   with the dynamo exporter only, an if/else whose branches call different submodules becomes
   `torch.cond` (an ONNX `If`; the legacy exporter cannot trace torch.cond).
-  Anything else (returns, loops, side effects in a data-dependent branch) needs manual work.
+- A `while` loop on tensor data, or a loop with `if <tensor test>: break`, becomes a `for` loop of
+  a static bound (its `range`, a counter compared to configuration such as `self.max_steps`,
+  else `--max-iters`) in which a boolean tensor `done` freezes every loop-carried name once the
+  original would have stopped. Exact for inputs that stop within the bound.
+  Anything else (returns, side effects in a data-dependent branch) needs manual work.
 """
 
 from __future__ import annotations
@@ -28,6 +32,8 @@ from exportlint.fixers.rewrites.branches import (
     where_ifexp,
 )
 from exportlint.fixers.rewrites.codemods import freeze_ifexp, freeze_while_false
+from exportlint.fixers.rewrites.loops import LoopPlan, enclosing_loop, is_break_if, plan_loop
+from exportlint.fixers.rewrites.masked_loop import masked_loop
 from exportlint.fixers.wrapper.fixer import FixContext, Fixer
 from exportlint.fixers.wrapper.plan import WrapperPlan
 
@@ -160,6 +166,9 @@ def _rewrite_data(plan: WrapperPlan, site: Site, node: cst.CSTNode, cond_ok: boo
         plan.note(rule, f"`{site.display}` depends on tensor data: both sides are computed and "
                   "torch.where selects one.", site.line)
         return
+    if isinstance(node, cst.While) or is_break_if(node):
+        _rewrite_loop(plan, site, node)
+        return
     reason = mergeable(node) if isinstance(node, cst.If) else "a `while` loop on tensor data"
     if reason is not None:
         plan.needs_manual(rule, site.line, site.symbol, f"`{site.display}` depends on tensor "
@@ -176,3 +185,41 @@ def _rewrite_data(plan: WrapperPlan, site: Site, node: cst.CSTNode, cond_ok: boo
     plan.edit(site.symbol, node, lambda updated: where_if(updated, pred))
     plan.note(rule, f"`{site.display}` depends on tensor data: both branches are computed and "
               f"torch.where merges what they assign (`{pred}`).", site.line)
+
+
+def _rewrite_loop(plan: WrapperPlan, site: Site, node: cst.CSTNode) -> None:
+    """A loop that stops on tensor data: a static `for`, masked once done (`masked_loop`)."""
+    rule = DynamicBranchFixer.rule
+    method = plan.index.methods[site.symbol].node
+    loop = node if isinstance(node, cst.While) else enclosing_loop(method, node)
+    if loop is None:
+        plan.needs_manual(rule, site.line, site.symbol, f"`{site.display}` depends on tensor data "
+                          "and its `break` is not a statement of a loop body; rewrite it with a mask.")
+        return
+    if loop in plan.edits.get(site.symbol, {}):
+        plan.watch_sites.append(site)
+        return  # the loop is already rewritten (its `while` test or an earlier `break`)
+    made = plan_loop(method, loop, plan.index.positions, plan.max_iters)
+    if isinstance(made, str):
+        plan.needs_manual(rule, site.line, site.symbol, f"`{site.display}` depends on tensor data "
+                          f"and the loop cannot be masked: {made}; rewrite it by hand.")
+        return
+    plan.watch_sites.append(site)
+    first = plan.index.positions[loop.body.body[0]].start.line
+    plan.loop_probes[site.key] = Site("while", site.symbol, first, -1, "True", first)
+    plan.edit(site.symbol, loop, masked_loop(made))
+    plan.note(rule, _loop_note(site, made, isinstance(loop, cst.While)), site.line)
+
+
+def _loop_note(site: Site, made: LoopPlan, is_while: bool) -> str:
+    frozen = ", ".join(f"`{n}`" for n in made.carried) or "nothing"
+    if not is_while:
+        runs = f"the loop keeps its iterations over `{made.bound}`"
+    elif made.bound_source == "configuration":
+        runs = f"the loop becomes a `for` of `{made.bound}` iterations (its own counter's bound)"
+    else:
+        runs = (f"the loop becomes a `for` of {made.bound} iterations (`--max-iters`; inputs that "
+                f"need more than {made.bound} iterations give different results)")
+    return (f"`{site.display}` depends on tensor data: {runs}, and once the original would have "
+            f"stopped, `done_{made.tag}` freezes {frozen} with torch.where (exact for every input "
+            "that stops within the bound).")
