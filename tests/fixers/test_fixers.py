@@ -27,6 +27,7 @@ CASES = sorted(HERE.glob("*/*.in.py"))
 # Every case is verified with both exporters unless it says otherwise here.
 EXTRA: dict[str, dict[str, Any]] = {
     "cond_modules": {"exporter": "dynamo"},  # torch.cond: the legacy exporter cannot trace it
+    "two_heads": {"exporter": "dynamo"},
     "shape_branch": {"dynamic": {"x": {"0": "x_dim0", "1": "x_dim1"}}},  # the shape test pins axis 0, axis 1 stays
 }
 
@@ -78,6 +79,9 @@ EXPECT: dict[str, dict[str, Any]] = {
     "act_halting": {"both_outcomes": 1, "exit_counts": 3},
     "refine_tolerance": {"both_outcomes": 1, "exit_counts": 3},
     "greedy_decode": {"both_outcomes": 1, "exit_counts": 3},
+    "early_return": {"both_outcomes": 1},
+    "append_branch": {"both_outcomes": 1},
+    "two_heads": {"both_outcomes": 1},
     "shape_branch": {"cases": {"sizes"}, "static": {"x": [0]}},
     "item_slice": {"manual": "no static-shape equivalent"},
     "named_size": {"manual": "no static-shape equivalent"},

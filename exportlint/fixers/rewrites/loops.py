@@ -60,14 +60,14 @@ def plan_loop(method: cst.FunctionDef, loop: Loop, positions: Mapping[cst.CSTNod
     if reason is not None:
         return reason
     where = positions[loop]
-    before, after = _split_method(method, where, positions)
-    bound_before = stored_names(before) | {p.name.value for p in _params(method)}
+    before, after = split_method(method, where, positions)
+    bound_before = stored_names(before) | {p.name.value for p in method_params(method)}
     stored = stored_names(loop.body.body)
     if isinstance(loop, cst.For):
         targets = set(_target_names(loop.target))
-        if targets & _loads(after):
-            return f"the loop variable `{sorted(targets & _loads(after))[0]}` is read after the loop"
-    late = sorted((stored - bound_before) & _loads(after))
+        if targets & loaded_names(after):
+            return f"the loop variable `{sorted(targets & loaded_names(after))[0]}` is read after the loop"
+    late = sorted((stored - bound_before) & loaded_names(after))
     if late:
         return f"`{late[0]}` is first assigned inside the loop and read after it"
     carried = tuple(sorted(stored & bound_before))
@@ -127,12 +127,12 @@ def _unsupported(loop: Loop) -> str | None:
     return problems[0] if problems else None
 
 
-def _params(method: cst.FunctionDef) -> list[cst.Param]:
+def method_params(method: cst.FunctionDef) -> list[cst.Param]:
     params = method.params
     return [*params.posonly_params, *params.params, *params.kwonly_params]
 
 
-def _split_method(method: cst.FunctionDef, where: CodeRange,
+def split_method(method: cst.FunctionDef, where: CodeRange,
                   positions: Mapping[cst.CSTNode, CodeRange]
                   ) -> tuple[list[cst.CSTNode], list[cst.CSTNode]]:
     """Statements of the method that end before the loop starts, and those that start after it."""
@@ -183,7 +183,7 @@ def stored_names(nodes: Sequence[cst.CSTNode]) -> set[str]:
     return names
 
 
-def _loads(nodes: Sequence[cst.CSTNode]) -> set[str]:
+def loaded_names(nodes: Sequence[cst.CSTNode]) -> set[str]:
     names: set[str] = set()
 
     class _Loads(cst.CSTVisitor):
