@@ -48,3 +48,19 @@ def test_unfaithful_rewrites_stay_manual(tmp_path: Path) -> None:
     assert "grows a list by a data-dependent count" in reasons[16]
     assert "`continue`" in reasons[21]
     assert not plan.edits
+
+
+def test_max_iters_reaches_the_plan(tmp_path: Path) -> None:
+    import argparse
+
+    from exportlint.fixers.pipeline.command import add_arguments, fix_request
+
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    request = fix_request(parser.parse_args(["tests/fixers/dynamic_branch/refine_tolerance.in.py:make",
+                                             "--max-iters", "5"]))
+    assert request.max_iters == 5
+    root = Path(__file__).resolve().parents[2]
+    plan, _ = plan_fixes(build_target(request.target, root), request)
+    assert plan.max_iters == 5
+    assert any("a `for` of 5 iterations (`--max-iters`" in n.text for n in plan.notes)
