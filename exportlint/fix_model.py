@@ -86,6 +86,8 @@ class BranchCoverage:
     symbol: str
     when_true: tuple[str, ...]
     when_false: tuple[str, ...]
+    # A masked loop's test: (case, iterations the eager original ran in that case, all calls).
+    iterations: tuple[tuple[str, int], ...] = ()
 
     @property
     def both(self) -> bool:

@@ -5,29 +5,45 @@
   copy of the method, and a method picked through a variable is called directly.
 - A shape test also pins its axis: the axis is kept static in the export.
 - A test on tensor data is rewritten so both outcomes are in the graph: `torch.where` for a
-  conditional expression or an if/else of assignments (both sides computed, one selected);
-  with the dynamo exporter only, an if/else whose branches call different submodules becomes
-  `torch.cond` (an ONNX `If`; the legacy exporter cannot trace torch.cond).
-  Anything else (returns, loops, side effects in a data-dependent branch) needs manual work.
+  conditional expression or an if/else of assignments and same-list appends (both sides
+  computed, one selected), and for an early `return` at the top of a method followed by
+  `return b`; with the dynamo exporter only, an if/else whose branches call different
+  submodules becomes `torch.cond` (an ONNX `If`; the legacy exporter cannot trace torch.cond).
+- A `while` loop on tensor data, or a loop with `if <tensor test>: break`, becomes a `for` loop of
+  a static bound (its `range`, a counter compared to configuration such as `self.max_steps`,
+  else `--max-iters`) in which a boolean tensor `done` freezes every loop-carried name once the
+  original would have stopped. Exact for inputs that stop within the bound.
+  Anything else (returns, side effects in a data-dependent branch) needs manual work.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 import libcst as cst
 
 from exportlint.fixers.facts.source_index import Site
 from exportlint.fixers.rewrites.branches import (
-    calls_submodule,
-    cond_if,
     freeze_chain,
     if_chain,
     mergeable,
     where_if,
     where_ifexp,
+    with_tail,
 )
 from exportlint.fixers.rewrites.codemods import freeze_ifexp, freeze_while_false
+from exportlint.fixers.rewrites.cond import calls_submodule, cond_if
+from exportlint.fixers.rewrites.loops import (
+    LoopPlan,
+    enclosing_loop,
+    is_break_if,
+    loaded_names,
+    plan_loop,
+    split_method,
+    stored_names,
+)
+from exportlint.fixers.rewrites.masked_loop import masked_loop
 from exportlint.fixers.wrapper.fixer import FixContext, Fixer
 from exportlint.fixers.wrapper.plan import WrapperPlan
 
@@ -160,19 +176,119 @@ def _rewrite_data(plan: WrapperPlan, site: Site, node: cst.CSTNode, cond_ok: boo
         plan.note(rule, f"`{site.display}` depends on tensor data: both sides are computed and "
                   "torch.where selects one.", site.line)
         return
-    reason = mergeable(node) if isinstance(node, cst.If) else "a `while` loop on tensor data"
+    if isinstance(node, cst.While) or is_break_if(node):
+        _rewrite_loop(plan, site, node)
+        return
+    if isinstance(node, cst.If):
+        tail = _early_return_tail(plan, site, node)
+        if tail:
+            node = with_tail(node, tail)
+    returns = isinstance(node, cst.If) and isinstance(node.orelse, cst.Else) and _ends_in_return(node.body)
+    reason = mergeable(node, returns) if isinstance(node, cst.If) else "a `while` loop on tensor data"
     if reason is not None:
         plan.needs_manual(rule, site.line, site.symbol, f"`{site.display}` depends on tensor "
                           f"data and {reason}; rewrite it with torch.where or torch.cond.")
         return
     plan.watch_sites.append(site)
+    original = _owner(plan, site)
+    assert original is not None
+    tail_of = node.orelse.body.body if original is not node and isinstance(node.orelse, cst.Else) else None
+    for stmt in tail_of or ():
+        plan.edit(site.symbol, stmt, lambda _: cst.RemoveFromParent())  # now the `else` branch
+
+    def merged(updated: cst.CSTNode) -> cst.CSTNode:
+        return with_tail(updated, tail_of) if tail_of is not None else updated  # type: ignore[arg-type]
+
+    drop = _branch_locals(plan, site, original, list(tail_of or ()))
+    if tail_of is not None:
+        plan.note(rule, f"`{site.display}` depends on tensor data and returns early: the rest of "
+                  "the method is its `else` branch; both are computed and one `return` "
+                  f"selects with torch.where (`{pred_name(site)}`).", site.line)
+        plan.edit(site.symbol, original, lambda updated: where_if(merged(updated), pred_name(site), drop))
+        return
     if cond_ok and isinstance(node, cst.If) and calls_submodule(node):
         tag = str(site.line)
-        plan.edit(site.symbol, node, lambda updated: cond_if(updated, tag))
+        plan.edit(site.symbol, original, lambda updated: cond_if(merged(updated), tag, drop))
         plan.note(rule, f"`{site.display}` depends on tensor data and its branches run different "
                   "modules: torch.cond keeps both in the graph (an ONNX If) and runs one.", site.line)
         return
-    pred = f"pred_{site.line}"
-    plan.edit(site.symbol, node, lambda updated: where_if(updated, pred))
+    pred = pred_name(site)
+    plan.edit(site.symbol, original, lambda updated: where_if(merged(updated), pred, drop))
     plan.note(rule, f"`{site.display}` depends on tensor data: both branches are computed and "
               f"torch.where merges what they assign (`{pred}`).", site.line)
+
+
+def _rewrite_loop(plan: WrapperPlan, site: Site, node: cst.CSTNode) -> None:
+    """A loop that stops on tensor data: a static `for`, masked once done (`masked_loop`)."""
+    rule = DynamicBranchFixer.rule
+    method = plan.index.methods[site.symbol].node
+    loop = node if isinstance(node, cst.While) else enclosing_loop(method, node)
+    if loop is None:
+        plan.needs_manual(rule, site.line, site.symbol, f"`{site.display}` depends on tensor data "
+                          "and its `break` is not a statement of a loop body; rewrite it with a mask.")
+        return
+    if loop in plan.edits.get(site.symbol, {}):
+        plan.watch_sites.append(site)
+        return  # the loop is already rewritten (its `while` test or an earlier `break`)
+    made = plan_loop(method, loop, plan.index.positions, plan.max_iters)
+    if isinstance(made, str):
+        plan.needs_manual(rule, site.line, site.symbol, f"`{site.display}` depends on tensor data "
+                          f"and the loop cannot be masked: {made}; rewrite it by hand.")
+        return
+    plan.watch_sites.append(site)
+    first = plan.index.positions[loop.body.body[0]].start.line
+    plan.loop_probes[site.key] = Site("while", site.symbol, first, -1, "True", first)
+    plan.edit(site.symbol, loop, masked_loop(made))
+    plan.note(rule, _loop_note(site, made, isinstance(loop, cst.While)), site.line)
+
+
+def _loop_note(site: Site, made: LoopPlan, is_while: bool) -> str:
+    frozen = ", ".join(f"`{n}`" for n in made.carried) or "nothing"
+    if not is_while:
+        runs = f"the loop keeps its iterations over `{made.bound}`"
+    elif made.bound_source == "configuration":
+        runs = f"the loop becomes a `for` of `{made.bound}` iterations (its own counter's bound)"
+    else:
+        runs = (f"the loop becomes a `for` of {made.bound} iterations (`--max-iters`; inputs that "
+                f"need more than {made.bound} iterations give different results)")
+    return (f"`{site.display}` depends on tensor data: {runs}, and once the original would have "
+            f"stopped, `done_{made.tag}` freezes {frozen} with torch.where (exact for every input "
+            "that stops within the bound).")
+
+
+def _ends_in_return(block: cst.BaseSuite) -> bool:
+    last = block.body[-1] if isinstance(block, cst.IndentedBlock) and block.body else None
+    return isinstance(last, cst.SimpleStatementLine) and isinstance(last.body[-1], cst.Return)
+
+
+def _early_return_tail(plan: WrapperPlan, site: Site, node: cst.If) -> list[cst.BaseStatement]:
+    """`if p: ...; return a` at the top of a method, followed only by simple statements ending in
+    `return b`: those statements (the `else` the early return implies), else []."""
+    body = list(plan.index.methods[site.symbol].node.body.body)
+    if node not in body or node.orelse is not None or not _ends_in_return(node.body):
+        return []
+    tail = body[body.index(node) + 1:]
+    if not tail or not all(isinstance(s, cst.SimpleStatementLine) for s in tail) or \
+            not _ends_in_return(cst.IndentedBlock(tail)):
+        return []
+    first, last = plan.index.positions[tail[0]].start.line, plan.index.positions[tail[-1]].end.line
+    if any(first <= other.line <= last for other in plan.index.sites_in(site.symbol)):
+        return []  # a decision of its own in the tail: left to the manual-work report
+    return tail
+
+
+def pred_name(site: Site) -> str:
+    return f"pred_{site.line}"
+
+
+def _branch_locals(plan: WrapperPlan, site: Site, node: cst.CSTNode,
+                   tail: list[cst.BaseStatement]) -> frozenset[str]:
+    """Names the branches assign that the method reads nowhere outside the `if` (and the tail
+    an early return merges): their merge is never used, and one side may not bind them."""
+    method = plan.index.methods[site.symbol].node
+    span = plan.index.positions[node]
+    end = plan.index.positions[tail[-1]].end if tail else span.end
+    whole = dataclasses.replace(span, end=end)
+    before, after = split_method(method, whole, plan.index.positions)
+    outside = loaded_names(before) | loaded_names(after)
+    return frozenset(stored_names([node, *tail]) - outside)

@@ -90,8 +90,11 @@ def _case(case: CaseResult) -> dict[str, Any]:
 
 
 def _coverage(site: BranchCoverage) -> dict[str, Any]:
-    return {"line": site.line, "test": site.test, "symbol": site.symbol,
+    data = {"line": site.line, "test": site.test, "symbol": site.symbol,
             "true": list(site.when_true), "false": list(site.when_false), "both": site.both}
+    if site.iterations:
+        data["iterations"] = {case: count for case, count in site.iterations}
+    return data
 
 
 def read_fix_report(data: dict[str, Any]) -> FixReport:
@@ -131,7 +134,8 @@ def _read_verification(data: dict[str, Any]) -> Verification:
         for v in data["exporters"]
     )
     coverage = tuple(BranchCoverage(c["line"], c["test"], c["symbol"], tuple(c["true"]),
-                                    tuple(c["false"])) for c in data["coverage"])
+                                    tuple(c["false"]), tuple(c.get("iterations", {}).items()))
+                     for c in data["coverage"])
     tolerance = data["tolerance"]
     return Verification(data["ok"], exporters, coverage, tolerance["rtol"], tolerance["atol"],
                         tuple(data["output_names"]))

@@ -70,8 +70,10 @@ class DynamicBranch(Rule):
 
     ## Fix safety
     Unsafe: the dynamic-branch fixer freezes configuration and flags to the values of the probe
-    target, and rewrites data-dependent branches with torch.where / torch.cond; the rewrite is only
-    reported as working after onnxruntime matches eager on inputs that flip the branch.
+    target, and rewrites data-dependent branches with torch.where / torch.cond and data-dependent
+    loops as masked loops of a static bound (the loop's own, else `--max-iters`: inputs needing
+    more iterations differ); the rewrite is only reported as working after onnxruntime matches
+    eager on inputs that flip the branch and stop the loop after different iteration counts.
     """
 
     code = "EXL101"

@@ -97,6 +97,7 @@ def plan_fixes(built: Built, request: FixRequest) -> tuple[WrapperPlan, list[Fin
                   "computed with those calls mapped to the CPU.")
     plan.factory_kwargs = bool(built.kwargs)
     plan.exporter = request.exporter
+    plan.max_iters = request.max_iters
     plan.dynamic_axes = {k: {int(a): s for a, s in v.items()} for k, v in request.dynamic.items()}
     progress.step("finding the model's other files")
     files, executed = executed_model_files(plan, built.module, built.args, built.kwargs)

@@ -46,6 +46,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--atol", type=float, default=1e-4, help="absolute tolerance (default: 1e-4)")
     parser.add_argument("--dynamic", action="append", default=[], metavar="INPUT:AXIS[:NAME]",
                         help="declare a graph input axis dynamic (repeatable), e.g. tgt:0 or x:0:batch")
+    parser.add_argument("--max-iters", type=int, default=16, metavar="N",
+                        help="iterations a data-dependent `while` loop is unrolled to when its own "
+                        "configuration gives no bound; inputs needing more differ (default: 16)")
     parser.add_argument("--name", default="", help="base name of the output files (default: the file's stem, plus _FACTORY when the factory is not `make`)")
     parser.add_argument("--force", action="store_true", help="overwrite existing output files")
     parser.add_argument("--diff", action="store_true",
@@ -94,10 +97,12 @@ def fix_request(args: argparse.Namespace) -> FixRequest:
     """
     if args.rtol < 0 or args.atol < 0:
         raise ConfigError("--rtol and --atol must be >= 0")
+    if args.max_iters < 1:
+        raise ConfigError("--max-iters must be >= 1")
     return FixRequest(
         target=args.target, out=args.out, rules=tuple(args.rule), exporter=args.exporter,
         rtol=args.rtol, atol=args.atol, dynamic=wire_dynamic(parse_dynamic(args.dynamic)), name=args.name,
-        diff=args.diff, cwd=os.getcwd(),
+        max_iters=args.max_iters, diff=args.diff, cwd=os.getcwd(),
     )
 
 

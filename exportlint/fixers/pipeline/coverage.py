@@ -2,7 +2,9 @@
 
 Each case runs the eager original under the site tracer; a rewritten test seen with only one
 outcome gets extra cases (scaled and shifted float inputs) until the other outcome shows up.
-The report lists, per site, the cases that took each outcome.
+A masked loop's test also counts the iterations the original ran: every scaled or shifted case
+that gives a count not seen before is added too, so the loop is checked exiting at different
+iterations. The report lists, per site, the cases that took each outcome (and the counts).
 """
 
 from __future__ import annotations
@@ -55,31 +57,42 @@ def cover_branches(plan: WrapperPlan, built: Built, cases: list[Case]) -> Covera
     if not plan.watch_sites:
         return coverage
     seen: dict[tuple[int, int], dict[bool, list[str]]] = {s.key: {} for s in plan.watch_sites}
+    counts: dict[tuple[int, int], dict[str, int]] = {k: {} for k in plan.loop_probes}
     for case in cases:
-        _record(plan, built, case, seen)
+        _record(plan, built, case, seen, counts)
     for flip, scale, shift in _FLIPS:
-        if all(len(outcomes) == 2 for outcomes in seen.values()):
+        if all(len(outcomes) == 2 for outcomes in seen.values()) and not counts:
             break
         case = _flipped(built, flip, scale, shift)
         before = {k: set(v) for k, v in seen.items()}
-        _record(plan, built, case, seen)
-        if any(set(seen[k]) != before[k] for k in seen):
+        known = {k: set(v.values()) for k, v in counts.items()}
+        _record(plan, built, case, seen, counts)
+        if any(set(seen[k]) != before[k] for k in seen) or \
+                any(v.get(case.name) not in known[k] for k, v in counts.items()):
             coverage.extra_cases.append(case)
+        else:
+            for v in counts.values():
+                v.pop(case.name, None)  # not compared: its count says nothing new
     for site in plan.watch_sites:
         outcomes = seen[site.key]
         coverage.sites.append(BranchCoverage(site.line, site.display, site.symbol,
                                              tuple(outcomes.get(True, [])),
-                                             tuple(outcomes.get(False, []))))
+                                             tuple(outcomes.get(False, [])),
+                                             tuple(counts.get(site.key, {}).items())))
     return coverage
 
 
 def _record(plan: WrapperPlan, built: Built, case: Case,
-            seen: dict[tuple[int, int], dict[bool, list[str]]]) -> None:
+            seen: dict[tuple[int, int], dict[bool, list[str]]],
+            counts: dict[tuple[int, int], dict[str, int]]) -> None:
+    probes = list(plan.loop_probes.values())
     try:
         with cpu_shim() if plan.cpu_reference else contextlib.nullcontext():
-            facts, _ = trace_forward(built.module, case.args, case.kwargs, plan.index)
+            facts, _ = trace_forward(built.module, case.args, case.kwargs, plan.index, probes)
     except Exception:  # noqa: BLE001 - eager rejecting a case is reported by the comparison
         return
+    for key, probe in plan.loop_probes.items():
+        counts[key][case.name] = len(facts.sites.get(probe.key, []))
     for key, outcomes in seen.items():
         for observation in facts.sites.get(key, []):
             if observation.truth is not None:

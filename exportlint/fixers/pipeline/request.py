@@ -19,6 +19,7 @@ class FixRequest:
     atol: float = 1e-4
     dynamic: dict[str, dict[str, str]] = field(default_factory=dict)  # input -> {axis: symbol}, JSON keys
     name: str = ""
+    max_iters: int = 16  # bound of a masked data-dependent `while` without a bound of its own
     diff: bool = False
     cwd: str = ""
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import textwrap
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 import libcst as cst
 
@@ -57,104 +57,193 @@ def _splice(body: Sequence[cst.BaseStatement | cst.BaseSmallStatement],
 def where_ifexp(node: cst.CSTNode) -> Replacement:
     """`a if pred else b` -> `torch.where(pred, a, b)` (both computed, one selected)."""
     assert isinstance(node, cst.IfExp)
-    call = cst.Call(parse_expr("torch.where"), [cst.Arg(_bare(node.test)), cst.Arg(_bare(node.body)),
-                                                cst.Arg(_bare(node.orelse))])
+    call = cst.Call(parse_expr("torch.where"), [cst.Arg(bare(node.test)), cst.Arg(bare(node.body)),
+                                                cst.Arg(bare(node.orelse))])
     return keep_parens(node, call)
 
 
-def _bare(expr: cst.BaseExpression) -> cst.BaseExpression:
+def bare(expr: cst.BaseExpression) -> cst.BaseExpression:
     return expr.with_changes(lpar=[], rpar=[]) if expr.lpar and not isinstance(
         expr, (cst.GeneratorExp, cst.Tuple)) else expr
 
 
-def mergeable(node: cst.If) -> str | None:
+def mergeable(node: cst.If, returns: bool = False) -> str | None:
     """Why an `if` on tensor data cannot be merged with torch.where, or None when it can.
 
-    Mergeable: one `if`/`else` (no `elif`) whose branches hold only plain assignments to names.
+    Mergeable: one `if`/`else` (no `elif`) whose branches hold only assignments to names and
+    `lst.append(v)` calls (the same lists, in the same order, on both sides, so no list's length
+    depends on the test); with `returns`, each branch ends with a `return` of the same arity.
     """
     if isinstance(node.orelse, cst.If):
         return "an elif chain on tensor data"
     blocks = [node.body] + ([node.orelse.body] if isinstance(node.orelse, cst.Else) else [])
+    appended: list[list[str]] = []
+    arities: list[int] = []
     for block in blocks:
-        for stmt in block.body:
+        lists: list[str] = []
+        for k, stmt in enumerate(block.body):
             if isinstance(stmt, _BLOCK) or not isinstance(stmt, cst.SimpleStatementLine):
                 return "a branch holds nested blocks"
             for small in stmt.body:
-                if not isinstance(small, (cst.Assign, cst.AugAssign, cst.Pass)):
-                    kind = type(small).__name__.lower()
-                    return f"a branch holds a `{kind}` statement (only assignments can be merged)"
-                if isinstance(small, cst.Assign) and not all(
-                        isinstance(t.target, cst.Name) for t in small.targets):
-                    return "a branch assigns to something other than a plain name"
+                last = k == len(block.body) - 1 and small is stmt.body[-1]
+                reason = _small_reason(small, returns and last, lists, arities)
+                if reason is not None:
+                    return reason
+        appended.append(lists)
+    if len(appended) == 1 and appended[0] or len(appended) == 2 and appended[0] != appended[1]:
+        return "its branches append to lists differently (a list's length would depend on tensor data)"
+    if returns and (len(arities) != 2 or arities[0] != arities[1]):
+        return "its branches do not both return the same number of values"
     return None
 
 
-def where_if(node: cst.CSTNode, pred_name: str) -> Replacement:
+def _small_reason(small: cst.BaseSmallStatement, may_return: bool, lists: list[str],
+                  arities: list[int]) -> str | None:
+    if isinstance(small, cst.Expr) and _appended_list(small) is not None:
+        lists.append(_appended_list(small) or "")
+        return None
+    if isinstance(small, cst.Return) and may_return and small.value is not None:
+        arities.append(len(_returned(small.value)))
+        return None
+    if not isinstance(small, (cst.Assign, cst.AugAssign, cst.Pass)):
+        kind = type(small).__name__.lower()
+        return f"a branch holds a `{kind}` statement (only assignments and appends can be merged)"
+    if isinstance(small, cst.Assign) and not all(isinstance(t.target, cst.Name) for t in small.targets):
+        return "a branch assigns to something other than a plain name"
+    return None
+
+
+def _appended_list(small: cst.Expr) -> str | None:
+    """`lst` for the statement `lst.append(v)`, else None."""
+    call = small.value
+    if isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute) and \
+            call.func.attr.value == "append" and isinstance(call.func.value, cst.Name) and \
+            len(call.args) == 1 and call.args[0].keyword is None and not call.args[0].star:
+        return call.func.value.value
+    return None
+
+
+def _returned(value: cst.BaseExpression) -> list[cst.BaseExpression]:
+    """The values a `return` gives: a tuple's elements, merged one by one."""
+    return [el.value for el in value.elements] if isinstance(value, cst.Tuple) else [value]
+
+
+def with_tail(node: cst.If, tail: Sequence[cst.BaseStatement]) -> cst.If:
+    """`if p: ...; return a` followed by `tail` (ending in `return b`) as one if/else."""
+    return node.with_changes(orelse=cst.Else(cst.IndentedBlock(list(tail))))
+
+
+def where_if(node: cst.CSTNode, pred_name: str, drop: frozenset[str] = frozenset()) -> Replacement:
     """Compute both branches under renamed targets, then select each name with torch.where.
 
     `if p: y = f(x) else: y = g(x)` becomes `pred = p; y_if_true = f(x); y_if_false = g(x);
     y = torch.where(pred, y_if_true, y_if_false)`; a name only one branch assigns keeps its
-    earlier value on the other side.
+    earlier value on the other side; names in `drop` (read nowhere outside the branch) are not
+    merged.
     """
     assert isinstance(node, cst.If)
     pred = cst.SimpleStatementLine([cst.Assign([cst.AssignTarget(cst.Name(pred_name))],
-                                               _bare(node.test))], leading_lines=node.leading_lines)
-    true_stmts, true_names = _renamed(_statements(node.body.body), "_if_true")
-    false_body = _statements(node.orelse.body.body) if isinstance(node.orelse, cst.Else) else []
-    false_stmts, false_names = _renamed(false_body, "_if_false")
+                                               bare(node.test))], leading_lines=node.leading_lines)
+    true = rename_branch(statements_of(node.body.body), "_if_true")
+    false_body = statements_of(node.orelse.body.body) if isinstance(node.orelse, cst.Else) else []
+    false = rename_branch(false_body, "_if_false")
     merged = []
-    for name in dict.fromkeys([*true_names, *false_names]):
-        yes = true_names.get(name, name)
-        no = false_names.get(name, name)
+    for name in dict.fromkeys(n for n in [*true.renames, *false.renames] if n not in drop):
+        yes = true.renames.get(name, name)
+        no = false.renames.get(name, name)
         merged.append(cst.parse_statement(f"{name} = torch.where({pred_name}, {yes}, {no})"))
-    return cst.FlattenSentinel([pred, *true_stmts, *false_stmts, *merged])
+    return cst.FlattenSentinel([pred, *true.stmts, *false.stmts, *merged, *true.epilogue()])
 
 
-def _statements(body: Sequence[cst.BaseStatement] | Sequence[cst.BaseSmallStatement]
+@dataclass
+class _Branch:
+    """One branch with its stores renamed; appends and a return become stores of temporaries."""
+
+    stmts: list[cst.BaseStatement]
+    renames: dict[str, str]
+    appends: list[tuple[str, str]] = field(default_factory=list)  # (list, temporary)
+    returned: list[str] | None = None  # the temporaries a `return` ending the branch returns
+
+    def epilogue(self) -> list[cst.BaseStatement]:
+        """The appends of the merged temporaries, then the return of the merged values."""
+        out = [cst.parse_statement(f"{lst}.append({temp})") for lst, temp in self.appends]
+        if self.returned is not None:
+            value = self.returned[0] if len(self.returned) == 1 else ", ".join(self.returned)
+            out.append(cst.parse_statement(f"return {value}"))
+        return out
+
+
+def statements_of(body: Sequence[cst.BaseStatement] | Sequence[cst.BaseSmallStatement]
                 ) -> list[cst.BaseStatement]:
     return [s for s in body if isinstance(s, cst.BaseStatement)]
 
 
-def _renamed(body: Sequence[cst.BaseStatement], suffix: str
-             ) -> tuple[list[cst.BaseStatement], dict[str, str]]:
-    """Statements with every assigned name renamed (`y` -> `y<suffix>`) from its first store on."""
-    renames: dict[str, str] = {}
-    out: list[cst.BaseStatement] = []
+def rename_branch(body: Sequence[cst.BaseStatement], suffix: str) -> _Branch:
+    """Statements with every assigned name renamed (`y` -> `y<suffix>`) from its first store on;
+    `lst.append(v)` stores `v` in `lst_item<k>`, `return v` in `returned` (`returned_<i>`)."""
+    branch = _Branch([], {})
     for stmt in body:
         if not isinstance(stmt, cst.SimpleStatementLine):
             continue
         small_out = []
         for small in stmt.body:
+            small = _as_store(small, branch)
             if isinstance(small, cst.Pass):
                 continue
             assert isinstance(small, (cst.Assign, cst.AugAssign))  # checked by `mergeable`
-            value = small.value.visit(_Rename(renames))
+            value = small.value.visit(_Rename(branch.renames))
             assert isinstance(value, cst.BaseExpression)
             if isinstance(small, cst.AugAssign):
                 # `y += v` reads the current `y` (the outer one on its first store in the branch).
-                value = cst.BinaryOperation(_Rename(renames).current(small.target),
+                value = cst.BinaryOperation(_Rename(branch.renames).current(small.target),
                                             _BINARY[type(small.operator)](), value)
             for name in _store_names(small):
-                renames.setdefault(name, f"{name}{suffix}")
-            small_out.append(_retarget(small, value, renames))
+                branch.renames.setdefault(name, f"{name}{suffix}")
+            small_out.append(_retarget(small, value, branch.renames))
         if small_out:
-            out.append(stmt.with_changes(body=small_out))
-    return out, renames
+            branch.stmts.append(stmt.with_changes(body=small_out))
+    return branch
+
+
+def _as_store(small: cst.BaseSmallStatement, branch: _Branch) -> cst.BaseSmallStatement:
+    """An append or a return as an assignment to a temporary (recorded on `branch`)."""
+    if isinstance(small, cst.Expr) and isinstance(small.value, cst.Call):
+        lst = _appended_list(small)
+        assert lst is not None  # checked by `mergeable`
+        temp = f"{lst}_item{sum(1 for a in branch.appends if a[0] == lst)}"
+        branch.appends.append((lst, temp))
+        return cst.Assign([cst.AssignTarget(cst.Name(temp))], small.value.args[0].value)
+    if isinstance(small, cst.Return) and small.value is not None:
+        values = _returned(small.value)
+        branch.returned = ["returned"] if len(values) == 1 else [f"returned_{i}" for i in range(len(values))]
+        if len(values) == 1:
+            return cst.Assign([cst.AssignTarget(cst.Name("returned"))], values[0])
+        targets = cst.Tuple([cst.Element(cst.Name(n)) for n in branch.returned], lpar=[], rpar=[])
+        return cst.Assign([cst.AssignTarget(targets)], cst.Tuple(
+            [cst.Element(v) for v in values], lpar=[], rpar=[]))
+    return small
 
 
 def _store_names(small: cst.BaseSmallStatement) -> list[str]:
     if isinstance(small, cst.Assign):
-        return [t.target.value for t in small.targets if isinstance(t.target, cst.Name)]
+        return [n for t in small.targets for n in _names(t.target)]
     if isinstance(small, cst.AugAssign) and isinstance(small.target, cst.Name):
         return [small.target.value]
+    return []
+
+
+def _names(target: cst.BaseExpression) -> list[str]:
+    if isinstance(target, cst.Name):
+        return [target.value]
+    if isinstance(target, cst.Tuple):
+        return [n for el in target.elements for n in _names(el.value)]
     return []
 
 
 def _retarget(small: cst.BaseSmallStatement, value: cst.BaseExpression,
               renames: dict[str, str]) -> cst.BaseSmallStatement:
     if isinstance(small, cst.Assign):
-        targets = [t.with_changes(target=cst.Name(renames[t.target.value]))
-                   for t in small.targets if isinstance(t.target, cst.Name)]
+        targets = [t.with_changes(target=t.target.visit(_Rename(renames))) for t in small.targets]
         return small.with_changes(targets=targets, value=value)
     assert isinstance(small, cst.AugAssign) and isinstance(small.target, cst.Name)
     return cst.Assign([cst.AssignTarget(cst.Name(renames[small.target.value]))], value)
@@ -187,52 +276,3 @@ _BINARY: dict[type, type] = {
     cst.DivideAssign: cst.Divide, cst.MatrixMultiplyAssign: cst.MatrixMultiply,
     cst.PowerAssign: cst.Power, cst.FloorDivideAssign: cst.FloorDivide, cst.ModuloAssign: cst.Modulo,
 }
-
-
-def cond_if(node: cst.CSTNode, tag: str) -> Replacement:
-    """Both branches as local functions and `torch.cond` choosing one (an ONNX `If`).
-
-    `if p: y = f(x) else: y = g(x)` becomes `def _if_true_<tag>(): ...; return (y_if_true,)`,
-    the same for false, then `(y,) = torch.cond(p, _if_true_<tag>, _if_false_<tag>, ())`. A name
-    only one branch assigns is returned unchanged (cloned, so no output aliases an input) by the
-    other.
-    """
-    assert isinstance(node, cst.If)
-    true_stmts, true_names = _renamed(_statements(node.body.body), "_if_true")
-    false_body = _statements(node.orelse.body.body) if isinstance(node.orelse, cst.Else) else []
-    false_stmts, false_names = _renamed(false_body, "_if_false")
-    names = list(dict.fromkeys([*true_names, *false_names]))
-    outputs = "(" + ", ".join(names) + ("," if len(names) == 1 else "") + ")"
-    parts = []
-    for side, stmts, renames in (("true", true_stmts, true_names), ("false", false_stmts, false_names)):
-        body = cst.Module(body=stmts).code if stmts else ""  # type: ignore[arg-type]
-        returned = ", ".join(renames.get(n, f"{n}.clone()") for n in names)
-        returned += "," if len(names) == 1 else ""
-        parts.append(f"def _if_{side}_{tag}():\n" + textwrap.indent(body, "    ") +
-                     f"    return ({returned})\n")
-    test = cst.Module([]).code_for_node(_bare(node.test))
-    parts.append(f"{outputs} = torch.cond({test}, _if_true_{tag}, _if_false_{tag}, ())\n")
-    statements = list(cst.parse_module("".join(parts)).body)
-    blank = [cst.EmptyLine(indent=False)]
-    first_lines = list(node.leading_lines) or blank  # a nested def follows a blank line
-    statements = [s.with_changes(leading_lines=first_lines if i == 0 else blank)
-                  for i, s in enumerate(statements)]
-    return cst.FlattenSentinel(statements)
-
-
-def calls_submodule(node: cst.If) -> bool:
-    """True when a branch calls something on `self` (a submodule or method): different work."""
-    found: list[cst.Call] = []
-
-    class _Calls(cst.CSTVisitor):
-        def visit_Call(self, call: cst.Call) -> None:
-            func = call.func
-            while isinstance(func, cst.Attribute):
-                func = func.value
-            if isinstance(func, cst.Name) and func.value == "self":
-                found.append(call)
-
-    node.body.visit(_Calls())
-    if node.orelse is not None:
-        node.orelse.visit(_Calls())
-    return bool(found)

@@ -103,6 +103,9 @@ class WrapperPlan:
     dynamic_axes: dict[str, dict[int, str]] = field(default_factory=dict)
     case_builders: list[CaseBuilder] = field(default_factory=list)
     watch_sites: list[Site] = field(default_factory=list)  # data-dependent tests to flip
+    # A masked loop's watched test -> a probe on the first line of its body (counts iterations).
+    loop_probes: dict[tuple[int, int], Site] = field(default_factory=dict)
+    max_iters: int = 16  # bound of a masked `while` whose configuration gives none (--max-iters)
     fixers: list[str] = field(default_factory=list)
     factory_kwargs: bool = False  # the factory returns (module, args, kwargs)
     cpu_reference: bool = False  # the original needs `cpu_shim` to run eagerly here

@@ -29,6 +29,10 @@ def render_fix_report(report: FixReport) -> None:
         console.print(Text.assemble(("  branch ", style), f"line {site.line} `{site.test}`: "
                                     f"true in {', '.join(site.when_true) or 'none'}; "
                                     f"false in {', '.join(site.when_false) or 'none'}"), soft_wrap=True)
+        if site.iterations:
+            counts = ", ".join(f"{case} {n}" for case, n in site.iterations)
+            console.print(Text.assemble(("  loop ", style), f"line {site.line} iterations run: {counts}"),
+                          soft_wrap=True)
     for verdict in verification.exporters if verification else ():
         # NOTE: the path is printed whole (soft wrap), never as a table title that rich would cut.
         console.print(Text.assemble((f"{verdict.exporter}: ", "italic"), verdict.onnx_path), soft_wrap=True)
