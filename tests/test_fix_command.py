@@ -157,7 +157,9 @@ def test_detection_head_reports_manual_work_and_keeps_files(tmp_path: Path) -> N
     code, report = _fix(tmp_path, "examples/other/detection_head.py:make")
     assert code == 1 and report["ok"] is False
     reasons = " ".join(m["reason"] for m in report["manual"])
-    assert "depends on tensor data" in reasons and "no safe automatic fix" in reasons
+    # The early return on `scores.max()` is merged; the rest selects a data-dependent count.
+    assert "`nonzero`: its output size is decided by tensor values; no safe automatic fix" in reasons
+    assert {m["line"] for m in report["manual"]} >= {33, 36}
     assert (tmp_path / "detection_head_export.py").exists()
 
 
