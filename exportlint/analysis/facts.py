@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -22,7 +23,10 @@ from exportlint.analysis.values import CONST, TENSOR, Dep, Form, Val, join
 from exportlint.cstwalk import forget_nodes, nodes_in
 from exportlint.positions import node_span
 
-_MAX_VISITS = 400
+# Argument values only rise in their lattice, so a function is analysed again only a few times;
+# this bound keeps a pathological file finite without a cap on how many functions a file may have
+# (a global budget silently dropped every class after the 400th of a large generated file).
+_MAX_VISITS_PER_FUNCTION = 8
 
 
 @dataclass
@@ -120,13 +124,16 @@ class _Reach:
             init = info.methods.get("__init__")
             if init is not None:
                 self.facts.init_flows.append(self._flow(_Callee(init, info, info.name)))
-        visits = 0
-        while queue and visits < _MAX_VISITS:
-            visits += 1
-            callee = queue.pop(0)
+        visits: dict[cst.FunctionDef, int] = {}
+        todo = deque(queue)
+        while todo:
+            callee = todo.popleft()
+            visits[callee.fn] = visits.get(callee.fn, 0) + 1
+            if visits[callee.fn] > _MAX_VISITS_PER_FUNCTION:
+                continue
             flow = self._flow(callee)
             self.flows[callee.fn] = flow
-            queue.extend(self._calls_from(flow, callee))
+            todo.extend(self._calls_from(flow, callee))
         self._with_return_values()
         self.facts.flows = list(self.flows.values())
 
