@@ -67,7 +67,7 @@ class _Step:
 def _analyse_file(
     path: Path, name: str, config: Config, known: frozenset[str], roots: frozenset[str], data: bytes | None, step: _Step
 ) -> FileResult:
-    from exportlint.source import check_syntax, parse_source, read_source
+    from exportlint.source import check_syntax, outline, parse_source, read_source
     from exportlint.suppress import apply_suppressions
 
     text = read_source(path, data)
@@ -80,7 +80,7 @@ def _analyse_file(
     # CPython's parse above is all it costs.
     if roots or may_define_module(tree, known):
         step.name = "parsing"
-        source = parse_source(name, text, checked=True, syntax=tree)
+        source = parse_source(name, text, checked=True, syntax=outline(tree))
         step.name = "building facts"
         facts = _facts(source, known, roots)
         findings.extend(_run_rules(rules, source, facts, config))

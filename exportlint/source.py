@@ -15,6 +15,7 @@ from pathlib import Path
 import libcst as cst
 from libcst.metadata import CodeRange
 
+from exportlint.chunks import LARGE_CHARS, parse_in_pieces
 from exportlint.errors import SourceError
 from exportlint.positions import Positions, as_range
 
@@ -112,7 +113,7 @@ def parse_source(path: str, text: str, checked: bool = False, syntax: ast.Module
         syntax = check_syntax(path, text)
     try:
         with _collector_paused():
-            module = cst.parse_module(text)
+            module = parse_in_pieces(text, syntax) if syntax is not None and len(text) > LARGE_CHARS else cst.parse_module(text)
     except cst.ParserSyntaxError as e:
         raise SourceError(
             f"{path}:{e.raw_line}:{e.raw_column}: syntax error: {e.message}"
@@ -120,6 +121,18 @@ def parse_source(path: str, text: str, checked: bool = False, syntax: ast.Module
     except RecursionError as e:
         raise SourceError(f"{path}: too deeply nested to parse") from e
     return SourceFile(path=path, text=text, module=module, syntax=syntax)
+
+
+def outline(tree: ast.Module) -> ast.Module:
+    """Drop the bodies of `tree`'s functions and methods, in place: what is left (top-level
+    statements, class members, their lines) is all that positions and pieces need, and the bodies
+    are most of the memory a large file's CPython tree holds while libcst parses it."""
+    for stmt in tree.body:
+        members = stmt.body if isinstance(stmt, ast.ClassDef) else [stmt]
+        for member in members:
+            if isinstance(member, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                member.body = [ast.Pass(lineno=member.lineno, col_offset=member.col_offset)]
+    return tree
 
 
 def statement_column(path: str, line: int) -> int:
