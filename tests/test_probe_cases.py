@@ -80,6 +80,15 @@ def test_findings_name_the_failing_exporter_and_its_error(
     assert "legacy stopped at complex_rope.py:12" in (static[0].evidence or "")
 
 
+def test_reordered_level_shapes_expose_the_baked_tolist(reports: dict[str, ProbeReport]) -> None:
+    # Random integers make no valid level shapes (eager rejects them); the same shapes in another
+    # order are valid, and the legacy graph, which ignores them, differs there.
+    legacy = [f for f in reports["level_shapes:make"].findings if f.exporter == "legacy"]
+    assert [(f.location.line, f.severity) for f in legacy] == [(20, "error"), (22, "error")]
+    assert all("on 'reordered'" in (f.evidence or "") and "ignores inputs: spatial_shapes" in (f.evidence or "")
+               for f in legacy)
+
+
 @pytest.mark.parametrize(
     ("factory", "message"),
     [

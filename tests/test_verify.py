@@ -60,12 +60,26 @@ def test_compare_reports_abs_rel_and_shape_mismatch() -> None:
     assert not compare_outputs([np.zeros(1)], [])[-1].ok
 
 
+def test_integer_inputs_are_reordered_along_each_axis_that_changes_them() -> None:
+    forward = lambda x, shapes, count: None
+    shapes = torch.tensor([[8, 8], [4, 2]])
+    sets = {s.name: s for s in perturb_inputs(forward, (torch.randn(2), shapes, torch.tensor(3)))}
+    assert torch.equal(sets["reordered"].args[1], torch.tensor([[4, 2], [8, 8]]))
+    assert torch.equal(sets["swapped"].args[1], torch.tensor([[8, 8], [2, 4]]))
+    assert int(sets["swapped"].args[2]) == 3  # a 0-d count has no order
+    # integers that no reversal changes (a constant row, one element) give no such sets
+    flat = {s.name for s in perturb_inputs(forward, (torch.randn(2), torch.tensor([[5, 5]]), torch.tensor(3)))}
+    assert not flat & {"reordered", "swapped"}
+
+
 def test_perturbed_inputs_keep_structure_dtype_and_resize_dynamic_axes() -> None:
     forward = lambda x, ids, mask: None
     args = (torch.randn(3, 4), torch.tensor([0, 2, 1]), torch.tensor([True, False, True]))
     sets = {s.name: s for s in perturb_inputs(forward, args, dynamic={"x": {0: "n"},
                                                                        "ids": {0: "n"}})}
-    assert set(sets) == {"values-1", "values-2", "flipped", "scaled", "sizes"}
+    assert set(sets) == {"values-1", "values-2", "flipped", "scaled", "reordered", "sizes"}
+    assert torch.equal(sets["reordered"].args[1], torch.tensor([1, 2, 0]))  # ints reversed ...
+    assert sets["reordered"].args[0] is args[0] and sets["reordered"].args[2] is args[2]  # ... only
     values = sets["values-1"].args
     assert values[1].dtype == torch.int64 and int(values[1].max()) <= 2
     assert values[2].dtype == torch.bool and not torch.equal(values[0], args[0])

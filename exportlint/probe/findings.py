@@ -19,6 +19,8 @@ _VERB: dict[str, str] = {
     "specialized": "bakes a value here (the perturbed inputs still matched)",
 }
 
+_UNCHECKED = "bakes a value here (eager rejects every perturbed input set, so none could check it)"
+
 
 @dataclass(frozen=True, slots=True)
 class Event:
@@ -30,6 +32,7 @@ class Event:
     outcome: Outcome
     evidence: str
     message: str = ""
+    unchecked: bool = False  # specialized, and eager rejected every perturbed input set
 
 
 def eager_events(failure: Failure, ctx: Context) -> list[Event]:
@@ -62,6 +65,8 @@ def _divergence_events(report: VerifyReport, ctx: Context) -> list[Event]:
     diverged = report.diverged
     outcome: Outcome = "wrong" if diverged else "specialized"
     suffix = f"; {_describe(diverged[0])}{_dropped(report)}" if diverged else ""
+    others = [c for c in report.comparisons if c.case != "example"]
+    unchecked = not diverged and bool(others) and all(c.eager_failed for c in others)
     events = []
     for warning in report.export.warnings:
         kind = warning_kind(warning)
@@ -75,7 +80,7 @@ def _divergence_events(report: VerifyReport, ctx: Context) -> list[Event]:
                      make_frame(warning.path, warning.line))
         if not diverged and _is_assertion(frame.source):
             continue  # the tracer drops the check itself; no value of the graph depends on it
-        events.append(Event(rule, frame, report.exporter, outcome, evidence))
+        events.append(Event(rule, frame, report.exporter, outcome, evidence, unchecked=unchecked))
     if diverged and not events:
         events.append(Event("output-divergence", ctx.forward, report.exporter, "wrong",
                             _describe(diverged[0]) + _dropped(report),
@@ -132,7 +137,8 @@ def _finding(event: Event, seen: dict[Exporter, Outcome], ctx: Context) -> Findi
     who = {"dynamo": "the dynamo exporter", "legacy": "the legacy exporter"}.get(
         event.exporter or "", "eager")
     source = f" `{event.frame.source}`" if event.frame.source else ""
-    message = event.message or f"{who} {_VERB[event.outcome]}:{source}".rstrip(":")
+    verb = _UNCHECKED if event.unchecked else _VERB[event.outcome]
+    message = event.message or f"{who} {verb}:{source}".rstrip(":")
     return Finding(
         code=code_for(event.rule),
         rule=event.rule,

@@ -39,7 +39,10 @@ def perturb_inputs(
         "values-1", "values-2" (random values: floats with the example's mean/std, ints
         within [min(0, lo), max(1, hi)], random bools), "flipped" (negated floats, inverted
         bools, ints mirrored in their range); a bool mask never gets a last-axis row that is
-        all True (a padding mask masking every key), "scaled" (floats times 8), "sizes" when `dynamic` is given, then `extra`.
+        all True (a padding mask masking every key), "scaled" (floats times 8), "reordered" and
+        "swapped" (integer tensors reversed along their first / last axis, everything else as in
+        the examples; only when that changes some input), "sizes" when `dynamic` is given, then
+        `extra`.
     """
     import torch
 
@@ -53,6 +56,14 @@ def perturb_inputs(
     sets.append(InputSet("flipped", *flipped, description="negated / inverted / mirrored"))
     scaled = map_inputs(forward, args, kwargs, lambda _n, v: _scale(v))
     sets.append(InputSet("scaled", *scaled, description="float inputs times 8"))
+    # NOTE: random integers rarely make a valid input out of sizes, offsets or index lists (level
+    # shapes whose products must sum to a sequence length); the same values in another order often
+    # do, and the legacy tracer bakes the order too.
+    for name, axis, description in (("reordered", 0, "integer inputs in reverse order along axis 0"),
+                                    ("swapped", -1, "integer inputs reversed along their last axis")):
+        if _reorders(forward, args, kwargs, axis):
+            new = map_inputs(forward, args, kwargs, lambda _n, v, a=axis: _reverse(v, a))
+            sets.append(InputSet(name, *new, description=description))
     if dynamic:
         sets.append(_resized(forward, args, kwargs, dynamic, seed))
     return tuple(sets) + tuple(extra)
@@ -101,6 +112,26 @@ def _flip(value: Any) -> Any:
     if value.numel() == 0:
         return value.clone()
     return (value.min() + value.max() - value).to(value.dtype)
+
+
+def _is_integer(value: Any) -> bool:
+    import torch
+
+    return _is_tensor(value) and value.dtype != torch.bool and not value.is_floating_point() and not value.is_complex()
+
+
+def _reverse(value: Any, axis: int) -> Any:
+    if not _is_integer(value) or value.ndim == 0 or (axis == -1 and value.ndim < 2):
+        return value
+    return value.flip(axis)
+
+
+def _reorders(forward: Callable[..., Any], args: tuple[Any, ...], kwargs: Mapping[str, Any], axis: int) -> bool:
+    """Whether reversing integer tensors along `axis` changes any of them."""
+    import torch
+
+    return any(_is_integer(leaf.value) and not torch.equal(_reverse(leaf.value, axis), leaf.value)
+               for leaf in flatten_inputs(forward, args, dict(kwargs)))
 
 
 def _keep_one_open(mask: Any) -> Any:
