@@ -15,6 +15,7 @@ from pathlib import Path
 from exportlint.cache import Entry, ResultCache, file_digest
 from exportlint.callgraph import follow_calls
 from exportlint.config import Config
+from exportlint.injected import link_injected
 from exportlint.model import FileResult
 from exportlint.modname import module_names
 from exportlint.pool import Done, Job, Workers, worker_count
@@ -70,7 +71,9 @@ def scan_files(files: Sequence[Path], config: Config, cache_dir: Path | None, pr
     with Workers(config, scan.known, worker_count(config.jobs)) as workers:
         scan.workers = workers
         _first_pass(scan)
-        return _follow_calls(scan)
+        results = _follow_calls(scan)
+    every_rule = not (config.select or config.ignore or config.per_file_ignores)
+    return link_injected(results, [f.path for f in scan.files], [f.data for f in scan.files], count=every_rule)
 
 
 def _read(path: Path) -> _File:

@@ -96,6 +96,11 @@ X = torch.randn(3, 4) + 0.5
 IMG = torch.randn(1, 2, 6, 6)
 MEM = {0: torch.randn(2, 4), 1: torch.randn(2, 4)}
 STR_MEM = {"frame_0": MEM[0], "frame_1": MEM[1]}
+def _kwargs_passed_on(self: Any, *args: Any, **kwargs: Any) -> Any:
+    kwargs["approximate"] = "tanh"  # SAM3's attention wrapper sets `need_weights` the same way
+    return F.gelu(self.proj(*args), **kwargs)
+
+
 FACTS: dict[str, Fact] = {
     "config branch": Fact(
         module(lambda s, x: s.proj(x) if s.pre_norm else x - s.proj(x), pre_norm=True), (X,),
@@ -185,6 +190,7 @@ FACTS: dict[str, Fact] = {
     "is_causal from a forward bool": Fact(
         module(lambda s, q, causal: F.scaled_dot_product_attention(q, q, q, is_causal=causal)),
         (X.reshape(1, 1, 3, 4), True), "specialized", "fails", other=[((X.reshape(1, 1, 3, 4), False), None)]),
+    "**kwargs given a key in forward, then passed on": Fact(module(_kwargs_passed_on), (X,), "ok", "ok"),
 }
 
 

@@ -9,6 +9,7 @@ from exportlint.analysis.classes import ClassInfo
 from exportlint.analysis.names import dotted_name
 from exportlint.analysis.params import call_argument, is_self
 from exportlint.cstwalk import nodes_in
+from exportlint.injected import NO_LOCAL_SITE
 from exportlint.model import Outcomes
 from exportlint.rules.base import Invalid, Rule, Valid
 
@@ -22,6 +23,15 @@ class InjectedModule(Rule):
     module) that its forward path calls. When the file shows which classes are passed in
     (`Layer(cross_attention=MyAttention(...))`, directly, through a local variable or a factory
     function of the file), the finding names them.
+
+    When the file shows none, the other scanned files are searched (SAM3 builds its layers in
+    `model_builder.py`): a construction of the class or of a subclass passing the parameter on
+    (`**kwargs` included), with the argument a constructor call, a local variable, a factory
+    function of that file, a dict splatted into the call, or a parameter of a function of that
+    file bound by its calls. The finding then names each class, its file, and the errors and
+    warnings the scan found on the code it reaches (its methods and the functions of other files
+    they call); with a rule selection (`select`, `ignore`, `per-file-ignores`) the counts are left
+    out, since hidden rules would make them wrong.
 
     ## Why is this bad?
     It is not bad in itself: the class is only known at run time, so its code cannot be checked
@@ -44,8 +54,8 @@ class InjectedModule(Rule):
                 self.cross_attn = PromptCrossAttention(d_model, num_heads)
 
     ## Known problems
-    Only calls in the same file are searched for the classes passed in; a layer built in another
-    file of the tree is reported without names (its classes are still scanned in their own files).
+    A file scanned on its own has no other files to search. Classes chosen at run time (from a
+    registry or a config string) are not named.
     """
 
     code = "EXL304"
@@ -161,7 +171,7 @@ def _message(attr: str, param: str, where: str, passed: list[tuple[str, str]], l
             f"({where}): its code cannot be checked from this class; whether the layer exports depends on the "
             "class passed in")
     if not passed:
-        return base + " (no construction of this class in the file shows which)"
+        return base + NO_LOCAL_SITE
     names = ", ".join(f"{cls} (in {site}, {'checked in this file' if cls in local else 'scan its file'})"
                       for cls, site in passed)
     return base + f". In this file it receives {names}"

@@ -105,6 +105,8 @@ class ListTensorInput(Rule):
                 message="`bias` is an optional tensor"),
         Invalid(forward("x, **extra", "return x + extra['b']"), line=6, severity="error", column=25,
                 message="`**extra` is used in forward"),
+        Invalid(forward("x, **extra", "extra['scale'] = 2.0; return self.inner(x, **extra)"), line=6,
+                severity="warning", column=25, message="`**extra` is used in forward"),
         Invalid(forward("x, cache={}", "return x"), line=6, severity="error", column=25,
                 message="`cache` is a dict and the last positional parameter"),
         Invalid(forward("x, state", "return x + state.get('h', 0)"),
@@ -291,5 +293,8 @@ def _kwargs_reads(fn: cst.FunctionDef, name: str) -> set[str]:
     kinds: set[str] = set()
     for load in parents.loads(name):
         up = parents.parent(load)
-        kinds.add("key" if isinstance(up, cst.Subscript) and up.value is load and _string_key(up) else "other")
+        # NOTE: `kw["need_weights"] = False` (SAM3's attention wrapper) sets a key: nothing is required.
+        written = isinstance(up, cst.Subscript) and isinstance(parents.parent(up), cst.AssignTarget)
+        kinds.add("key" if isinstance(up, cst.Subscript) and up.value is load and _string_key(up) and not written
+                  else "other")
     return kinds
