@@ -19,6 +19,7 @@ from pathlib import Path
 from exportlint.callgraph import qualify
 from exportlint.model import FileResult, Finding
 from exportlint.modname import module_names
+from exportlint.prepass import ast_dotted_name
 
 RULE = "injected-module"
 # The injected-module message ends with this when its own file shows no construction.
@@ -216,7 +217,7 @@ def _calls(scope: ast.AST) -> list[ast.Call]:
 
 def _is_owner(func: ast.expr, wanted: _Wanted, imports: dict[str, str]) -> bool:
     """Whether a callee is the owner class of `wanted.module`, as the caller's imports resolve it."""
-    name = _dotted(func)
+    name = ast_dotted_name(func)
     if not name or name.rsplit(".", 1)[-1] != wanted.owner:
         return False
     head, _, rest = name.partition(".")
@@ -257,7 +258,7 @@ def _dict_entry(scope: ast.AST, name: str, key: str) -> ast.expr | None:
                     for k, v in zip(node.value.keys, node.value.values):
                         if isinstance(k, ast.Constant) and k.value == key:
                             value = v
-                elif isinstance(node.value, ast.Call) and _dotted(node.value.func) == "dict":
+                elif isinstance(node.value, ast.Call) and ast_dotted_name(node.value.func) == "dict":
                     value = next((kw.value for kw in node.value.keywords if kw.arg == key), value)
             elif (isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name) and target.value.id == name
                   and isinstance(target.slice, ast.Constant) and target.slice.value == key):
@@ -281,7 +282,7 @@ def _constructed(expr: ast.expr, scope: ast.AST, file: _File, depth: int) -> lis
         return list(dict.fromkeys(_constructed(expr.body, scope, file, depth) + _constructed(expr.orelse, scope, file, depth)))
     if not isinstance(expr, ast.Call):
         return []
-    callee = _dotted(expr.func).rsplit(".", 1)[-1]
+    callee = ast_dotted_name(expr.func).rsplit(".", 1)[-1]
     factory = file.functions.get(callee)
     if factory is not None:
         returns = [n.value for n in ast.walk(factory) if isinstance(n, ast.Return) and n.value is not None]
@@ -329,15 +330,6 @@ def _imports(tree: ast.Module, module: str, is_package: bool) -> dict[str, str]:
                 if alias.name != "*":
                     table.setdefault(alias.asname or alias.name, f"{base}.{alias.name}" if base else alias.name)
     return table
-
-
-def _dotted(node: ast.expr) -> str:
-    if isinstance(node, ast.Name):
-        return node.id
-    if isinstance(node, ast.Attribute):
-        base = _dotted(node.value)
-        return f"{base}.{node.attr}" if base else ""
-    return ""
 
 
 class _Counts:

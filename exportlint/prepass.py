@@ -83,7 +83,7 @@ def may_define_module(tree: ast.Module, known: frozenset[str]) -> bool:
     # one pass, where following chains of local bases to a fixed point was quadratic in their length.
     imports = _top_level_imports(tree)
     classes = {s.name: s.bases for s in tree.body if isinstance(s, ast.ClassDef)}  # the last of a name counts
-    return any(_module_base(_resolve(_dotted(b), imports), known) for bases in classes.values() for b in bases)
+    return any(_module_base(_resolve(ast_dotted_name(b), imports), known) for bases in classes.values() for b in bases)
 
 
 def _module_base(base: str, known: frozenset[str]) -> bool:
@@ -116,13 +116,14 @@ def _top_level_imports(tree: ast.Module) -> dict[str, str]:
     return table
 
 
-def _dotted(node: ast.expr) -> str:
+def ast_dotted_name(node: ast.expr) -> str:
+    """`a.b.c` for a name or attribute chain of CPython's AST (a starred one unwrapped), else ""."""
     if isinstance(node, ast.Starred):
-        return _dotted(node.value)
+        return ast_dotted_name(node.value)
     if isinstance(node, ast.Name):
         return node.id
     if isinstance(node, ast.Attribute):
-        base = _dotted(node.value)
+        base = ast_dotted_name(node.value)
         return f"{base}.{node.attr}" if base else ""
     return ""
 
