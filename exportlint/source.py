@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import gc
 import io
+import re
 import tokenize
 import warnings
 from collections.abc import Iterator
@@ -112,8 +113,14 @@ def parse_source(path: str, text: str, checked: bool = False, syntax: ast.Module
     if not checked:
         syntax = check_syntax(path, text)
     try:
-        with _collector_paused():
-            module = parse_in_pieces(text, syntax) if syntax is not None and len(text) > LARGE_CHARS else cst.parse_module(text)
+        try:
+            module = _parse_cst(text, syntax)
+        except cst.ParserSyntaxError:
+            # CPython passed it: libcst's tokenizer counts a form feed in an indentation as a
+            # column where CPython's restarts the count, so retry with CPython's indentation.
+            if "\f" not in text:
+                raise
+            module = _parse_cst(cpython_indentation(text), syntax)
     except cst.ParserSyntaxError as e:
         raise SourceError(
             f"{path}:{e.raw_line}:{e.raw_column}: syntax error: {e.message}"
@@ -121,6 +128,21 @@ def parse_source(path: str, text: str, checked: bool = False, syntax: ast.Module
     except RecursionError as e:
         raise SourceError(f"{path}: too deeply nested to parse") from e
     return SourceFile(path=path, text=text, module=module, syntax=syntax)
+
+
+def _parse_cst(text: str, syntax: ast.Module | None) -> cst.Module:
+    with _collector_paused():
+        return parse_in_pieces(text, syntax) if syntax is not None and len(text) > LARGE_CHARS else cst.parse_module(text)
+
+
+_FORM_FEED_INDENT = re.compile(r"^[ \t\f]*\f", re.MULTILINE)
+
+
+def cpython_indentation(text: str) -> str:
+    """`text` with each line's indentation cut to what follows its last form feed, which is the
+    indentation CPython's tokenizer sees. Lines are kept (a form feed does not end a line in
+    Python); columns on those lines move left by the characters dropped."""
+    return _FORM_FEED_INDENT.sub("", text)
 
 
 def outline(tree: ast.Module) -> ast.Module:

@@ -9,7 +9,7 @@ import warnings
 from pathlib import Path
 
 import hypothesmith
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from exportlint.config import Config
@@ -59,6 +59,10 @@ def assert_positions_inside(result: FileResult, source: str) -> None:
 
 @SETTINGS
 @given(hypothesmith.from_grammar())
+# a form feed in an indentation: CPython restarts the column count there, libcst's tokenizer does not
+@example("\x0cx")
+@example("\x0cif x:\n pass\n\t\r\n")
+@example("# a\t\x0c\r\n\x0c\t# b\r\npass\n")
 def test_generated_forward_bodies_never_raise(code: str) -> None:
     source = in_forward(code)
     assume(parses(source))
@@ -100,3 +104,13 @@ def test_random_text_is_a_result_never_an_exception(text: str) -> None:
         assert_positions_inside(result, text)
     else:
         assert result.error is not None
+
+
+def test_a_form_feed_in_an_indentation_is_read_as_cpython_reads_it() -> None:
+    # CPython counts the indentation from the last form feed: the statement after it is in forward
+    source = HEADER + "        \x0c        y = x.cuda()\n" + TAIL
+    assert parses(source)
+    result = scan(source)
+    assert result.error is None
+    lines = sorted((f.rule, f.location.line) for f in result.findings if f.rule == "hardcoded-device")
+    assert lines == [("hardcoded-device", 7)]
