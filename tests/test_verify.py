@@ -164,6 +164,25 @@ def test_an_installed_model_package_is_user_code_but_the_exporters_are_not() -> 
     assert not is_user_path("<frozen runpy>")
 
 
+def test_a_package_of_the_base_interpreter_is_user_code_inside_a_system_site_packages_venv(tmp_path: Path) -> None:
+    # A venv made with --system-site-packages has its own purelib; the base interpreter's
+    # site-packages (inside the base stdlib folder on pyenv) still holds the user's model package.
+    import subprocess
+    import sys
+    import sysconfig
+
+    base_site = sysconfig.get_paths()["purelib"]
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", "--system-site-packages", str(tmp_path / "venv")],
+                   check=True, timeout=120)
+    python = tmp_path / "venv" / "bin" / "python"
+    code = ("import json, sys; from exportlint.verify.frames import is_user_path; "
+            "print(json.dumps([is_user_path(sys.argv[1]), is_user_path(json.__file__)]))")
+    run = subprocess.run([str(python), "-c", code, f"{base_site}/sam3/model/sam3_tracker_base.py"],
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr[-1000:]
+    assert run.stdout.strip() == "[true, false]"
+
+
 class MaskedSoftmax(nn.Module):
     """Attention-style masking: a row whose every key is masked is NaN in eager."""
 

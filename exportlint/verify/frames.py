@@ -7,6 +7,7 @@ import importlib.util
 import linecache
 import os
 import re
+import sys
 import sysconfig
 import traceback
 from collections.abc import Iterable, Sequence
@@ -44,9 +45,15 @@ def _package_roots() -> tuple[str, ...]:
 
 @functools.lru_cache(maxsize=1)
 def _installed_roots() -> tuple[str, ...]:
-    """Where pip installs packages (site-packages), which may lie inside the stdlib folder."""
+    """Where pip installs packages (site-packages), which may lie inside the stdlib folder.
+
+    Every site-packages on the path counts, not only this interpreter's own: a virtual
+    environment made with `--system-site-packages` imports the base interpreter's too.
+    """
     paths = sysconfig.get_paths()
-    return tuple({_as_root(paths[key]) for key in ("purelib", "platlib") if key in paths})
+    found = {paths[key] for key in ("purelib", "platlib") if key in paths}
+    found.update(p for p in sys.path if os.path.basename(p.rstrip(os.sep)) in ("site-packages", "dist-packages"))
+    return tuple({_as_root(p) for p in found})
 
 
 @functools.lru_cache(maxsize=1)
