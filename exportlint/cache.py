@@ -181,7 +181,16 @@ def well_formed(result: Any) -> bool:
         return False
     if result.error is not None and not isinstance(result.error, str):
         return False
+    if not all(_strings(getattr(result, name)) for name in ("reached", "entries")):
+        return False
+    if not all(isinstance(pairs, tuple) and all(isinstance(p, tuple) and len(p) == 2 and _strings(p) for p in pairs)
+               for pairs in (result.calls, result.edges, result.links)):
+        return False
     return isinstance(result.findings, tuple) and all(_well_formed_finding(f) for f in result.findings)
+
+
+def _strings(value: Any) -> bool:
+    return isinstance(value, tuple) and all(isinstance(v, str) for v in value)
 
 
 def _well_formed_finding(f: Any) -> bool:
@@ -191,7 +200,8 @@ def _well_formed_finding(f: Any) -> bool:
     numbers = (f.location.line, f.location.column, f.location.end_line, f.location.end_column)
     return (all(isinstance(t, str) for t in texts) and all(type(n) is int for n in numbers)
             and f.severity in ("error", "warning", "info")
-            and all(x is None or isinstance(x, str) for x in (f.symbol, f.hint, f.verdict, f.evidence)))
+            and all(x is None or isinstance(x, str) for x in (f.symbol, f.hint, f.verdict, f.evidence))
+            and _strings(f.entry_points))
 
 
 def encode(value: Any) -> Any:

@@ -74,6 +74,9 @@ def _add_config_options(parser: argparse.ArgumentParser) -> None:
                         help="comma-separated globs of files or directories to skip (replaces `exclude`)")
     parser.add_argument("--extend-exclude", default=None,
                         help="comma-separated globs to skip beside `exclude`")
+    parser.add_argument("--entry-point", action="append", default=[], metavar="CLASS.METHOD",
+                        help="analyse from this method and report only what it reaches (repeatable; "
+                             "replaces `entry-points`)")
     parser.add_argument("--jobs", "-j", type=int, default=None, help="worker processes (default: all cores)")
     parser.add_argument("--no-cache", action="store_true", help="ignore and do not write the result cache")
     parser.add_argument("--cache-dir", default=None,
@@ -143,6 +146,8 @@ def resolved_config(args: argparse.Namespace) -> ResolvedConfig:
             flags[option] = (check_value(key, list(_split(getattr(args, option))), flag), flag)
     if args.exporter:
         flags["exporter"] = (args.exporter, "--exporter")
+    if getattr(args, "entry_point", None):
+        flags["entry_points"] = (check_value("entry-points", list(args.entry_point), "--entry-point"), "--entry-point")
     if args.jobs is not None:
         flags["jobs"] = (check_value("jobs", args.jobs, "--jobs"), "--jobs")
     if args.no_cache:

@@ -10,6 +10,7 @@ import dataclasses
 import difflib
 import json
 import os
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,6 +44,7 @@ class Config:
     timeout: float = 300.0  # seconds for one probe / fix child process
     respect_gitignore: bool = True
     report_unused_ignores: bool = False
+    entry_points: tuple[str, ...] = ()  # `Class.method` names the scan starts from and narrows to
     root: str = ""  # directory the config's globs are relative to ("": the current directory)
 
     def is_excluded(self, path: Path) -> bool:
@@ -132,6 +134,17 @@ def _seconds(where: str, value: Any) -> float:
     return float(value)
 
 
+_ENTRY_POINT = re.compile(r"^(?:[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*[:.])?[A-Za-z_]\w*\.[A-Za-z_]\w*$")
+
+
+def _entry_points(where: str, value: Any) -> tuple[str, ...]:
+    names = _strings(where, value)
+    for name in names:
+        if not _ENTRY_POINT.match(name):
+            raise ConfigError(f"{where}: expected `Class.method` (or `pkg.module:Class.method`), got {name!r}")
+    return names
+
+
 def _string(where: str, value: Any) -> str:
     if not isinstance(value, str) or not value:
         raise ConfigError(f"{where}: expected a non-empty string, got {value!r}")
@@ -155,6 +168,7 @@ KEYS: dict[str, tuple[str, Check]] = {
     "cache-dir": ("cache_dir", _string),
     "respect-gitignore": ("respect_gitignore", _bool),
     "report-unused-ignores": ("report_unused_ignores", _bool),
+    "entry-points": ("entry_points", _entry_points),
 }
 _FIELD_KEYS = {f: k for k, (f, _) in KEYS.items()}
 

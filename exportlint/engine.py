@@ -82,7 +82,7 @@ def _analyse_file(
         step.name = "parsing"
         source = parse_source(name, text, checked=True, syntax=outline(tree))
         step.name = "building facts"
-        facts = _facts(source, known, roots)
+        facts = _facts(source, known, roots, config.entry_points)
         findings.extend(_run_rules(rules, source, facts, config))
     step.name = "applying suppressions"
     # Suppressions depend only on this file's text, path and the config: cached results stay right.
@@ -93,19 +93,25 @@ def _analyse_file(
     if facts is None:
         return FileResult(name, tuple(findings), module=module)
     calls = [(c, t) for c, t in facts.external_calls if t.split(".")[0] not in _EXTERNAL_PACKAGES]
+    links = [(c, t) for c, t in facts.links if t.split(".")[0] not in _EXTERNAL_PACKAGES]
+    package = path.name == "__init__.py"
     return FileResult(
         name,
         tuple(findings),
         module=module,
         reached=tuple(sorted({f.symbol for f in facts.flows})),
-        calls=qualified_calls(module, calls, path.name == "__init__.py"),
+        calls=qualified_calls(module, calls, package),
+        entries=tuple(sorted(set(facts.entries))),
+        edges=tuple(sorted(set(facts.edges))),
+        links=qualified_calls(module, links, package),
     )
 
 
-def _facts(source: SourceFile, known: frozenset[str], roots: frozenset[str]) -> FileFacts:
+def _facts(source: SourceFile, known: frozenset[str], roots: frozenset[str],
+           entry_points: tuple[str, ...] = ()) -> FileFacts:
     from exportlint.analysis import build_facts
 
-    facts = build_facts(source.tree, known, roots)
+    facts = build_facts(source.tree, known, roots, entry_points)
     facts.position_of = source.position
     facts.text = source.text
     return facts

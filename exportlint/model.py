@@ -102,6 +102,8 @@ class Finding:
     exporter: Exporter | None = None
     evidence: str | None = None
     verdict: Verdict | None = None
+    # The outermost entry points whose code reaches this finding, as `pkg.module:Class.method`.
+    entry_points: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,3 +118,9 @@ class FileResult:
     module: str = ""
     reached: tuple[str, ...] = ()
     calls: tuple[tuple[str, str], ...] = ()
+    # For entry points: the symbols analysis started from in this file, the calls between this
+    # file's symbols, and (qualified caller, qualified class forward) for submodules built from
+    # imported classes.
+    entries: tuple[str, ...] = ()
+    edges: tuple[tuple[str, str], ...] = ()
+    links: tuple[tuple[str, str], ...] = ()

@@ -74,6 +74,10 @@ def run_scan(args: argparse.Namespace, config: Config) -> int:
     from exportlint.scan import scan_paths
 
     results = scan_paths(paths, config, _progress(args)) if paths else []
+    if config.entry_points:
+        from exportlint.entrypoints import check_entry_points
+
+        check_entry_points(results, config.entry_points)
     if args.add_ignores:
         return _add_ignores(results)
     reports: list[ProbeReport] = []
@@ -147,7 +151,11 @@ def _scan_stdin(args: argparse.Namespace, config: Config, paths: Sequence[Path])
     data = sys.stdin.buffer.read()
     if config.is_excluded(name):
         return EXIT_CLEAN
-    results = [scan_file(name, config, data=data, display=str(name))]
+    from exportlint.entrypoints import check_entry_points, name_entry_points
+
+    results = name_entry_points([scan_file(name, config, data=data, display=str(name))], config.entry_points)
+    if config.entry_points:
+        check_entry_points(results, config.entry_points)
     report(results, args)
     code = scan_exit_code(results)
     return EXIT_CLEAN if args.exit_zero and code == EXIT_FINDINGS else code

@@ -15,6 +15,7 @@ from pathlib import Path
 from exportlint.cache import Entry, ResultCache, file_digest
 from exportlint.callgraph import follow_calls
 from exportlint.config import Config
+from exportlint.entrypoints import name_entry_points
 from exportlint.injected import link_injected
 from exportlint.model import FileResult
 from exportlint.modname import module_names
@@ -73,7 +74,8 @@ def scan_files(files: Sequence[Path], config: Config, cache_dir: Path | None, pr
         _first_pass(scan)
         results = _follow_calls(scan)
     every_rule = not (config.select or config.ignore or config.per_file_ignores)
-    return link_injected(results, [f.path for f in scan.files], [f.data for f in scan.files], count=every_rule)
+    results = link_injected(results, [f.path for f in scan.files], [f.data for f in scan.files], count=every_rule)
+    return name_entry_points(results, config.entry_points)
 
 
 def _read(path: Path) -> _File:

@@ -167,3 +167,141 @@ def test_limit_names_are_python_numbers_not_tensors(tmp_path: Path) -> None:
     [branch] = [f for f in findings if f.location.line == 6]
     assert branch.rule == "dynamic-branch" and branch.severity == "warning"
     assert "tensor values" not in branch.message
+
+
+PACKAGE = {
+    "pkg/__init__.py": "",
+    "pkg/attn.py": '''\
+import torch
+from torch import nn
+
+
+class RoPEAttention(nn.Module):
+    def forward(self, x):
+        return torch.view_as_complex(x.reshape(2, -1, 2)).real
+''',
+    "pkg/tracker.py": '''\
+import torch
+from torch import nn
+from .attn import RoPEAttention
+
+
+class Tracker(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.attn = RoPEAttention()
+
+    def forward(self, batch):
+        raise NotImplementedError("use track_step")
+
+    def track_step(self, x, frame_idx):
+        return self._memory(x)
+
+    def _memory(self, x):
+        return self.attn(x.cuda(non_blocking=True))
+
+    def _debug(self, x):
+        if x.sum() > 0:
+            return x.item()
+        return x
+
+
+class Loss(nn.Module):
+    def forward(self, x):
+        if x.sum() > 0:
+            return x.item()
+        return x
+''',
+}
+
+
+@pytest.fixture()
+def package(tmp_path: Path) -> Path:
+    for name, text in PACKAGE.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    return tmp_path
+
+
+def _scan(folder: Path, *flags: str) -> tuple[int, dict, str]:
+    import json
+    import subprocess
+    import sys
+
+    run = subprocess.run([sys.executable, "-m", "exportlint", "scan", "pkg", "--no-cache", "--format", "json", *flags],
+                         cwd=folder, capture_output=True, text=True, timeout=120)
+    return run.returncode, (json.loads(run.stdout) if run.stdout.strip() else {}), run.stderr
+
+
+def _reached(report: dict) -> dict[tuple[str, int], list[str]]:
+    return {(f["path"].rsplit("/", 1)[-1], f["line"]): f["entry_points"] for f in report["findings"]}
+
+
+def test_every_finding_names_its_outermost_entry_points_across_files(package: Path) -> None:
+    code, report, _ = _scan(package)
+    assert code == 1
+    assert _reached(report) == {
+        # the attention class another file builds is reached from the tracker's step, not only its own forward
+        ("attn.py", 7): ["pkg.tracker:Tracker.track_step"],
+        ("tracker.py", 18): ["pkg.tracker:Tracker.track_step"],
+        ("tracker.py", 28): ["pkg.tracker:Loss.forward"],
+        ("tracker.py", 29): ["pkg.tracker:Loss.forward"],
+    }
+
+
+def test_an_entry_point_flag_narrows_to_what_it_reaches(package: Path) -> None:
+    code, report, _ = _scan(package, "--entry-point", "Tracker.track_step")
+    assert code == 1
+    assert sorted(_reached(report)) == [("attn.py", 7), ("tracker.py", 18)]
+
+
+def test_a_named_private_method_is_analysed_and_the_default_entries_drop(package: Path) -> None:
+    (package / "pyproject.toml").write_text('[tool.exportlint]\nentry-points = ["pkg.tracker:Tracker._debug"]\n')
+    code, report, _ = _scan(package)
+    assert code == 1
+    found = {(f["line"], f["rule"], f["severity"]) for f in report["findings"]}
+    # same severities as the same code in a forward (see the export facts "... via track_step")
+    assert found == {(21, "dynamic-branch", "error"), (22, "tensor-to-python", "error")}
+    # the flag replaces the config's list
+    _, flagged, _ = _scan(package, "--entry-point", "Loss.forward")
+    assert {f["line"] for f in flagged["findings"]} == {28, 29}
+
+
+@pytest.mark.parametrize(("flag", "says"), [
+    ("Tracker.nope", "entry point `Tracker.nope` names no method of an nn.Module class"),
+    ("track_step", "expected `Class.method`"),
+])
+def test_an_entry_point_that_names_nothing_is_a_one_line_usage_error(package: Path, flag: str, says: str) -> None:
+    code, report, stderr = _scan(package, "--entry-point", flag)
+    assert code == 2 and report == {}
+    assert says in stderr and len(stderr.strip().splitlines()) == 1 and "Traceback" not in stderr
+
+
+def test_sarif_and_the_terminal_say_where_a_finding_is_reached_from(package: Path) -> None:
+    import json
+    import subprocess
+    import sys
+
+    sarif = subprocess.run([sys.executable, "-m", "exportlint", "scan", "pkg", "--no-cache", "--format", "sarif"],
+                           cwd=package, capture_output=True, text=True, timeout=120)
+    results = json.loads(sarif.stdout)["runs"][0]["results"]
+    points = {r["locations"][0]["physicalLocation"]["region"]["startLine"]: r["properties"].get("entryPoints")
+              for r in results}
+    assert points[18] == ["pkg.tracker:Tracker.track_step"]
+    rich = subprocess.run([sys.executable, "-m", "exportlint", "scan", "pkg", "--no-cache", "--color", "never"],
+                          cwd=package, capture_output=True, text=True, timeout=120, env={**__import__("os").environ,
+                                                                                        "COLUMNS": "100"})
+    assert rich.stdout.count("reached from: Tracker.track_step") == 2
+    # a finding in the entry point itself does not repeat its own name
+    assert "reached from: Loss.forward" not in rich.stdout
+
+
+def test_a_warm_scan_names_the_same_entry_points(package: Path) -> None:
+    from exportlint.scan import scan_paths
+
+    config = Config(cache_dir=str(package / ".cache"), jobs=1)
+    cold = scan_paths([package / "pkg"], config)
+    warm = scan_paths([package / "pkg"], config)
+    names = [[f.entry_points for f in r.findings] for r in cold]
+    assert names == [[f.entry_points for f in r.findings] for r in warm]
+    assert ("pkg.tracker:Tracker.track_step",) in [p for r in cold for p in [f.entry_points for f in r.findings]]

@@ -101,7 +101,51 @@ def _kwargs_passed_on(self: Any, *args: Any, **kwargs: Any) -> Any:
     return F.gelu(self.proj(*args), **kwargs)
 
 
+class _Tracker(nn.Module):
+    """A tracker whose forward only raises: the work runs through its other methods."""
+
+    def __init__(self, pre_norm: bool = True) -> None:
+        super().__init__()
+        self.proj = nn.Linear(4, 4)
+        self.pre_norm = pre_norm
+
+    def forward(self, x: Any) -> Any:
+        raise NotImplementedError("use track_step")
+
+    def track_step(self, x: Any) -> Any:
+        return self.proj(x) if x.sum() > 0 else -x
+
+    def track_configured(self, x: Any) -> Any:
+        return self.proj(x) if self.pre_norm else x - self.proj(x)
+
+
+class _Step(nn.Module):
+    """What a user exports for a non-forward entry point: a wrapper calling that method."""
+
+    def __init__(self, method: str, pre_norm: bool = True) -> None:
+        super().__init__()
+        self.model = _Tracker(pre_norm)
+        self.method = method
+
+    def forward(self, x: Any) -> Any:
+        return getattr(self.model, self.method)(x)
+
+
+def _step(method: str, pre_norm: bool = True) -> Callable[[], Any]:
+    def build() -> Any:
+        torch.manual_seed(0)
+        return _Step(method, pre_norm).eval()
+
+    return build
+
+
 FACTS: dict[str, Fact] = {
+    # Code reached only from a non-forward entry point exports as the same code in forward:
+    # the scan gives it the same severity.
+    "tensor-data if via track_step": Fact(_step("track_step"), (X,), "fails", "wrong"),
+    "config branch via a method": Fact(
+        _step("track_configured"), (X,), "specialized", "specialized",
+        other=[((X,), _step("track_configured", pre_norm=False))]),
     "config branch": Fact(
         module(lambda s, x: s.proj(x) if s.pre_norm else x - s.proj(x), pre_norm=True), (X,),
         "specialized", "specialized",

@@ -89,10 +89,10 @@ def test_a_failing_analysis_step_is_an_internal_error_and_the_scan_goes_on(
     write(tmp_path, "b.py", MODEL.replace("class M", "class N"))
     real = exportlint.analysis.build_facts
 
-    def flaky(module: object, known: frozenset[str], roots: frozenset[str]) -> object:
+    def flaky(module: object, known: frozenset[str], roots: frozenset[str], *rest: object) -> object:
         if "class N" in module.code:  # type: ignore[attr-defined]
             raise RecursionError("maximum recursion depth exceeded")
-        return real(module, known, roots)  # type: ignore[arg-type]
+        return real(module, known, roots, *rest)  # type: ignore[arg-type]
 
     monkeypatch.setattr(exportlint.analysis, "build_facts", flaky)
     results = {Path(r.path).name: r for r in scan_paths([tmp_path], Config(jobs=1, cache=False))}

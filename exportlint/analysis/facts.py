@@ -42,6 +42,12 @@ class FileFacts:
     # (caller symbol, import path of the callee) for calls that leave this file, e.g.
     # ("Layer.forward", ".utils.rotate"): the engine follows them through the package call graph.
     external_calls: set[tuple[str, str]] = field(default_factory=set)
+    # The symbols analysis started from: each module class's forward, the public methods of a
+    # class whose forward only raises (or that has none), and the configured entry points.
+    entries: list[str] = field(default_factory=list)
+    # (caller symbol, import path of a class's forward) for `self.x(...)` where `__init__` sets
+    # `self.x = ImportedClass(...)`: named entry points follow these; the analysis does not.
+    links: set[tuple[str, str]] = field(default_factory=set)
     module: cst.Module | None = field(default=None, repr=False)
     # The engine passes the source file's position lookup, so positions are resolved once.
     position_of: Callable[[cst.CSTNode, cst.CSTNode | None], CodeRange] | None = field(default=None, repr=False)
@@ -69,7 +75,8 @@ class FileFacts:
 
 
 def build_facts(
-    module: cst.Module, known_modules: frozenset[str] = frozenset(), roots: frozenset[str] = frozenset()
+    module: cst.Module, known_modules: frozenset[str] = frozenset(), roots: frozenset[str] = frozenset(),
+    entry_points: tuple[str, ...] = (),
 ) -> FileFacts:
     """Analyse one parsed file.
 
@@ -77,6 +84,8 @@ def build_facts(
         module: the parsed file (the tree rules will visit).
         known_modules: class names defined elsewhere in the scanned tree that are nn.Modules.
         roots: module-level functions of this file that forward code in other files calls.
+        entry_points: configured `Class.method` names (optionally module-qualified) that are
+            analysed as entries too, when a module class of this file has that name.
     """
     forget_nodes()
     imports = collect_imports(module)
@@ -86,8 +95,18 @@ def build_facts(
     facts = FileFacts(imports, classes, functions, module=module)
     for info in facts.module_classes:
         collect_attrs(info, classes, imports, known_modules)
-    _Reach(facts).run(roots)
+    _Reach(facts).run(roots, _named_methods(entry_points))
     return facts
+
+
+def _named_methods(entry_points: tuple[str, ...]) -> dict[str, set[str]]:
+    """Class name -> method names, from `Class.method`, `pkg.mod.Class.method` or `pkg.mod:Class.method`."""
+    named: dict[str, set[str]] = {}
+    for name in entry_points:
+        parts = name.replace(":", ".").split(".")
+        if len(parts) >= 2:
+            named.setdefault(parts[-2], set()).add(parts[-1])
+    return named
 
 
 @dataclass
@@ -108,19 +127,30 @@ class _Reach:
         self.bound: dict[cst.FunctionDef, set[str]] = {}
         self.lookup = ClassLookup(facts.classes)
 
-    def run(self, roots: frozenset[str] = frozenset()) -> None:
+    def run(self, roots: frozenset[str] = frozenset(), named: dict[str, set[str]] | None = None) -> None:
         queue: list[_Callee] = [self._callee(self.facts.functions[r], None, None) for r in sorted(roots)
                                 if r in self.facts.functions]
+        entries = self.facts.entries
         for info in self.facts.module_classes:
             found = self.lookup.method(info, "forward")
             if found is not None and found[1] not in self.callees:
                 queue.append(self._callee(found[1], info, found[0].name))
+                entries.append(_symbol(queue[-1]))
             if (found is not None and _abstract(found[1])) or (found is None and self._forwardless(info)):
                 # NOTE: forward only raises (SAM3's tracker: "use the predictor's methods"), so the
                 # model runs through its other public methods: each one is an entry point. So does a
                 # module class with no forward at all (a memory bank whose `read` a model calls).
-                queue.extend(self._callee(fn, info, info.name) for name, fn in sorted(info.methods.items())
-                             if not name.startswith("_") and name != "forward" and fn not in self.callees)
+                public = [self._callee(fn, info, info.name) for name, fn in sorted(info.methods.items())
+                          if not name.startswith("_") and name != "forward" and fn not in self.callees]
+                queue.extend(public)
+                entries.extend(_symbol(c) for c in public)
+            for name in sorted((named or {}).get(info.name, ())):
+                method = self.lookup.method(info, name)
+                if method is not None:
+                    # a configured entry point is named after the class it is asked on
+                    if method[1] not in self.callees:
+                        queue.append(self._callee(method[1], info, method[0].name))
+                    entries.append(f"{info.name}.{name}")
             init = info.methods.get("__init__")
             if init is not None:
                 self.facts.init_flows.append(self._flow(_Callee(init, info, info.name)))
@@ -194,8 +224,11 @@ class _Reach:
                     todo.append(callee)
         for name in _self_refs(caller.fn):
             found = self.lookup.method(caller.owner, name) if caller.owner else None
-            if found is not None and found[1] not in self.callees:
-                todo.append(self._callee(found[1], caller.owner, found[0].name))
+            if found is not None:
+                # a method passed on or stored (`fn = self._step`): reached from here too
+                self.facts.edges.append((flow.symbol, f"{found[0].name}.{name}"))
+                if found[1] not in self.callees:
+                    todo.append(self._callee(found[1], caller.owner, found[0].name))
         return todo
 
     def _bind_args(self, flow: FunctionFlow, call: cst.Call | None, callee: _Callee, bound: bool) -> bool:
@@ -293,6 +326,10 @@ def _call_sites(
                         call = None
                 elif stored is not None and stored[0] in facts.imports:
                     facts.external_calls.add((flow.symbol, facts.imports[stored[0]]))
+                else:
+                    imported = _imported_submodule(lookup, facts, caller.owner, name[5:])
+                    if imported is not None:
+                        facts.links.add((flow.symbol, f"{imported}.forward"))
         elif isinstance(func, cst.Name):
             for meth in sorted(flow.method_refs.get(func.value, ())):
                 found = lookup.method(caller.owner, meth) if caller.owner else None
@@ -325,6 +362,23 @@ def _submodule_class(lookup: ClassLookup, facts: FileFacts, owner: ClassInfo, at
         return None
     found = lookup.method(info, "forward")
     return (found[0], found[1], info) if found is not None and not _abstract(found[1]) else None
+
+
+def _imported_submodule(lookup: ClassLookup, facts: FileFacts, owner: ClassInfo, attr: str) -> str | None:
+    """The import path of `self.<attr>`'s class when `__init__` sets it once, to an instance of a
+    class imported from elsewhere (`self.attn = RoPEAttention(...)`, `= layers.Mlp(...)`)."""
+    init = lookup.method(owner, "__init__")
+    if init is None:
+        return None
+    built = [n.value for n in nodes_in(init[1].body) if type(n) is cst.Assign and len(n.targets) == 1
+             and dotted_name(n.targets[0].target) == f"self.{attr}"]
+    if len(built) != 1 or not isinstance(built[0], cst.Call):
+        return None
+    name = dotted_name(built[0].func) or ""
+    head, _, rest = name.partition(".")
+    if not head or head not in facts.imports or head in facts.classes:
+        return None
+    return f"{facts.imports[head]}.{rest}" if rest else facts.imports[head]
 
 
 def _stored_function(lookup: ClassLookup, owner: ClassInfo, attr: str) -> tuple[str, bool] | None:

@@ -25,6 +25,7 @@ def finding_dict(f: Finding) -> dict[str, Any]:
         "end_line": f.location.end_line,
         "end_col": f.location.end_column,
         "symbol": f.symbol,
+        "entry_points": list(f.entry_points),
         "message": f.message,
         "hint": f.hint,
         "origin": f.origin,

@@ -90,6 +90,8 @@ def result(f: Finding, index: int) -> dict[str, Any]:
                                   "exporters": {"dynamo": f.outcomes.dynamo, "legacy": f.outcomes.legacy}}
     if f.verdict:
         properties["verdict"] = f.verdict
+    if f.entry_points:
+        properties["entryPoints"] = list(f.entry_points)
     text = f.message + (f"\n\nHint: {f.hint}" if f.hint else "")
     return {"ruleId": f.code, "ruleIndex": index, "level": LEVEL.get(f.severity, "warning"),
             "message": {"text": text}, "locations": [location], "properties": properties}

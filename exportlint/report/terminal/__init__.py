@@ -12,6 +12,7 @@ from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
+from exportlint.entrypoints import display
 from exportlint.model import FileResult, Finding
 
 SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
@@ -119,7 +120,22 @@ def finding_lines(f: Finding, width: int, *, verbose: bool = True) -> list[Text]
             lines += _indented(Text.assemble(("evidence: ", "dim"), f.evidence), width)
         if f.hint:
             lines += _indented(Text.assemble(("hint: ", "green"), f.hint), width)
+        reached = reached_from(f)
+        if reached:
+            lines += _indented(Text.assemble(("reached from: ", "dim"), reached), width)
     return lines
+
+
+_MAX_ENTRY_POINTS = 3
+
+
+def reached_from(f: Finding) -> str:
+    """The entry points a finding is reached from, when other than its own method ("" then)."""
+    names = [display(e) for e in f.entry_points]
+    if not names or names == [f.symbol]:
+        return ""
+    more = len(names) - _MAX_ENTRY_POINTS
+    return ", ".join(names[:_MAX_ENTRY_POINTS]) + (f" (+{more} more)" if more > 0 else "")
 
 
 def _indented(text: Text, width: int) -> list[Text]:
