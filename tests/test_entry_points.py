@@ -305,3 +305,14 @@ def test_a_warm_scan_names_the_same_entry_points(package: Path) -> None:
     names = [[f.entry_points for f in r.findings] for r in cold]
     assert names == [[f.entry_points for f in r.findings] for r in warm]
     assert ("pkg.tracker:Tracker.track_step",) in [p for r in cold for p in [f.entry_points for f in r.findings]]
+
+
+def test_a_submodule_built_in_a_helper_of_init_is_followed(package: Path) -> None:
+    # SAM3's tracker builds its mask decoder in `_build_sam_heads`, which __init__ calls
+    tracker = package / "pkg" / "tracker.py"
+    tracker.write_text(tracker.read_text().replace(
+        "        self.attn = RoPEAttention()\n",
+        "        self._build_heads()\n\n    def _build_heads(self):\n        self.attn = RoPEAttention()\n"))
+    code, report, _ = _scan(package, "--entry-point", "Tracker.track_step")
+    assert code == 1
+    assert ("attn.py", 7) in _reached(report)

@@ -48,6 +48,8 @@ class FileFacts:
     # (caller symbol, import path of a class's forward) for `self.x(...)` where `__init__` sets
     # `self.x = ImportedClass(...)`: named entry points follow these; the analysis does not.
     links: set[tuple[str, str]] = field(default_factory=set)
+    # class name -> attribute -> the values `self.<attribute> = ...` assigns in its methods
+    self_assignments: dict[str, dict[str, list[cst.BaseExpression]]] = field(default_factory=dict, repr=False)
     module: cst.Module | None = field(default=None, repr=False)
     # The engine passes the source file's position lookup, so positions are resolved once.
     position_of: Callable[[cst.CSTNode, cst.CSTNode | None], CodeRange] | None = field(default=None, repr=False)
@@ -365,13 +367,22 @@ def _submodule_class(lookup: ClassLookup, facts: FileFacts, owner: ClassInfo, at
 
 
 def _imported_submodule(lookup: ClassLookup, facts: FileFacts, owner: ClassInfo, attr: str) -> str | None:
-    """The import path of `self.<attr>`'s class when `__init__` sets it once, to an instance of a
-    class imported from elsewhere (`self.attn = RoPEAttention(...)`, `= layers.Mlp(...)`)."""
-    init = lookup.method(owner, "__init__")
-    if init is None:
-        return None
-    built = [n.value for n in nodes_in(init[1].body) if type(n) is cst.Assign and len(n.targets) == 1
-             and dotted_name(n.targets[0].target) == f"self.{attr}"]
+    """The import path of `self.<attr>`'s class when the class sets it once, to an instance of a
+    class imported from elsewhere (`self.attn = RoPEAttention(...)`, `= layers.Mlp(...)`), in
+    `__init__` or a method it calls (SAM3's `_build_sam_heads` builds the mask decoder)."""
+    assigned = facts.self_assignments.get(owner.name)
+    if assigned is None:
+        init = lookup.method(owner, "__init__")
+        methods = [fn for fn in owner.methods.values() if init is None or fn is not init[1]]
+        assigned = {}
+        for fn in [init[1], *methods] if init is not None else methods:
+            for n in nodes_in(fn.body):
+                if type(n) is cst.Assign and len(n.targets) == 1:
+                    target = dotted_name(n.targets[0].target) or ""
+                    if target.startswith("self.") and target.count(".") == 1:
+                        assigned.setdefault(target[5:], []).append(n.value)
+        facts.self_assignments[owner.name] = assigned
+    built = assigned.get(attr, [])
     if len(built) != 1 or not isinstance(built[0], cst.Call):
         return None
     name = dotted_name(built[0].func) or ""
