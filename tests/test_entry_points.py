@@ -316,3 +316,11 @@ def test_a_submodule_built_in_a_helper_of_init_is_followed(package: Path) -> Non
     code, report, _ = _scan(package, "--entry-point", "Tracker.track_step")
     assert code == 1
     assert ("attn.py", 7) in _reached(report)
+
+
+def test_properties_and_a_raising_forward_are_not_entry_points(tmp_path: Path) -> None:
+    path = tmp_path / "tracker.py"
+    path.write_text(SOURCE.replace("    def _unused(self, x):", "    @property\n    def device(self):\n"
+                                   "        return next(self.parameters()).device\n\n    def _unused(self, x):"))
+    result = scan_file(path, Config(cache=False))
+    assert result.entries == ("Plain.forward", "Tracker.track_step")

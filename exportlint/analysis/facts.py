@@ -137,7 +137,8 @@ class _Reach:
             found = self.lookup.method(info, "forward")
             if found is not None and found[1] not in self.callees:
                 queue.append(self._callee(found[1], info, found[0].name))
-                entries.append(_symbol(queue[-1]))
+                if not _abstract(found[1]):  # a forward that only raises is nobody's export target
+                    entries.append(_symbol(queue[-1]))
             if (found is not None and _abstract(found[1])) or (found is None and self._forwardless(info)):
                 # NOTE: forward only raises (SAM3's tracker: "use the predictor's methods"), so the
                 # model runs through its other public methods: each one is an entry point. So does a
@@ -145,7 +146,7 @@ class _Reach:
                 public = [self._callee(fn, info, info.name) for name, fn in sorted(info.methods.items())
                           if not name.startswith("_") and name != "forward" and fn not in self.callees]
                 queue.extend(public)
-                entries.extend(_symbol(c) for c in public)
+                entries.extend(_symbol(c) for c in public if not _is_property(c.fn))
             for name in sorted((named or {}).get(info.name, ())):
                 method = self.lookup.method(info, name)
                 if method is not None:
@@ -426,6 +427,15 @@ def _self_refs(fn: cst.FunctionDef) -> list[str]:
 
 
 _PLAIN_MODULE = frozenset({"torch.nn.Module", "torch.nn.modules.module.Module", "nn.Module"})
+
+
+def _is_property(fn: cst.FunctionDef) -> bool:
+    """`@property` (or `@x.setter`, `@cached_property`): read as an attribute, never an export target."""
+    for d in fn.decorators:
+        name = dotted_name(d.decorator) or ""
+        if name.split(".")[-1] in ("property", "cached_property", "setter", "getter", "deleter"):
+            return True
+    return False
 
 
 def _abstract(fn: cst.FunctionDef) -> bool:
