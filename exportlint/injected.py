@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from exportlint.callgraph import qualify
-from exportlint.model import FileResult, Finding
+from exportlint.model import INJECTED_MARK, FileResult, Finding
 from exportlint.modname import module_names
 from exportlint.prepass import ast_dotted_name
 
@@ -98,17 +98,7 @@ def _wanted(finding: Finding, module: str, tree: ast.Module | None) -> _Wanted |
     owner = finding.symbol.split(".")[0]
     if match is None or tree is None or not owner:
         return None
-    param = match.group(1)
-    for stmt in tree.body:
-        if isinstance(stmt, ast.ClassDef) and stmt.name == owner:
-            init = next((s for s in stmt.body if isinstance(s, ast.FunctionDef) and s.name == "__init__"), None)
-            if init is None:
-                return None
-            positional = [a.arg for a in [*init.args.posonlyargs, *init.args.args]][1:]
-            if param not in positional and param not in [a.arg for a in init.args.kwonlyargs]:
-                return None
-            return _Wanted(owner, module, param, positional.index(param) if param in positional else -1)
-    return None
+    return _init_param(tree, owner, module, match.group(1))
 
 
 def _owners(wanted: _Wanted, texts: Sequence[bytes | None], modules: Sequence[str], trees: _Trees) -> list[_Wanted]:
@@ -384,3 +374,105 @@ def _message(message: str, sites: list[_Site], by_module: dict[str, int], result
         parts.append(f"{name} ({state}; built in {', '.join(places)})")
     more = f"; and {len(grouped) - _MAX_NAMED} more" if len(grouped) > _MAX_NAMED else ""
     return message[: -len(NO_LOCAL_SITE)] + ". Other files pass in " + "; ".join(parts) + more
+
+
+def resolve_injected_links(results: list[FileResult], paths: Sequence[Path], texts: Sequence[bytes | None]
+                           ) -> list[FileResult]:
+    """Results whose links to a module passed in (`?Owner:param`, `?Owner:param.member`, as the
+    analysis records `self.transformer.encoder(...)`) point at the classes other files pass there:
+    `pkg.mod.Cls.forward`, or `pkg.mod.Cls.member` for a method. Unresolved ones are dropped.
+    The entry-point graph reads these links; the analysis never does."""
+    if not any(t.startswith(INJECTED_MARK) for r in results for _, t in r.links):
+        return results
+    resolver = _Resolver(results, paths, texts)
+    out = []
+    for i, r in enumerate(results):
+        if not any(t.startswith(INJECTED_MARK) for _, t in r.links):
+            out.append(r)
+            continue
+        links: set[tuple[str, str]] = set()
+        for caller, target in r.links:
+            if not target.startswith(INJECTED_MARK):
+                links.add((caller, target))
+                continue
+            owner, _, rest = target[len(INJECTED_MARK):].partition(":")
+            param, _, member = rest.partition(".")
+            links.update((caller, t) for t in resolver.targets(i, owner, param, member))
+        out.append(replace(r, links=tuple(sorted(links))))
+    return out
+
+
+class _Resolver:
+    """What a passed-in module is, across files (each (file, class, parameter) looked up once)."""
+
+    def __init__(self, results: Sequence[FileResult], paths: Sequence[Path], texts: Sequence[bytes | None]) -> None:
+        self.results = results
+        self.texts = texts
+        self.modules = module_names(list(paths))
+        self.by_module = {m: i for i, m in enumerate(self.modules) if m}
+        self.trees = _Trees(texts)
+        self.memo: dict[tuple[int, str, str], list[str]] = {}
+
+    def targets(self, index: int, owner: str, param: str, member: str) -> list[str]:
+        found = []
+        for cls in self.passed(index, owner, param):
+            if not member:
+                found.append(f"{cls}.forward")
+                continue
+            found += self._member(cls, member)
+        return list(dict.fromkeys(found))
+
+    def passed(self, index: int, owner: str, param: str) -> list[str]:
+        """Qualified classes other files pass as `param` to `owner` (defined in file `index`)."""
+        key = (index, owner, param)
+        if key not in self.memo:
+            self.memo[key] = []
+            tree = self.trees.get(index)
+            wanted = _init_param(tree, owner, self.modules[index], param) if tree is not None else None
+            if wanted is not None:
+                sites = _sites(wanted, index, self.texts, self.modules, self.trees, self.results)
+                self.memo[key] = list(dict.fromkeys(s.qualified for s in sites if s.qualified))
+        return self.memo[key]
+
+    def _member(self, cls: str, member: str) -> list[str]:
+        """`cls.member` when it is a method; else the class `self.member` holds."""
+        module, _, name = cls.rpartition(".")
+        index = self.by_module.get(module)
+        tree = self.trees.get(index) if index is not None else None
+        node = next((s for s in tree.body if isinstance(s, ast.ClassDef) and s.name == name), None) if tree else None
+        if node is None or index is None or tree is None:
+            return []
+        if any(isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)) and s.name == member for s in node.body):
+            return [f"{cls}.{member}"]
+        init = next((s for s in node.body if isinstance(s, ast.FunctionDef) and s.name == "__init__"), None)
+        values = [n.value for n in ast.walk(init) if isinstance(n, ast.Assign) and len(n.targets) == 1
+                  and ast_dotted_name(n.targets[0]) == f"self.{member}"] if init is not None else []
+        if len(values) != 1:
+            return []
+        value = values[0]
+        params = {a.arg for a in [*init.args.posonlyargs, *init.args.args, *init.args.kwonlyargs]} if init else set()
+        if isinstance(value, ast.Name) and value.id in params:
+            # NOTE: these are every class any file passes to `cls` (the image model's wrapper and
+            # the tracker's alike), not only where this owner's was built: followed only when
+            # there is one, so a narrowed report never lists code the entry point does not reach.
+            inner = self.passed(index, name, value.id)
+            return [f"{inner[0]}.forward"] if len(inner) == 1 else []
+        if isinstance(value, ast.Call):
+            imports = _imports(tree, module, Path(self.results[index].path).name == "__init__.py")
+            built = ast_dotted_name(value.func).rsplit(".", 1)[-1]
+            qualified = _qualified(built, imports, module, tree)
+            return [f"{qualified}.forward"] if qualified else []
+        return []
+
+
+def _init_param(tree: ast.Module, owner: str, module: str, param: str) -> _Wanted | None:
+    for stmt in tree.body:
+        if isinstance(stmt, ast.ClassDef) and stmt.name == owner:
+            init = next((s for s in stmt.body if isinstance(s, ast.FunctionDef) and s.name == "__init__"), None)
+            if init is None:
+                return None
+            positional = [a.arg for a in [*init.args.posonlyargs, *init.args.args]][1:]
+            if param not in positional and param not in [a.arg for a in init.args.kwonlyargs]:
+                return None
+            return _Wanted(owner, module, param, positional.index(param) if param in positional else -1)
+    return None

@@ -20,6 +20,9 @@ Safety = Literal["safe", "unsafe"]
 Outcome = Literal["fails", "wrong", "specialized", "ok"]
 
 EXPORTERS: tuple[Exporter, ...] = ("dynamo", "legacy")
+# A `FileResult.links` target that a builder in another file decides, until resolved:
+# `?Owner:param` (the module passed as `param`) or `?Owner:param.member` (its method or submodule).
+INJECTED_MARK = "?"
 SEVERITY_RANK: dict[str, int] = {"info": 0, "warning": 1, "error": 2}
 _OUTCOME_SEVERITY: dict[str, Severity] = {
     "fails": "error",

@@ -16,7 +16,7 @@ from exportlint.cache import Entry, ResultCache, file_digest
 from exportlint.callgraph import follow_calls
 from exportlint.config import Config
 from exportlint.entrypoints import name_entry_points
-from exportlint.injected import link_injected
+from exportlint.injected import link_injected, resolve_injected_links
 from exportlint.model import FileResult
 from exportlint.modname import module_names
 from exportlint.pool import Done, Job, Workers, worker_count
@@ -74,8 +74,9 @@ def scan_files(files: Sequence[Path], config: Config, cache_dir: Path | None, pr
         _first_pass(scan)
         results = _follow_calls(scan)
     every_rule = not (config.select or config.ignore or config.per_file_ignores)
-    results = link_injected(results, [f.path for f in scan.files], [f.data for f in scan.files], count=every_rule)
-    return name_entry_points(results, config.entry_points)
+    paths, texts = [f.path for f in scan.files], [f.data for f in scan.files]
+    results = link_injected(results, paths, texts, count=every_rule)
+    return name_entry_points(resolve_injected_links(results, paths, texts), config.entry_points)
 
 
 def _read(path: Path) -> _File:

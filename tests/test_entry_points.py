@@ -324,3 +324,78 @@ def test_properties_and_a_raising_forward_are_not_entry_points(tmp_path: Path) -
                                    "        return next(self.parameters()).device\n\n    def _unused(self, x):"))
     result = scan_file(path, Config(cache=False))
     assert result.entries == ("Plain.forward", "Tracker.track_step")
+
+
+BUILT = {
+    "pkg/tracker2.py": '''\
+from torch import nn
+
+
+class Tracker2(nn.Module):
+    def __init__(self, memory_attention, transformer):
+        super().__init__()
+        self.memory_attention = memory_attention
+        self.transformer = transformer
+
+    def forward(self, batch):
+        raise NotImplementedError
+
+    def track_step(self, x):
+        return self.memory_attention(x) + self.transformer.encoder(x)
+''',
+    "pkg/wrap.py": '''\
+from torch import nn
+
+
+class Wrapper(nn.Module):
+    def __init__(self, encoder):
+        super().__init__()
+        self.encoder = encoder
+''',
+    "pkg/enc.py": '''\
+from torch import nn
+
+
+class Enc(nn.Module):
+    def forward(self, x):
+        return x.cuda()
+''',
+    "pkg/builder.py": '''\
+from .attn import RoPEAttention
+from .enc import Enc
+from .tracker2 import Tracker2
+from .wrap import Wrapper
+
+
+def _transformer():
+    return Wrapper(encoder=Enc())
+
+
+def build():
+    return Tracker2(memory_attention=RoPEAttention(), transformer=_transformer())
+''',
+}
+
+
+def test_modules_a_builder_passes_in_are_followed_through_attributes(package: Path) -> None:
+    # SAM3: the builder passes the tracker its memory attention and a wrapper holding the encoder
+    for name, text in BUILT.items():
+        (package / name).write_text(text)
+    code, report, _ = _scan(package, "--entry-point", "Tracker2.track_step")
+    assert code == 1
+    errors = {k: v for k, v in _reached(report).items() if k[0] != "tracker2.py"}
+    assert errors == {("attn.py", 7): ["pkg.tracker2:Tracker2.track_step"],
+                      ("enc.py", 6): ["pkg.tracker2:Tracker2.track_step"]}
+    # the tracker's own injected-module findings (its __init__) stay
+    assert {k[0] for k in _reached(report)} == {"attn.py", "enc.py", "tracker2.py"}
+
+
+def test_a_holder_other_builders_fill_differently_is_not_followed(package: Path) -> None:
+    # Wrapper(encoder=...) gets another class elsewhere: which one this tracker holds is not known,
+    # so a narrowed report lists neither rather than code the entry point may not reach.
+    for name, text in BUILT.items():
+        (package / name).write_text(text)
+    (package / "pkg" / "other.py").write_text("from .wrap import Wrapper\nfrom .attn import RoPEAttention\n\n\n"
+                                               "def detector():\n    return Wrapper(encoder=RoPEAttention())\n")
+    _, report, _ = _scan(package, "--entry-point", "Tracker2.track_step")
+    assert sorted(k for k in _reached(report) if k[0] != "tracker2.py") == [("attn.py", 7)]

@@ -21,6 +21,7 @@ from exportlint.analysis.names import collect_imports, dotted_name
 from exportlint.analysis.params import dict_params, is_self, named_params, param_value
 from exportlint.analysis.values import CONST, TENSOR, Dep, Form, Val, join
 from exportlint.cstwalk import forget_nodes, nodes_in
+from exportlint.model import INJECTED_MARK
 from exportlint.positions import node_span
 
 # Argument values only rise in their lattice, so a function is analysed again only a few times;
@@ -331,8 +332,17 @@ def _call_sites(
                     facts.external_calls.add((flow.symbol, facts.imports[stored[0]]))
                 else:
                     imported = _imported_submodule(lookup, facts, caller.owner, name[5:])
+                    param = _injected_param(lookup, facts, caller.owner, name[5:]) if imported is None else None
                     if imported is not None:
                         facts.links.add((flow.symbol, f"{imported}.forward"))
+                    elif param is not None:
+                        facts.links.add((flow.symbol, f"{INJECTED_MARK}{param}"))
+        elif name and name.startswith("self.") and name.count(".") == 2 and caller.owner is not None:
+            # `self.transformer.encoder(...)`: a method or submodule of a module passed in
+            attr, _, member = name[5:].partition(".")
+            param = _injected_param(lookup, facts, caller.owner, attr)
+            if param is not None:
+                facts.links.add((flow.symbol, f"{INJECTED_MARK}{param}.{member}"))
         elif isinstance(func, cst.Name):
             for meth in sorted(flow.method_refs.get(func.value, ())):
                 found = lookup.method(caller.owner, meth) if caller.owner else None
@@ -367,10 +377,8 @@ def _submodule_class(lookup: ClassLookup, facts: FileFacts, owner: ClassInfo, at
     return (found[0], found[1], info) if found is not None and not _abstract(found[1]) else None
 
 
-def _imported_submodule(lookup: ClassLookup, facts: FileFacts, owner: ClassInfo, attr: str) -> str | None:
-    """The import path of `self.<attr>`'s class when the class sets it once, to an instance of a
-    class imported from elsewhere (`self.attn = RoPEAttention(...)`, `= layers.Mlp(...)`), in
-    `__init__` or a method it calls (SAM3's `_build_sam_heads` builds the mask decoder)."""
+def _assigned(facts: FileFacts, lookup: ClassLookup, owner: ClassInfo) -> dict[str, list[cst.BaseExpression]]:
+    """Attribute -> the values `self.<attribute> = ...` assigns in the class's methods (once per class)."""
     assigned = facts.self_assignments.get(owner.name)
     if assigned is None:
         init = lookup.method(owner, "__init__")
@@ -383,7 +391,14 @@ def _imported_submodule(lookup: ClassLookup, facts: FileFacts, owner: ClassInfo,
                     if target.startswith("self.") and target.count(".") == 1:
                         assigned.setdefault(target[5:], []).append(n.value)
         facts.self_assignments[owner.name] = assigned
-    built = assigned.get(attr, [])
+    return assigned
+
+
+def _imported_submodule(lookup: ClassLookup, facts: FileFacts, owner: ClassInfo, attr: str) -> str | None:
+    """The import path of `self.<attr>`'s class when the class sets it once, to an instance of a
+    class imported from elsewhere (`self.attn = RoPEAttention(...)`, `= layers.Mlp(...)`), in
+    `__init__` or a method it calls (SAM3's `_build_sam_heads` builds the mask decoder)."""
+    built = _assigned(facts, lookup, owner).get(attr, [])
     if len(built) != 1 or not isinstance(built[0], cst.Call):
         return None
     name = dotted_name(built[0].func) or ""
@@ -391,6 +406,18 @@ def _imported_submodule(lookup: ClassLookup, facts: FileFacts, owner: ClassInfo,
     if not head or head not in facts.imports or head in facts.classes:
         return None
     return f"{facts.imports[head]}.{rest}" if rest else facts.imports[head]
+
+
+def _injected_param(lookup: ClassLookup, facts: FileFacts, owner: ClassInfo, attr: str) -> str | None:
+    """`Class:param` for the `__init__` parameter `self.<attr>` holds when `__init__` stores it as
+    passed in (`self.transformer = transformer`; Class defines that `__init__`): the class a
+    builder passes decides what it calls."""
+    init = lookup.method(owner, "__init__")
+    built = _assigned(facts, lookup, owner).get(attr, [])
+    if init is None or len(built) != 1 or not isinstance(built[0], cst.Name):
+        return None
+    params = {p.name.value for p in named_params(init[1])}
+    return f"{init[0].name}:{built[0].value}" if built[0].value in params else None
 
 
 def _stored_function(lookup: ClassLookup, owner: ClassInfo, attr: str) -> tuple[str, bool] | None:
