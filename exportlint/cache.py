@@ -111,6 +111,30 @@ class ResultCache:
         except _DAMAGED:
             return None
 
+    def load_links(self, key: str) -> dict[int, tuple[tuple[str, str], ...]] | None:
+        """Each file's resolved entry-point links, for one state of the tree (see `injected`)."""
+        doc = self._read(self.directory / "links" / key, key)
+        try:
+            if not doc:
+                return None
+            out = {}
+            for i, pairs in doc["links"].items():
+                if not all(isinstance(p, list) and len(p) == 2 and all(isinstance(x, str) for x in p) for p in pairs):
+                    return None
+                out[int(i)] = tuple((a, b) for a, b in pairs)
+            return out
+        except _DAMAGED:
+            return None
+
+    def store_links(self, key: str, links: dict[int, tuple[tuple[str, str], ...]]) -> None:
+        """Record the resolved links of every file for this state of the tree."""
+        folder = self.directory / "links"
+        self._write(folder / key, {"key": key, "links": {str(i): [list(p) for p in v] for i, v in links.items()}})
+        with contextlib.suppress(OSError):
+            old = sorted(folder.iterdir(), key=lambda p: p.stat().st_mtime)
+            for path in old[:-_KEEP_PLANS]:
+                path.unlink()
+
     def store_plan(self, key: str, roots: dict[int, list[str]]) -> None:
         """Record the reached functions of every file for this state of the tree."""
         plans = self.directory / "plans"

@@ -27,6 +27,7 @@ NO_LOCAL_SITE = " (no construction of this class in the file shows which)"
 _PARAM_RE = re.compile(r"^`(\w+)` is passed in through the constructor")
 _MAX_FACTORY_DEPTH = 2
 _MAX_NAMED = 6
+_MAX_BASES = 5
 
 
 @dataclass(frozen=True)
@@ -146,29 +147,60 @@ def _sites(wanted: _Wanted, own: int, texts: Sequence[bytes | None], modules: Se
            results: Sequence[FileResult]) -> list[_Site]:
     """The classes other files pass as `wanted.param` where they construct its owner (or a subclass)."""
     found: list[_Site] = []
+    for built in _site_constructions(wanted, own, texts, modules, trees, results):
+        site = _Site(_callee(built.call), built.qualified, f"{results[built.index].path} ({built.scope_name})")
+        if site not in found:
+            found.append(site)
+    return found
+
+
+@dataclass(frozen=True)
+class _Built:
+    """One construction of a class passed in: where, the `Cls(...)` call, and its qualified name."""
+
+    index: int
+    scope_name: str
+    call: ast.Call
+    scope: ast.AST
+    file: _File
+    imports: dict[str, str]
+    qualified: str
+
+
+def _site_constructions(wanted: _Wanted, own: int, texts: Sequence[bytes | None], modules: Sequence[str],
+                        trees: _Trees, results: Sequence[FileResult], memo: dict[int, _Parsed] | None = None
+                        ) -> list[_Built]:
+    """`memo`: each file's imports and calls, kept between calls (many lookups over one tree)."""
+    found: list[_Built] = []
+    memo = {} if memo is None else memo
     for owner in _owners(wanted, texts, modules, trees):
-        pattern = re.compile(rb"\b" + re.escape(owner.owner.encode()) + rb"\b")
+        name = owner.owner.encode()
+        pattern = re.compile(rb"\b" + re.escape(name) + rb"\b")
         for k, text in enumerate(texts):
-            if k == own or text is None or not pattern.search(text):
+            if k == own or text is None or name not in text or not pattern.search(text):
                 continue
             tree = trees.get(k)
             if tree is None:
                 continue
-            imports = _imports(tree, modules[k], Path(results[k].path).name == "__init__.py")
             if any(isinstance(s, ast.ClassDef) and s.name == owner.owner for s in tree.body):
                 continue  # a class of that name defined there: not the one imported
-            file = _File(tree, {s.name: s for s in tree.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))})
-            for scope_name, scope in _scopes(tree):
-                for call in _calls(scope):
+            if k not in memo:
+                memo[k] = _Parsed(_imports(tree, modules[k], Path(results[k].path).name == "__init__.py"),
+                                  _File(tree, {s.name: s for s in tree.body
+                                               if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))}),
+                                  [(scope_name, scope, _calls(scope)) for scope_name, scope in _scopes(tree)])
+            parsed = memo[k]
+            imports, file = parsed.imports, parsed.file
+            for scope_name, scope, calls in parsed.scopes:
+                for call in calls:
                     if not _is_owner(call.func, owner, imports):
                         continue
                     arg = _argument(call, owner, scope)
                     if arg is None:
                         continue
-                    for cls in _constructed(arg, scope, file, 0):
-                        site = _Site(cls, _qualified(cls, imports, modules[k], tree), f"{results[k].path} ({scope_name})")
-                        if site not in found:
-                            found.append(site)
+                    for built, where in _constructions(arg, scope, file, 0):
+                        qualified = _qualified(_callee(built), imports, modules[k], tree)
+                        found.append(_Built(k, scope_name, built, where, file, imports, qualified))
     return found
 
 
@@ -176,6 +208,13 @@ def _sites(wanted: _Wanted, own: int, texts: Sequence[bytes | None], modules: Se
 class _File:
     tree: ast.Module
     functions: dict[str, ast.AST]
+
+
+@dataclass(frozen=True)
+class _Parsed:
+    imports: dict[str, str]
+    file: _File
+    scopes: list[tuple[str, ast.AST, list[ast.Call]]]
 
 
 def _scopes(tree: ast.Module) -> list[tuple[str, ast.AST]]:
@@ -259,25 +298,38 @@ def _dict_entry(scope: ast.AST, name: str, key: str) -> ast.expr | None:
 def _constructed(expr: ast.expr, scope: ast.AST, file: _File, depth: int) -> list[str]:
     """Class names an expression constructs: `Cls(...)`, a local variable set to one, a factory's
     return, or a parameter of a function of the file, from the calls of that function in the file."""
+    return list(dict.fromkeys(_callee(call) for call, _ in _constructions(expr, scope, file, depth)))
+
+
+def _callee(call: ast.Call) -> str:
+    return ast_dotted_name(call.func).rsplit(".", 1)[-1]
+
+
+_Construction = tuple[ast.Call, ast.AST]  # a `Cls(...)` call and the scope it is in
+
+
+def _constructions(expr: ast.expr, scope: ast.AST, file: _File, depth: int) -> list[_Construction]:
+    """The `Cls(...)` calls (with their scopes) that `_constructed` names."""
     if depth > _MAX_FACTORY_DEPTH:
         return []
     if isinstance(expr, ast.Name):
         values = [n.value for n in ast.walk(scope) if isinstance(n, (ast.Assign, ast.AnnAssign)) and n.value is not None
                   and any(isinstance(t, ast.Name) and t.id == expr.id for t in _targets(n))]
-        found = [c for v in values if not isinstance(v, ast.Name) for c in _constructed(v, scope, file, depth)]
+        found = [c for v in values if not isinstance(v, ast.Name) for c in _constructions(v, scope, file, depth)]
         if isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef)) and scope.name in file.functions:
-            found += [c for caller, arg in _passed(file, scope, expr.id) for c in _constructed(arg, caller, file, depth + 1)]
-        return list(dict.fromkeys(found))
+            found += [c for caller, arg in _passed(file, scope, expr.id)
+                      for c in _constructions(arg, caller, file, depth + 1)]
+        return found
     if isinstance(expr, ast.IfExp):
-        return list(dict.fromkeys(_constructed(expr.body, scope, file, depth) + _constructed(expr.orelse, scope, file, depth)))
+        return _constructions(expr.body, scope, file, depth) + _constructions(expr.orelse, scope, file, depth)
     if not isinstance(expr, ast.Call):
         return []
-    callee = ast_dotted_name(expr.func).rsplit(".", 1)[-1]
+    callee = _callee(expr)
     factory = file.functions.get(callee)
     if factory is not None:
         returns = [n.value for n in ast.walk(factory) if isinstance(n, ast.Return) and n.value is not None]
-        return list(dict.fromkeys(c for r in returns for c in _constructed(r, factory, file, depth + 1)))
-    return [callee] if callee[:1].isupper() else []
+        return [c for r in returns for c in _constructions(r, factory, file, depth + 1)]
+    return [(expr, scope)] if callee[:1].isupper() else []
 
 
 def _passed(file: _File, fn: ast.FunctionDef | ast.AsyncFunctionDef, param: str) -> list[tuple[ast.AST, ast.expr]]:
@@ -382,22 +434,22 @@ def resolve_injected_links(results: list[FileResult], paths: Sequence[Path], tex
     analysis records `self.transformer.encoder(...)`) point at the classes other files pass there:
     `pkg.mod.Cls.forward`, or `pkg.mod.Cls.member` for a method. Unresolved ones are dropped.
     The entry-point graph reads these links; the analysis never does."""
-    if not any(t.startswith(INJECTED_MARK) for r in results for _, t in r.links):
+    if not any(r.links for r in results):
         return results
     resolver = _Resolver(results, paths, texts)
     out = []
     for i, r in enumerate(results):
-        if not any(t.startswith(INJECTED_MARK) for _, t in r.links):
+        if not r.links:
             out.append(r)
             continue
         links: set[tuple[str, str]] = set()
         for caller, target in r.links:
             if not target.startswith(INJECTED_MARK):
-                links.add((caller, target))
+                links.add((caller, resolver.defining(target)))
                 continue
             owner, _, rest = target[len(INJECTED_MARK):].partition(":")
             param, _, member = rest.partition(".")
-            links.update((caller, t) for t in resolver.targets(i, owner, param, member))
+            links.update((caller, resolver.defining(t)) for t in resolver.targets(i, owner, param, member))
         out.append(replace(r, links=tuple(sorted(links))))
     return out
 
@@ -411,56 +463,95 @@ class _Resolver:
         self.modules = module_names(list(paths))
         self.by_module = {m: i for i, m in enumerate(self.modules) if m}
         self.trees = _Trees(texts)
-        self.memo: dict[tuple[int, str, str], list[str]] = {}
+        self.memo: dict[tuple[int, str, str], list[_Built]] = {}
+        self.parsed: dict[int, _Parsed] = {}
+
+    def defining(self, target: str, depth: int = 0) -> str:
+        """`pkg.mod.Cls.method` as the class that defines the method names it (a subclass that
+        inherits `forward` from a base in its file or another scanned file: the base's)."""
+        qualified, _, method = target.rpartition(".")
+        module, _, name = qualified.rpartition(".")
+        index = self.by_module.get(module)
+        tree = self.trees.get(index) if index is not None else None
+        node = next((s for s in tree.body if isinstance(s, ast.ClassDef) and s.name == name), None) if tree else None
+        if node is None or index is None or depth > _MAX_BASES or any(
+                isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)) and s.name == method for s in node.body):
+            return target
+        imports = _imports(tree, module, Path(self.results[index].path).name == "__init__.py")
+        for base in node.bases:
+            name = ast_dotted_name(base)
+            head, _, rest = name.partition(".")
+            if any(isinstance(s, ast.ClassDef) and s.name == name for s in tree.body):
+                base_target = f"{module}.{name}.{method}"
+            elif head in imports:
+                base_target = f"{imports[head]}.{rest}.{method}" if rest else f"{imports[head]}.{method}"
+            else:
+                continue
+            found = self.defining(base_target, depth + 1)
+            if found != base_target or self._defines(found):
+                return found
+        return target
+
+    def _defines(self, target: str) -> bool:
+        qualified, _, method = target.rpartition(".")
+        module, _, name = qualified.rpartition(".")
+        index = self.by_module.get(module)
+        tree = self.trees.get(index) if index is not None else None
+        node = next((s for s in tree.body if isinstance(s, ast.ClassDef) and s.name == name), None) if tree else None
+        return node is not None and any(isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)) and s.name == method
+                                        for s in node.body)
 
     def targets(self, index: int, owner: str, param: str, member: str) -> list[str]:
         found = []
-        for cls in self.passed(index, owner, param):
-            if not member:
-                found.append(f"{cls}.forward")
+        for built in self.passed(index, owner, param):
+            if not built.qualified:
                 continue
-            found += self._member(cls, member)
+            found += [f"{built.qualified}.forward"] if not member else self._member(built, member)
         return list(dict.fromkeys(found))
 
-    def passed(self, index: int, owner: str, param: str) -> list[str]:
-        """Qualified classes other files pass as `param` to `owner` (defined in file `index`)."""
+    def passed(self, index: int, owner: str, param: str) -> list[_Built]:
+        """The constructions other files pass as `param` to `owner` (defined in file `index`)."""
         key = (index, owner, param)
         if key not in self.memo:
             self.memo[key] = []
             tree = self.trees.get(index)
             wanted = _init_param(tree, owner, self.modules[index], param) if tree is not None else None
             if wanted is not None:
-                sites = _sites(wanted, index, self.texts, self.modules, self.trees, self.results)
-                self.memo[key] = list(dict.fromkeys(s.qualified for s in sites if s.qualified))
+                self.memo[key] = _site_constructions(wanted, index, self.texts, self.modules, self.trees, self.results,
+                                                     self.parsed)
         return self.memo[key]
 
-    def _member(self, cls: str, member: str) -> list[str]:
-        """`cls.member` when it is a method; else the class `self.member` holds."""
-        module, _, name = cls.rpartition(".")
+    def _member(self, built: _Built, member: str) -> list[str]:
+        """`Cls.member` when it is a method of the class `built` makes; else the class
+        `self.member` holds, as this construction fills it (`Wrapper(encoder=Enc())`)."""
+        module, _, name = built.qualified.rpartition(".")
         index = self.by_module.get(module)
         tree = self.trees.get(index) if index is not None else None
         node = next((s for s in tree.body if isinstance(s, ast.ClassDef) and s.name == name), None) if tree else None
-        if node is None or index is None or tree is None:
+        if node is None or tree is None:
             return []
         if any(isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)) and s.name == member for s in node.body):
-            return [f"{cls}.{member}"]
+            return [f"{built.qualified}.{member}"]
         init = next((s for s in node.body if isinstance(s, ast.FunctionDef) and s.name == "__init__"), None)
+        if init is None:
+            return []
         values = [n.value for n in ast.walk(init) if isinstance(n, ast.Assign) and len(n.targets) == 1
-                  and ast_dotted_name(n.targets[0]) == f"self.{member}"] if init is not None else []
+                  and ast_dotted_name(n.targets[0]) == f"self.{member}"]
         if len(values) != 1:
             return []
         value = values[0]
-        params = {a.arg for a in [*init.args.posonlyargs, *init.args.args, *init.args.kwonlyargs]} if init else set()
-        if isinstance(value, ast.Name) and value.id in params:
-            # NOTE: these are every class any file passes to `cls` (the image model's wrapper and
-            # the tracker's alike), not only where this owner's was built: followed only when
-            # there is one, so a narrowed report never lists code the entry point does not reach.
-            inner = self.passed(index, name, value.id)
-            return [f"{inner[0]}.forward"] if len(inner) == 1 else []
+        if isinstance(value, ast.Name):
+            wanted = _init_param(tree, name, module, value.id)
+            arg = _argument(built.call, wanted, built.scope) if wanted is not None else None
+            if arg is None:
+                return []
+            caller_tree = built.file.tree
+            return [f"{q}.forward" for c, _ in _constructions(arg, built.scope, built.file, 0)
+                    if (q := _qualified(_callee(c), built.imports, self.modules[built.index], caller_tree))]
         if isinstance(value, ast.Call):
-            imports = _imports(tree, module, Path(self.results[index].path).name == "__init__.py")
-            built = ast_dotted_name(value.func).rsplit(".", 1)[-1]
-            qualified = _qualified(built, imports, module, tree)
+            imports = _imports(tree, module, Path(self.results[index].path).name == "__init__.py") \
+                if index is not None else {}
+            qualified = _qualified(_callee(value), imports, module, tree)
             return [f"{qualified}.forward"] if qualified else []
         return []
 

@@ -7,6 +7,8 @@ mention or the functions other files' forward code reaches in them have changed.
 
 from __future__ import annotations
 
+import dataclasses
+
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -76,7 +78,22 @@ def scan_files(files: Sequence[Path], config: Config, cache_dir: Path | None, pr
     every_rule = not (config.select or config.ignore or config.per_file_ignores)
     paths, texts = [f.path for f in scan.files], [f.data for f in scan.files]
     results = link_injected(results, paths, texts, count=every_rule)
-    return name_entry_points(resolve_injected_links(results, paths, texts), config.entry_points)
+    return name_entry_points(_resolved_links(scan, results, paths, texts), config.entry_points)
+
+
+def _resolved_links(scan: _Scan, results: list[FileResult], paths: list[Path], texts: list[bytes | None]
+                    ) -> list[FileResult]:
+    """The results with their links resolved across files, from the cache when this exact state
+    of the tree was resolved before (resolving reads other files, so a warm scan would pay it)."""
+    key = _plan_key(scan)
+    cached = scan.cache.load_links(key) if scan.cache is not None and key else None
+    if cached is not None and all(0 <= i < len(results) for i in cached):
+        return [dataclasses.replace(r, links=cached.get(i, ())) if r.links or i in cached else r
+                for i, r in enumerate(results)]
+    resolved = resolve_injected_links(results, paths, texts)
+    if scan.cache is not None and key:
+        scan.cache.store_links(key, {i: r.links for i, r in enumerate(resolved) if r.links})
+    return resolved
 
 
 def _read(path: Path) -> _File:

@@ -299,12 +299,17 @@ def test_sarif_and_the_terminal_say_where_a_finding_is_reached_from(package: Pat
 def test_a_warm_scan_names_the_same_entry_points(package: Path) -> None:
     from exportlint.scan import scan_paths
 
+    for name, text in BUILT.items():  # links a builder decides: resolved once, then from the cache
+        (package / name).write_text(text)
     config = Config(cache_dir=str(package / ".cache"), jobs=1)
     cold = scan_paths([package / "pkg"], config)
     warm = scan_paths([package / "pkg"], config)
     names = [[f.entry_points for f in r.findings] for r in cold]
     assert names == [[f.entry_points for f in r.findings] for r in warm]
     assert ("pkg.tracker:Tracker.track_step",) in [p for r in cold for p in [f.entry_points for f in r.findings]]
+    enc = next(r for r in warm if r.path.endswith("enc.py"))
+    assert [f.entry_points for f in enc.findings] == [("pkg.tracker2:Tracker2.track_step",)]
+    assert list((package / ".cache").rglob("links/*"))
 
 
 def test_a_submodule_built_in_a_helper_of_init_is_followed(package: Path) -> None:
@@ -390,12 +395,103 @@ def test_modules_a_builder_passes_in_are_followed_through_attributes(package: Pa
     assert {k[0] for k in _reached(report)} == {"attn.py", "enc.py", "tracker2.py"}
 
 
-def test_a_holder_other_builders_fill_differently_is_not_followed(package: Path) -> None:
-    # Wrapper(encoder=...) gets another class elsewhere: which one this tracker holds is not known,
-    # so a narrowed report lists neither rather than code the entry point may not reach.
+def test_a_holder_is_followed_as_the_tracker_s_builder_fills_it(package: Path) -> None:
+    # SAM3's TransformerWrapper holds the image model's fusion encoder in one builder and the
+    # tracker's memory attention in another: the tracker reaches only what its own builder put there.
     for name, text in BUILT.items():
         (package / name).write_text(text)
-    (package / "pkg" / "other.py").write_text("from .wrap import Wrapper\nfrom .attn import RoPEAttention\n\n\n"
-                                               "def detector():\n    return Wrapper(encoder=RoPEAttention())\n")
+    (package / "pkg" / "other.py").write_text(
+        "from torch import nn\nfrom .wrap import Wrapper\n\n\nclass Fusion(nn.Module):\n"
+        "    def forward(self, x):\n        return x.cuda()\n\n\ndef detector():\n    return Wrapper(encoder=Fusion())\n")
     _, report, _ = _scan(package, "--entry-point", "Tracker2.track_step")
-    assert sorted(k for k in _reached(report) if k[0] != "tracker2.py") == [("attn.py", 7)]
+    assert sorted(k for k in _reached(report) if k[0] != "tracker2.py") == [("attn.py", 7), ("enc.py", 6)]
+    _, everything, _ = _scan(package)
+    assert _reached(everything)[("other.py", 7)] == ["pkg.other:Fusion.forward"]
+
+
+LAYERED = {
+    "pkg/trk.py": '''\
+from torch import nn
+
+
+class Trk(nn.Module):
+    def __init__(self, transformer):
+        super().__init__()
+        self.transformer = transformer
+
+    def forward(self, batch):
+        raise NotImplementedError
+
+    def track_step(self, x):
+        return self.transformer.encoder(x)
+''',
+    "pkg/layers.py": '''\
+import copy
+
+from torch import nn
+
+
+def get_clones(module, n):
+    return nn.ModuleList([copy.deepcopy(module) for _ in range(n)])
+
+
+def ckpt(module):
+    return module
+
+
+class Encoder(nn.Module):
+    def __init__(self, layer, num_layers):
+        super().__init__()
+        self.layers = get_clones(layer, num_layers)
+
+    def forward(self, x):
+        for layer in self.layers:
+            x = ckpt(layer)(x)
+        return x
+
+
+class LayerV1(nn.Module):
+    def __init__(self, self_attention):
+        super().__init__()
+        self.self_attn = self_attention
+
+    def forward(self, x):
+        return self.self_attn(x)
+
+
+class LayerV2(LayerV1):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+''',
+    "pkg/leaf.py": '''\
+from torch import nn
+
+
+class Leaf(nn.Module):
+    def forward(self, x):
+        return x.cuda()
+''',
+    "pkg/build2.py": '''\
+from .layers import Encoder, LayerV2
+from .leaf import Leaf
+from .trk import Trk
+from .wrap import Wrapper
+
+
+def build():
+    layer = LayerV2(self_attention=Leaf())
+    return Trk(transformer=Wrapper(encoder=Encoder(layer=layer, num_layers=2)))
+''',
+}
+
+
+def test_layers_cloned_into_a_list_and_their_injected_attention_are_followed(package: Path) -> None:
+    # SAM3's memory attention: encoder layers cloned from an injected layer, run through an
+    # activation-checkpoint wrapper, whose base class stores the injected RoPE attention
+    (package / "pkg" / "wrap.py").write_text(BUILT["pkg/wrap.py"])
+    for name, text in LAYERED.items():
+        (package / name).write_text(text)
+    _, report, _ = _scan(package, "--entry-point", "Trk.track_step")
+    assert _reached(report).get(("leaf.py", 6)) == ["pkg.trk:Trk.track_step"]
+    _, everything, _ = _scan(package)
+    assert _reached(everything)[("leaf.py", 6)] == ["pkg.trk:Trk.track_step"]

@@ -51,6 +51,8 @@ class FileFacts:
     links: set[tuple[str, str]] = field(default_factory=set)
     # class name -> attribute -> the values `self.<attribute> = ...` assigns in its methods
     self_assignments: dict[str, dict[str, list[cst.BaseExpression]]] = field(default_factory=dict, repr=False)
+    # function -> its `for v in self.attr` loop variables (see `_loop_members`)
+    loop_members: dict[cst.FunctionDef, dict[str, str]] = field(default_factory=dict, repr=False)
     module: cst.Module | None = field(default=None, repr=False)
     # The engine passes the source file's position lookup, so positions are resolved once.
     position_of: Callable[[cst.CSTNode, cst.CSTNode | None], CodeRange] | None = field(default=None, repr=False)
@@ -343,7 +345,16 @@ def _call_sites(
             param = _injected_param(lookup, facts, caller.owner, attr)
             if param is not None:
                 facts.links.add((flow.symbol, f"{INJECTED_MARK}{param}.{member}"))
+        elif isinstance(func, cst.Call) and caller.owner is not None and func.args \
+                and isinstance(func.args[0].value, cst.Name) and func.args[0].value.value in _loops(facts, caller.fn):
+            # `activation_ckpt_wrapper(layer)(x)`, `checkpoint_wrapper(layer)(x)`: the layer runs
+            attr = _loops(facts, caller.fn)[func.args[0].value.value]
+            facts.links.update((flow.symbol, t) for t in _held_modules(lookup, facts, caller.owner, attr))
         elif isinstance(func, cst.Name):
+            if caller.owner is not None and func.value in _loops(facts, caller.fn):
+                # `for layer in self.layers: x = layer(x)`: the modules the list was built from
+                for target in _held_modules(lookup, facts, caller.owner, _loops(facts, caller.fn)[func.value]):
+                    facts.links.add((flow.symbol, target))
             for meth in sorted(flow.method_refs.get(func.value, ())):
                 found = lookup.method(caller.owner, meth) if caller.owner else None
                 if found is not None:
@@ -403,21 +414,86 @@ def _imported_submodule(lookup: ClassLookup, facts: FileFacts, owner: ClassInfo,
         return None
     name = dotted_name(built[0].func) or ""
     head, _, rest = name.partition(".")
-    if not head or head not in facts.imports or head in facts.classes:
-        return None
+    if not head or head not in facts.imports or head in facts.classes or not name.rsplit(".", 1)[-1][:1].isupper():
+        return None  # a factory function (`get_activation_fn(...)`) is not a class
     return f"{facts.imports[head]}.{rest}" if rest else facts.imports[head]
 
 
 def _injected_param(lookup: ClassLookup, facts: FileFacts, owner: ClassInfo, attr: str) -> str | None:
-    """`Class:param` for the `__init__` parameter `self.<attr>` holds when `__init__` stores it as
-    passed in (`self.transformer = transformer`; Class defines that `__init__`): the class a
-    builder passes decides what it calls."""
+    """`Class:param` for the `__init__` parameter `self.<attr>` holds when an `__init__` of the
+    class or of a base in this file stores it as passed in (`self.transformer = transformer`;
+    Class defines that `__init__`): the class a builder passes decides what it calls."""
+    for cls in _local_chain(lookup, owner):
+        init = cls.methods.get("__init__")
+        if init is None:
+            continue
+        built = [n.value for n in nodes_in(init.body) if type(n) is cst.Assign and len(n.targets) == 1
+                 and dotted_name(n.targets[0].target) == f"self.{attr}"]
+        if built:
+            params = {p.name.value for p in named_params(init)}
+            ok = len(built) == 1 and isinstance(built[0], cst.Name) and built[0].value in params
+            return f"{cls.name}:{built[0].value}" if ok else None  # type: ignore[union-attr]
+    return None
+
+
+def _local_chain(lookup: ClassLookup, info: ClassInfo) -> list[ClassInfo]:
+    """`info` and its bases defined in this file, nearest first."""
+    chain, todo = [], [info]
+    while todo and len(chain) < _MAX_CHAIN:
+        cls = todo.pop(0)
+        if any(c is cls for c in chain):
+            continue
+        chain.append(cls)
+        todo += [b for b in (lookup.classes.get(base) or lookup.classes.get(base.rsplit(".", 1)[-1])
+                             for base in cls.bases) if b is not None]
+    return chain
+
+
+_MAX_CHAIN = 8
+
+
+def _loops(facts: FileFacts, fn: cst.FunctionDef) -> dict[str, str]:
+    found = facts.loop_members.get(fn)
+    if found is None:
+        found = facts.loop_members[fn] = _loop_members(fn)
+    return found
+
+
+def _loop_members(fn: cst.FunctionDef) -> dict[str, str]:
+    """Loop variable -> attribute, for `for v in self.attr:` and `for i, v in enumerate(self.attr):`."""
+    found: dict[str, str] = {}
+    for node in nodes_in(fn.body):
+        if type(node) is not cst.For:
+            continue
+        target, source = node.target, node.iter
+        if isinstance(source, cst.Call) and dotted_name(source.func) == "enumerate" and source.args \
+                and isinstance(target, cst.Tuple) and len(target.elements) == 2:
+            source, target = source.args[0].value, target.elements[1].value
+        attr = dotted_name(source) or ""
+        if isinstance(target, cst.Name) and attr.startswith("self.") and attr.count(".") == 1:
+            found[target.value] = attr[5:]
+    return found
+
+
+def _held_modules(lookup: ClassLookup, facts: FileFacts, owner: ClassInfo, attr: str) -> list[str]:
+    """Link targets for the modules of a list `self.<attr>` built once from constructor parameters
+    (`get_clones(layer, n)`, `nn.ModuleList([layer ...])`) or imported classes."""
     init = lookup.method(owner, "__init__")
     built = _assigned(facts, lookup, owner).get(attr, [])
-    if init is None or len(built) != 1 or not isinstance(built[0], cst.Name):
-        return None
+    if init is None or len(built) != 1 or not isinstance(built[0], cst.Call):
+        return []
     params = {p.name.value for p in named_params(init[1])}
-    return f"{init[0].name}:{built[0].value}" if built[0].value in params else None
+    targets: list[str] = []
+    for node in nodes_in(built[0]):
+        if type(node) is cst.Name and node.value in params:
+            targets.append(f"{INJECTED_MARK}{init[0].name}:{node.value}")
+        elif type(node) is cst.Call and isinstance(node.func, cst.Name) and node.func.value in facts.imports \
+                and node.func.value not in facts.classes and node.func.value[:1].isupper():
+            targets.append(f"{facts.imports[node.func.value]}.forward")
+    return list(dict.fromkeys(targets))[:_MAX_HELD]
+
+
+_MAX_HELD = 4
 
 
 def _stored_function(lookup: ClassLookup, owner: ClassInfo, attr: str) -> tuple[str, bool] | None:
