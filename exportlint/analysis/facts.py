@@ -49,8 +49,9 @@ class FileFacts:
     # (caller symbol, import path of a class's forward) for `self.x(...)` where `__init__` sets
     # `self.x = ImportedClass(...)`: named entry points follow these; the analysis does not.
     links: set[tuple[str, str]] = field(default_factory=set)
-    # class name -> attribute -> the values `self.<attribute> = ...` assigns in its methods
-    self_assignments: dict[str, dict[str, list[cst.BaseExpression]]] = field(default_factory=dict, repr=False)
+    # function -> attribute -> the values `self.<attribute> = ...` assigns in it (see `_self_assigns`)
+    self_assignments: dict[cst.FunctionDef, dict[str, list[cst.BaseExpression]]] = field(default_factory=dict,
+                                                                                        repr=False)
     # function -> its `for v in self.attr` loop variables (see `_loop_members`)
     loop_members: dict[cst.FunctionDef, dict[str, str]] = field(default_factory=dict, repr=False)
     module: cst.Module | None = field(default=None, repr=False)
@@ -377,8 +378,7 @@ def _submodule_class(lookup: ClassLookup, facts: FileFacts, owner: ClassInfo, at
     init = lookup.method(owner, "__init__")
     if init is None:
         return None
-    built = [n.value for n in nodes_in(init[1].body) if type(n) is cst.Assign and len(n.targets) == 1
-             and dotted_name(n.targets[0].target) == f"self.{attr}"]
+    built = _self_assigns(facts, init[1]).get(attr, [])
     if len(built) != 1 or not isinstance(built[0], cst.Call) or not isinstance(built[0].func, cst.Name):
         return None
     info = facts.classes.get(built[0].func.value)
@@ -388,28 +388,32 @@ def _submodule_class(lookup: ClassLookup, facts: FileFacts, owner: ClassInfo, at
     return (found[0], found[1], info) if found is not None and not _abstract(found[1]) else None
 
 
-def _assigned(facts: FileFacts, lookup: ClassLookup, owner: ClassInfo) -> dict[str, list[cst.BaseExpression]]:
-    """Attribute -> the values `self.<attribute> = ...` assigns in the class's methods (once per class)."""
-    assigned = facts.self_assignments.get(owner.name)
+def _self_assigns(facts: FileFacts, fn: cst.FunctionDef) -> dict[str, list[cst.BaseExpression]]:
+    """Attribute -> the values `self.<attribute> = ...` assigns in `fn`, in order (once per function)."""
+    assigned = facts.self_assignments.get(fn)
     if assigned is None:
-        init = lookup.method(owner, "__init__")
-        methods = [fn for fn in owner.methods.values() if init is None or fn is not init[1]]
-        assigned = {}
-        for fn in [init[1], *methods] if init is not None else methods:
-            for n in nodes_in(fn.body):
-                if type(n) is cst.Assign and len(n.targets) == 1:
-                    target = dotted_name(n.targets[0].target) or ""
-                    if target.startswith("self.") and target.count(".") == 1:
-                        assigned.setdefault(target[5:], []).append(n.value)
-        facts.self_assignments[owner.name] = assigned
+        assigned = facts.self_assignments[fn] = {}
+        for n in nodes_in(fn.body):
+            if type(n) is cst.Assign and len(n.targets) == 1:
+                target = dotted_name(n.targets[0].target) or ""
+                if target.startswith("self.") and target.count(".") == 1:
+                    assigned.setdefault(target[5:], []).append(n.value)
     return assigned
+
+
+def _assigned(facts: FileFacts, lookup: ClassLookup, owner: ClassInfo, attr: str) -> list[cst.BaseExpression]:
+    """The values `self.<attr> = ...` assigns in `__init__` (the class's or a base's) and the class's methods."""
+    init = lookup.method(owner, "__init__")
+    methods = [fn for fn in owner.methods.values() if init is None or fn is not init[1]]
+    return [v for fn in ([init[1], *methods] if init is not None else methods)
+            for v in _self_assigns(facts, fn).get(attr, [])]
 
 
 def _imported_submodule(lookup: ClassLookup, facts: FileFacts, owner: ClassInfo, attr: str) -> str | None:
     """The import path of `self.<attr>`'s class when the class sets it once, to an instance of a
     class imported from elsewhere (`self.attn = RoPEAttention(...)`, `= layers.Mlp(...)`), in
     `__init__` or a method it calls (SAM3's `_build_sam_heads` builds the mask decoder)."""
-    built = _assigned(facts, lookup, owner).get(attr, [])
+    built = _assigned(facts, lookup, owner, attr)
     if len(built) != 1 or not isinstance(built[0], cst.Call):
         return None
     name = dotted_name(built[0].func) or ""
@@ -427,8 +431,7 @@ def _injected_param(lookup: ClassLookup, facts: FileFacts, owner: ClassInfo, att
         init = cls.methods.get("__init__")
         if init is None:
             continue
-        built = [n.value for n in nodes_in(init.body) if type(n) is cst.Assign and len(n.targets) == 1
-                 and dotted_name(n.targets[0].target) == f"self.{attr}"]
+        built = _self_assigns(facts, init).get(attr, [])
         if built:
             params = {p.name.value for p in named_params(init)}
             ok = len(built) == 1 and isinstance(built[0], cst.Name) and built[0].value in params
@@ -479,7 +482,7 @@ def _held_modules(lookup: ClassLookup, facts: FileFacts, owner: ClassInfo, attr:
     """Link targets for the modules of a list `self.<attr>` built once from constructor parameters
     (`get_clones(layer, n)`, `nn.ModuleList([layer ...])`) or imported classes."""
     init = lookup.method(owner, "__init__")
-    built = _assigned(facts, lookup, owner).get(attr, [])
+    built = _assigned(facts, lookup, owner, attr)
     if init is None or len(built) != 1 or not isinstance(built[0], cst.Call):
         return []
     params = {p.name.value for p in named_params(init[1])}
