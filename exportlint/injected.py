@@ -465,41 +465,53 @@ class _Resolver:
         self.trees = _Trees(texts)
         self.memo: dict[tuple[int, str, str], list[_Built]] = {}
         self.parsed: dict[int, _Parsed] = {}
+        self.imports: dict[int, dict[str, str]] = {}
 
-    def defining(self, target: str, depth: int = 0) -> str:
+    def defining(self, target: str) -> str:
         """`pkg.mod.Cls.method` as the class that defines the method names it (a subclass that
         inherits `forward` from a base in its file or another scanned file: the base's)."""
+        return self._definer(target, 0) or target
+
+    def _definer(self, target: str, depth: int) -> str | None:
         qualified, _, method = target.rpartition(".")
-        module, _, name = qualified.rpartition(".")
-        index = self.by_module.get(module)
-        tree = self.trees.get(index) if index is not None else None
-        node = next((s for s in tree.body if isinstance(s, ast.ClassDef) and s.name == name), None) if tree else None
-        if node is None or index is None or depth > _MAX_BASES or any(
-                isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)) and s.name == method for s in node.body):
+        found = self._class(qualified)
+        if found is None:
+            return None
+        index, node = found
+        if _has_method(node, method):
             return target
-        imports = _imports(tree, module, Path(self.results[index].path).name == "__init__.py")
+        if depth > _MAX_BASES:
+            return None
+        module = self.modules[index]
+        tree, imports = self.trees.get(index), self._imports(index)
         for base in node.bases:
             name = ast_dotted_name(base)
             head, _, rest = name.partition(".")
-            if any(isinstance(s, ast.ClassDef) and s.name == name for s in tree.body):
-                base_target = f"{module}.{name}.{method}"
+            if tree is not None and any(isinstance(s, ast.ClassDef) and s.name == name for s in tree.body):
+                base_class = f"{module}.{name}"
             elif head in imports:
-                base_target = f"{imports[head]}.{rest}.{method}" if rest else f"{imports[head]}.{method}"
+                base_class = f"{imports[head]}.{rest}" if rest else imports[head]
             else:
                 continue
-            found = self.defining(base_target, depth + 1)
-            if found != base_target or self._defines(found):
-                return found
-        return target
+            definer = self._definer(f"{base_class}.{method}", depth + 1)
+            if definer is not None:
+                return definer
+        return None
 
-    def _defines(self, target: str) -> bool:
-        qualified, _, method = target.rpartition(".")
+    def _class(self, qualified: str) -> tuple[int, ast.ClassDef] | None:
+        """The scanned file and class statement of `pkg.mod.Cls`."""
         module, _, name = qualified.rpartition(".")
         index = self.by_module.get(module)
         tree = self.trees.get(index) if index is not None else None
         node = next((s for s in tree.body if isinstance(s, ast.ClassDef) and s.name == name), None) if tree else None
-        return node is not None and any(isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)) and s.name == method
-                                        for s in node.body)
+        return (index, node) if index is not None and node is not None else None
+
+    def _imports(self, index: int) -> dict[str, str]:
+        if index not in self.imports:
+            tree = self.trees.get(index)
+            is_package = Path(self.results[index].path).name == "__init__.py"
+            self.imports[index] = _imports(tree, self.modules[index], is_package) if tree is not None else {}
+        return self.imports[index]
 
     def targets(self, index: int, owner: str, param: str, member: str) -> list[str]:
         found = []
@@ -524,13 +536,13 @@ class _Resolver:
     def _member(self, built: _Built, member: str) -> list[str]:
         """`Cls.member` when it is a method of the class `built` makes; else the class
         `self.member` holds, as this construction fills it (`Wrapper(encoder=Enc())`)."""
-        module, _, name = built.qualified.rpartition(".")
-        index = self.by_module.get(module)
-        tree = self.trees.get(index) if index is not None else None
-        node = next((s for s in tree.body if isinstance(s, ast.ClassDef) and s.name == name), None) if tree else None
-        if node is None or tree is None:
+        found = self._class(built.qualified)
+        if found is None:
             return []
-        if any(isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)) and s.name == member for s in node.body):
+        index, node = found
+        module, _, name = built.qualified.rpartition(".")
+        tree = self.trees.get(index)
+        if _has_method(node, member):
             return [f"{built.qualified}.{member}"]
         init = next((s for s in node.body if isinstance(s, ast.FunctionDef) and s.name == "__init__"), None)
         if init is None:
@@ -540,7 +552,7 @@ class _Resolver:
         if len(values) != 1:
             return []
         value = values[0]
-        if isinstance(value, ast.Name):
+        if isinstance(value, ast.Name) and tree is not None:
             wanted = _init_param(tree, name, module, value.id)
             arg = _argument(built.call, wanted, built.scope) if wanted is not None else None
             if arg is None:
@@ -548,12 +560,14 @@ class _Resolver:
             caller_tree = built.file.tree
             return [f"{q}.forward" for c, _ in _constructions(arg, built.scope, built.file, 0)
                     if (q := _qualified(_callee(c), built.imports, self.modules[built.index], caller_tree))]
-        if isinstance(value, ast.Call):
-            imports = _imports(tree, module, Path(self.results[index].path).name == "__init__.py") \
-                if index is not None else {}
-            qualified = _qualified(_callee(value), imports, module, tree)
+        if isinstance(value, ast.Call) and tree is not None:
+            qualified = _qualified(_callee(value), self._imports(index), module, tree)
             return [f"{qualified}.forward"] if qualified else []
         return []
+
+
+def _has_method(node: ast.ClassDef, name: str) -> bool:
+    return any(isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)) and s.name == name for s in node.body)
 
 
 def _init_param(tree: ast.Module, owner: str, module: str, param: str) -> _Wanted | None:
