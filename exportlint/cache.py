@@ -130,19 +130,13 @@ class ResultCache:
         """Record the resolved links of every file for this state of the tree."""
         folder = self.directory / "links"
         self._write(folder / key, {"key": key, "links": {str(i): [list(p) for p in v] for i, v in links.items()}})
-        with contextlib.suppress(OSError):
-            old = sorted(folder.iterdir(), key=lambda p: p.stat().st_mtime)
-            for path in old[:-_KEEP_PLANS]:
-                path.unlink()
+        _keep_newest(folder)
 
     def store_plan(self, key: str, roots: dict[int, list[str]]) -> None:
         """Record the reached functions of every file for this state of the tree."""
         plans = self.directory / "plans"
         self._write(plans / key, {"key": key, "roots": {str(i): r for i, r in roots.items()}})
-        with contextlib.suppress(OSError):
-            old = sorted(plans.iterdir(), key=lambda p: p.stat().st_mtime)
-            for path in old[:-_KEEP_PLANS]:
-                path.unlink()
+        _keep_newest(plans)
 
     def store(self, key: str, entry: Entry, known: Sequence[str], roots: Sequence[str], result: FileResult) -> None:
         """Add one result to the entry on disk (merging with what a concurrent scan wrote)."""
@@ -197,6 +191,14 @@ def cacheable(result: FileResult) -> bool:
         return bool(decode(json.loads(json.dumps(encode(result)))) == result)
     except (TypeError, ValueError, KeyError):
         return False
+
+
+def _keep_newest(folder: Path) -> None:
+    """Delete all but the `_KEEP_PLANS` newest files of a folder of per-tree-state records."""
+    with contextlib.suppress(OSError):
+        old = sorted(folder.iterdir(), key=lambda p: p.stat().st_mtime)
+        for path in old[:-_KEEP_PLANS]:
+            path.unlink()
 
 
 def well_formed(result: Any) -> bool:

@@ -20,7 +20,7 @@ from dataclasses import replace
 from exportlint.errors import ConfigError
 from exportlint.model import FileResult, Finding
 
-__all__ = ["EntryPointError", "display", "name_entry_points", "unknown_entry_points"]
+__all__ = ["EntryPointError", "check_entry_points", "display", "name_entry_points", "unknown_entry_points"]
 
 
 class EntryPointError(ConfigError):
