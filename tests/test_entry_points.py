@@ -215,11 +215,15 @@ class Loss(nn.Module):
 }
 
 
+def _write(folder: Path, files: dict[str, str]) -> None:
+    for name, text in files.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_text(text)
+
+
 @pytest.fixture()
 def package(tmp_path: Path) -> Path:
-    for name, text in PACKAGE.items():
-        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / name).write_text(text)
+    _write(tmp_path, PACKAGE)
     return tmp_path
 
 
@@ -299,8 +303,7 @@ def test_sarif_and_the_terminal_say_where_a_finding_is_reached_from(package: Pat
 def test_a_warm_scan_names_the_same_entry_points(package: Path) -> None:
     from exportlint.scan import scan_paths
 
-    for name, text in BUILT.items():  # links a builder decides: resolved once, then from the cache
-        (package / name).write_text(text)
+    _write(package, BUILT)  # links a builder decides: resolved once, then from the cache
     config = Config(cache_dir=str(package / ".cache"), jobs=1)
     cold = scan_paths([package / "pkg"], config)
     warm = scan_paths([package / "pkg"], config)
@@ -384,8 +387,7 @@ def build():
 
 def test_modules_a_builder_passes_in_are_followed_through_attributes(package: Path) -> None:
     # SAM3: the builder passes the tracker its memory attention and a wrapper holding the encoder
-    for name, text in BUILT.items():
-        (package / name).write_text(text)
+    _write(package, BUILT)
     code, report, _ = _scan(package, "--entry-point", "Tracker2.track_step")
     assert code == 1
     errors = {k: v for k, v in _reached(report).items() if k[0] != "tracker2.py"}
@@ -398,8 +400,7 @@ def test_modules_a_builder_passes_in_are_followed_through_attributes(package: Pa
 def test_a_holder_is_followed_as_the_tracker_s_builder_fills_it(package: Path) -> None:
     # SAM3's TransformerWrapper holds the image model's fusion encoder in one builder and the
     # tracker's memory attention in another: the tracker reaches only what its own builder put there.
-    for name, text in BUILT.items():
-        (package / name).write_text(text)
+    _write(package, BUILT)
     (package / "pkg" / "other.py").write_text(
         "from torch import nn\nfrom .wrap import Wrapper\n\n\nclass Fusion(nn.Module):\n"
         "    def forward(self, x):\n        return x.cuda()\n\n\ndef detector():\n    return Wrapper(encoder=Fusion())\n")
@@ -463,23 +464,15 @@ class LayerV2(LayerV1):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
 ''',
-    "pkg/leaf.py": '''\
-from torch import nn
-
-
-class Leaf(nn.Module):
-    def forward(self, x):
-        return x.cuda()
-''',
     "pkg/build2.py": '''\
+from .enc import Enc
 from .layers import Encoder, LayerV2
-from .leaf import Leaf
 from .trk import Trk
 from .wrap import Wrapper
 
 
 def build():
-    layer = LayerV2(self_attention=Leaf())
+    layer = LayerV2(self_attention=Enc())
     return Trk(transformer=Wrapper(encoder=Encoder(layer=layer, num_layers=2)))
 ''',
 }
@@ -488,10 +481,8 @@ def build():
 def test_layers_cloned_into_a_list_and_their_injected_attention_are_followed(package: Path) -> None:
     # SAM3's memory attention: encoder layers cloned from an injected layer, run through an
     # activation-checkpoint wrapper, whose base class stores the injected RoPE attention
-    (package / "pkg" / "wrap.py").write_text(BUILT["pkg/wrap.py"])
-    for name, text in LAYERED.items():
-        (package / name).write_text(text)
+    _write(package, {name: BUILT[name] for name in ("pkg/wrap.py", "pkg/enc.py")} | LAYERED)
     _, report, _ = _scan(package, "--entry-point", "Trk.track_step")
-    assert _reached(report).get(("leaf.py", 6)) == ["pkg.trk:Trk.track_step"]
+    assert _reached(report).get(("enc.py", 6)) == ["pkg.trk:Trk.track_step"]
     _, everything, _ = _scan(package)
-    assert _reached(everything)[("leaf.py", 6)] == ["pkg.trk:Trk.track_step"]
+    assert _reached(everything)[("enc.py", 6)] == ["pkg.trk:Trk.track_step"]
