@@ -9,6 +9,9 @@
   computed, one selected), and for an early `return` at the top of a method followed by
   `return b`; with the dynamo exporter only, an if/else whose branches call different
   submodules becomes `torch.cond` (an ONNX `If`; the legacy exporter cannot trace torch.cond).
+  `elif` clauses and `if` statements nested in a branch are merged inside it under their own
+  predicates (or frozen, when they are configuration that ran); `if <tensor test>: continue`
+  directly in a loop body merges the rest of that body as its `else` branch.
 - A `while` loop on tensor data, or a loop with `if <tensor test>: break`, becomes a `for` loop of
   a static bound (its `range`, a counter compared to configuration such as `self.max_steps`,
   else `--max-iters`) in which a boolean tensor `done` freezes every loop-carried name once the
@@ -25,8 +28,11 @@ import libcst as cst
 
 from exportlint.fixers.facts.source_index import Site
 from exportlint.fixers.rewrites.branches import (
+    Decision,
+    Merge,
     freeze_chain,
     if_chain,
+    inner_ifs,
     mergeable,
     where_if,
     where_ifexp,
@@ -57,15 +63,16 @@ class DynamicBranchFixer(Fixer):
 
     def apply(self, ctx: FixContext) -> None:
         plan = ctx.plan
+        merged: set[tuple[int, int]] = set()  # tests nested in a merged `if` (merged with it)
         for site in _sites(ctx):
             if not plan.facts.ran(site.symbol) or not plan.facts.observed(site) or \
-                    plan.is_claimed(site.line):
+                    plan.is_claimed(site.line) or site.key in merged:
                 continue
             node = _owner(plan, site)
             if node is None:
                 continue
             if plan.facts.is_data_dependent(site):
-                _rewrite_data(plan, site, node, ctx.exporter == "dynamo")
+                merged |= _rewrite_data(plan, site, node, ctx.exporter == "dynamo")
             elif plan.facts.frozen_truth(site) is not None:
                 _freeze(plan, site, node)
             elif any(o.kind == "value" for o in plan.facts.observed(site)):
@@ -168,28 +175,39 @@ def _pin_axes(plan: WrapperPlan, site: Site) -> None:
                           "dynamic; the frozen shape test makes it static.", site.line)
 
 
-def _rewrite_data(plan: WrapperPlan, site: Site, node: cst.CSTNode, cond_ok: bool) -> None:
+def _rewrite_data(plan: WrapperPlan, site: Site, node: cst.CSTNode, cond_ok: bool) -> set[tuple[int, int]]:
+    """Express a tensor-data test in the graph; the nested tests merged with it, by position."""
     rule = DynamicBranchFixer.rule
     if isinstance(node, cst.IfExp):
         plan.watch_sites.append(site)
         plan.edit(site.symbol, node, where_ifexp)
         plan.note(rule, f"`{site.display}` depends on tensor data: both sides are computed and "
                   "torch.where selects one.", site.line)
-        return
+        return set()
     if isinstance(node, cst.While) or is_break_if(node):
         _rewrite_loop(plan, site, node)
-        return
+        return set()
+    if isinstance(node, cst.If) and _chain_head(plan, site.symbol, node) is not node:
+        return set()  # an `elif` test: merged with its chain, or named with the chain's manual item
+    skips = isinstance(node, cst.If) and is_break_if(node, cst.Continue)
     if isinstance(node, cst.If):
-        tail = _early_return_tail(plan, site, node)
+        tail = _continue_tail(plan, site, node) if skips else _early_return_tail(plan, site, node)
         if tail:
-            node = with_tail(node, tail)
-    returns = isinstance(node, cst.If) and isinstance(node.orelse, cst.Else) and _ends_in_return(node.body)
-    reason = mergeable(node, returns) if isinstance(node, cst.If) else "a `while` loop on tensor data"
-    if reason is not None:
+            node = with_tail(_skipped(node) if skips else node, tail)
+    nested = _nested_decisions(plan, node) if isinstance(node, cst.If) else []
+    returns = isinstance(node, cst.If) and _all_return(node)
+    if isinstance(nested, str) or not isinstance(node, cst.If):
+        reason: str | None = nested if isinstance(nested, str) else "a `while` loop on tensor data"
+    else:
+        reason = mergeable(node, returns, [d for _, d in nested])
+    if reason is not None or isinstance(nested, str):
         plan.needs_manual(rule, site.line, site.symbol, f"`{site.display}` depends on tensor "
                           f"data and {reason}; rewrite it with torch.where or torch.cond.")
-        return
+        return set()
     plan.watch_sites.append(site)
+    plan.watch_sites.extend(s for s, d in nested if isinstance(d, Merge) and s is not None)
+    decisions = [d for _, d in nested]
+    handled = {s.key for s, _ in nested if s is not None}
     original = _owner(plan, site)
     assert original is not None
     tail_of = node.orelse.body.body if original is not node and isinstance(node.orelse, cst.Else) else None
@@ -197,25 +215,86 @@ def _rewrite_data(plan: WrapperPlan, site: Site, node: cst.CSTNode, cond_ok: boo
         plan.edit(site.symbol, stmt, lambda _: cst.RemoveFromParent())  # now the `else` branch
 
     def merged(updated: cst.CSTNode) -> cst.CSTNode:
-        return with_tail(updated, tail_of) if tail_of is not None else updated  # type: ignore[arg-type]
+        if tail_of is None:
+            return updated
+        return with_tail(_skipped(updated) if skips else updated, tail_of)  # type: ignore[arg-type]
 
     drop = _branch_locals(plan, site, original, list(tail_of or ()))
+    if tail_of is not None and skips:
+        plan.note(rule, f"`{site.display}` depends on tensor data and skips the rest of the loop "
+                  "body: that rest is its `else` branch, computed on every iteration, and "
+                  f"torch.where keeps the old values where the original skipped (`{pred_name(site)}`).",
+                  site.line)
+        plan.edit(site.symbol, original,
+                  lambda updated: where_if(merged(updated), pred_name(site), drop, decisions))
+        return handled
     if tail_of is not None:
         plan.note(rule, f"`{site.display}` depends on tensor data and returns early: the rest of "
                   "the method is its `else` branch; both are computed and one `return` "
                   f"selects with torch.where (`{pred_name(site)}`).", site.line)
-        plan.edit(site.symbol, original, lambda updated: where_if(merged(updated), pred_name(site), drop))
-        return
-    if cond_ok and isinstance(node, cst.If) and calls_submodule(node):
+        plan.edit(site.symbol, original,
+                  lambda updated: where_if(merged(updated), pred_name(site), drop, decisions))
+        return handled
+    if cond_ok and isinstance(node, cst.If) and calls_submodule(node) and not nested:
         tag = str(site.line)
         plan.edit(site.symbol, original, lambda updated: cond_if(merged(updated), tag, drop))
         plan.note(rule, f"`{site.display}` depends on tensor data and its branches run different "
                   "modules: torch.cond keeps both in the graph (an ONNX If) and runs one.", site.line)
-        return
+        return handled
     pred = pred_name(site)
-    plan.edit(site.symbol, original, lambda updated: where_if(merged(updated), pred, drop))
-    plan.note(rule, f"`{site.display}` depends on tensor data: both branches are computed and "
-              f"torch.where merges what they assign (`{pred}`).", site.line)
+    plan.edit(site.symbol, original, lambda updated: where_if(merged(updated), pred, drop, decisions))
+    inner = [(s, d) for s, d in nested if isinstance(d, Merge) and s is not None]
+    if inner:
+        tests = ", ".join(f"`{s.display}`" for s, _ in inner)
+        plan.note(rule, f"`{site.display}` depends on tensor data; the tests nested in or chained "
+                  f"to it ({tests}) are merged inside its branches: every branch is computed and "
+                  f"nested torch.where select what they assign (`{pred}`, " +
+                  ", ".join(f"`{d.name}`" for _, d in inner) + ").", site.line)
+        for unseen, decision in inner:
+            if decision.unseen:
+                plan.note(rule, f"`{unseen.display}` never ran on the example inputs, so whether "
+                          f"it is tensor data is not known: `{decision.name}` is "
+                          "`torch.as_tensor(...)` of it (a Python value becomes a constant).",
+                          unseen.line)
+    else:
+        plan.note(rule, f"`{site.display}` depends on tensor data: both branches are computed and "
+                  f"torch.where merges what they assign (`{pred}`).", site.line)
+    for frozen, decision in nested:
+        if isinstance(decision, bool) and frozen is not None:
+            plan.note(rule, f"{_describe(plan, frozen, decision)}: frozen inside the merged branch.",
+                      frozen.line)
+    return handled
+
+
+def _nested_decisions(plan: WrapperPlan, node: cst.If) -> list[tuple[Site | None, Decision]] | str:
+    """Each `if` nested in or chained to `node` (`inner_ifs` order) with its site and decision:
+    frozen to the one value its test had, or merged under its own predicate when the test
+    depends on tensor data or never ran; a reason when a test changed between Python values."""
+    out: list[tuple[Site | None, Decision]] = []
+    for inner in inner_ifs(node):
+        where = plan.index.positions[inner.test].start
+        site = plan.index.site_at(where.line, where.column)
+        if site is None:
+            out.append((None, Merge(f"pred_{where.line}", unseen=True)))
+            continue
+        observed = plan.facts.observed(site)
+        truth = plan.facts.frozen_truth(site) if observed else None
+        if observed and not plan.facts.is_data_dependent(site):
+            if truth is None:
+                return f"its nested test `{site.display}` changes between Python values"
+            out.append((site, truth))
+        else:
+            out.append((site, Merge(pred_name(site), unseen=not observed)))
+    return out
+
+
+def _all_return(node: cst.If) -> bool:
+    """Every branch of the `if`/`elif`/`else` chain ends with a `return` (an `else` included)."""
+    if not _ends_in_return(node.body):
+        return False
+    if isinstance(node.orelse, cst.If):
+        return _all_return(node.orelse)
+    return isinstance(node.orelse, cst.Else) and _ends_in_return(node.orelse.body)
 
 
 def _rewrite_loop(plan: WrapperPlan, site: Site, node: cst.CSTNode) -> None:
@@ -274,6 +353,30 @@ def _early_return_tail(plan: WrapperPlan, site: Site, node: cst.If) -> list[cst.
     first, last = plan.index.positions[tail[0]].start.line, plan.index.positions[tail[-1]].end.line
     if any(first <= other.line <= last for other in plan.index.sites_in(site.symbol)):
         return []  # a decision of its own in the tail: left to the manual-work report
+    return tail
+
+
+def _skipped(node: cst.CSTNode) -> cst.If:
+    """`if p: continue` as `if p: pass` (its `else` is the rest of the loop body)."""
+    assert isinstance(node, cst.If)
+    return node.with_changes(body=cst.IndentedBlock([cst.SimpleStatementLine([cst.Pass()])]))
+
+
+def _continue_tail(plan: WrapperPlan, site: Site, node: cst.If) -> list[cst.BaseStatement]:
+    """For `if p: continue` directly in a loop body: the statements after it in that body (what
+    `p` skips), when the only decisions among them are `if` statements; else []."""
+    method = plan.index.methods[site.symbol].node
+    loop = enclosing_loop(method, node)
+    if loop is None:
+        return []
+    body = list(loop.body.body)
+    tail = body[body.index(node) + 1:]
+    if not tail:
+        return []
+    first, last = plan.index.positions[tail[0]].start.line, plan.index.positions[tail[-1]].end.line
+    for other in plan.index.sites_in(site.symbol):
+        if first <= other.line <= last and not isinstance(_owner(plan, other), cst.If):
+            return []  # a conditional expression or loop of its own: left to the manual-work report
     return tail
 
 

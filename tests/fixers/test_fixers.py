@@ -42,8 +42,8 @@ def _name(case: Path) -> str:
 
 def _request(case: Path, out: Path, **changes: Any) -> FixRequest:
     options = {"rules": (_rule(case),), "exporter": "both", **EXTRA.get(_name(case), {}), **changes}
-    spec = f"{case.relative_to(ROOT).as_posix()}:make"
-    return FixRequest(target=spec, out=str(out), name=_name(case), cwd=str(ROOT), **options)
+    options.setdefault("target", f"{case.relative_to(ROOT).as_posix()}:make")
+    return FixRequest(out=str(out), name=_name(case), cwd=str(ROOT), **options)
 
 
 def render_case(case: Path) -> str:
@@ -82,6 +82,11 @@ EXPECT: dict[str, dict[str, Any]] = {
     "early_return": {"both_outcomes": 1},
     "append_branch": {"both_outcomes": 1},
     "two_heads": {"both_outcomes": 1},
+    # if/elif/else and nested tests: every nested test merged sees both outcomes.
+    "three_heads": {"both_outcomes": 2},
+    "elif_returns": {"both_outcomes": 2},
+    "nested_gates": {"both_outcomes": 2},
+    "skip_levels": {"both_outcomes": 1},  # `if <tensor test>: continue`
     "shape_branch": {"cases": {"sizes"}, "static": {"x": [0]}},
     "item_slice": {"manual": "no static-shape equivalent"},
     "named_size": {"manual": "no static-shape equivalent"},
@@ -175,3 +180,15 @@ def test_each_step_is_reported_as_it_starts(case: Path, reports: dict[str, dict[
         assert f"exporting with {exporter}" in seen
         if parity:
             assert seen.index(f"exporting with {exporter}") < seen.index(parity[0])
+
+
+@pytest.mark.ort
+def test_a_nested_test_the_example_never_ran_is_merged_as_a_tensor(tmp_path: Path) -> None:
+    """No stage of `make_cold`'s example passes the gate, so `self.use_refine` never ran: it is
+    merged as `torch.as_tensor(self.use_refine)` (a constant), said in a note, and verified."""
+    case = HERE / "dynamic_branch" / "nested_gates.in.py"
+    request = _request(case, tmp_path, target=f"{case.relative_to(ROOT).as_posix()}:make_cold")
+    report = fix_report_data(fix_target(request), with_source=True)
+    assert report["ok"], _why(report)
+    assert "pred_24 = torch.as_tensor(self.use_refine)" in report["source"]
+    assert any("`self.use_refine` never ran on the example inputs" in n["text"] for n in report["notes"])

@@ -67,43 +67,124 @@ def bare(expr: cst.BaseExpression) -> cst.BaseExpression:
         expr, (cst.GeneratorExp, cst.Tuple)) else expr
 
 
-def mergeable(node: cst.If, returns: bool = False) -> str | None:
+@dataclass(frozen=True)
+class Merge:
+    """A nested test merged with torch.where under the predicate `name`.
+
+    `unseen`: the test never ran while the example was traced, so whether it is a tensor is not
+    known; the predicate is `torch.as_tensor(test)`, which a Python bool becomes a constant of.
+    """
+
+    name: str
+    unseen: bool = False
+
+
+Decision = bool | Merge  # a nested test frozen to this value, or merged
+
+
+def inner_ifs(node: cst.If) -> list[cst.If]:
+    """The `if` statements directly in `node`'s branches and its `elif` clauses, nested ones
+    included, in the order the merge visits them (body first, then the `else` side)."""
+    found: list[cst.If] = []
+
+    def walk(clause: cst.If) -> None:
+        for stmt in clause.body.body:
+            if isinstance(stmt, cst.If):
+                found.append(stmt)
+                walk(stmt)
+        if isinstance(clause.orelse, cst.If):
+            found.append(clause.orelse)
+            walk(clause.orelse)
+        elif isinstance(clause.orelse, cst.Else):
+            for stmt in clause.orelse.body.body:
+                if isinstance(stmt, cst.If):
+                    found.append(stmt)
+                    walk(stmt)
+
+    walk(node)
+    return found
+
+
+def _sides(node: cst.If) -> list[list[cst.BaseStatement]]:
+    """The statements of each branch; an `elif` clause is the `else` side's only statement."""
+    sides = [statements_of(node.body.body)]
+    if isinstance(node.orelse, cst.If):
+        sides.append([node.orelse])
+    elif isinstance(node.orelse, cst.Else):
+        sides.append(statements_of(node.orelse.body.body))
+    return sides
+
+
+def _frozen(node: cst.If, truth: bool) -> list[cst.BaseStatement]:
+    """What a nested `if` frozen to `truth` leaves in its block."""
+    if truth:
+        return statements_of(node.body.body)
+    if isinstance(node.orelse, cst.If):
+        return [node.orelse]
+    return statements_of(node.orelse.body.body) if isinstance(node.orelse, cst.Else) else []
+
+
+def mergeable(node: cst.If, returns: bool = False, decisions: Sequence[Decision] = ()) -> str | None:
     """Why an `if` on tensor data cannot be merged with torch.where, or None when it can.
 
-    Mergeable: one `if`/`else` (no `elif`) whose branches hold only assignments to names and
+    Mergeable: an `if`/`elif`/`else` chain whose branches hold only assignments to names,
     `lst.append(v)` calls (the same lists, in the same order, on both sides, so no list's length
-    depends on the test); with `returns`, each branch ends with a `return` of the same arity.
+    depends on the test) and nested `if` statements of the same kind; `decisions` gives, in
+    `inner_ifs` order, each nested test's frozen value or merged predicate. With `returns`, each
+    branch ends with a `return` of the same arity.
     """
-    if isinstance(node.orelse, cst.If):
-        return "an elif chain on tensor data"
-    blocks = [node.body] + ([node.orelse.body] if isinstance(node.orelse, cst.Else) else [])
+    summary = _summary(node, returns, dict(zip(inner_ifs(node), decisions)))
+    return summary if isinstance(summary, str) else None
+
+
+def _summary(node: cst.If, returns: bool, decisions: dict[cst.If, Decision]
+             ) -> str | tuple[list[str], int | None]:
+    """Why `node` cannot be merged, or the lists its branches append to and its return arity."""
     appended: list[list[str]] = []
-    arities: list[int] = []
-    for block in blocks:
+    arities: list[int | None] = []
+    for side in _sides(node):
         lists: list[str] = []
-        for k, stmt in enumerate(block.body):
+        arity: int | None = None
+        work = list(side)
+        k = 0
+        while k < len(work):
+            stmt = work[k]
+            last = k == len(work) - 1
+            k += 1
+            if isinstance(stmt, cst.If) and stmt in decisions:
+                decision = decisions[stmt]
+                if isinstance(decision, bool):
+                    work[k:k] = _frozen(stmt, decision)
+                    continue
+                inner = _summary(stmt, returns and last, decisions)
+                if isinstance(inner, str):
+                    return inner
+                lists.extend(inner[0])
+                arity = inner[1] if last else arity
+                continue
             if isinstance(stmt, _BLOCK) or not isinstance(stmt, cst.SimpleStatementLine):
-                return "a branch holds nested blocks"
+                return "a branch holds a loop or another block"
             for small in stmt.body:
-                last = k == len(block.body) - 1 and small is stmt.body[-1]
-                reason = _small_reason(small, returns and last, lists, arities)
+                may_return = returns and last and small is stmt.body[-1]
+                reason = _small_reason(small, may_return, lists)
                 if reason is not None:
                     return reason
+                if isinstance(small, cst.Return) and small.value is not None:
+                    arity = len(_returned(small.value))
         appended.append(lists)
+        arities.append(arity)
     if len(appended) == 1 and appended[0] or len(appended) == 2 and appended[0] != appended[1]:
         return "its branches append to lists differently (a list's length would depend on tensor data)"
-    if returns and (len(arities) != 2 or arities[0] != arities[1]):
+    if returns and (len(arities) != 2 or arities[0] is None or arities[0] != arities[1]):
         return "its branches do not both return the same number of values"
-    return None
+    return appended[0], arities[0] if returns else None
 
 
-def _small_reason(small: cst.BaseSmallStatement, may_return: bool, lists: list[str],
-                  arities: list[int]) -> str | None:
+def _small_reason(small: cst.BaseSmallStatement, may_return: bool, lists: list[str]) -> str | None:
     if isinstance(small, cst.Expr) and _appended_list(small) is not None:
         lists.append(_appended_list(small) or "")
         return None
     if isinstance(small, cst.Return) and may_return and small.value is not None:
-        arities.append(len(_returned(small.value)))
         return None
     if not isinstance(small, (cst.Assign, cst.AugAssign, cst.Pass)):
         kind = type(small).__name__.lower()
@@ -133,26 +214,55 @@ def with_tail(node: cst.If, tail: Sequence[cst.BaseStatement]) -> cst.If:
     return node.with_changes(orelse=cst.Else(cst.IndentedBlock(list(tail))))
 
 
-def where_if(node: cst.CSTNode, pred_name: str, drop: frozenset[str] = frozenset()) -> Replacement:
+def where_if(node: cst.CSTNode, pred_name: str, drop: frozenset[str] = frozenset(),
+             decisions: Sequence[Decision] = ()) -> Replacement:
     """Compute both branches under renamed targets, then select each name with torch.where.
 
     `if p: y = f(x) else: y = g(x)` becomes `pred = p; y_if_true = f(x); y_if_false = g(x);
     y = torch.where(pred, y_if_true, y_if_false)`; a name only one branch assigns keeps its
     earlier value on the other side; names in `drop` (read nowhere outside the branch) are not
-    merged.
+    merged. An `elif` clause is the `else` side's nested `if`; a nested `if` is merged the same
+    way inside its branch under its own predicate, or frozen, as `decisions` (in `inner_ifs`
+    order) say, so `if a: ... elif b: ... else: ...` selects with two nested torch.where.
     """
     assert isinstance(node, cst.If)
-    pred = cst.SimpleStatementLine([cst.Assign([cst.AssignTarget(cst.Name(pred_name))],
-                                               bare(node.test))], leading_lines=node.leading_lines)
-    true = rename_branch(statements_of(node.body.body), "_if_true")
-    false_body = statements_of(node.orelse.body.body) if isinstance(node.orelse, cst.Else) else []
-    false = rename_branch(false_body, "_if_false")
+    merged = _merge(node, pred_name, drop, dict(zip(inner_ifs(node), decisions)), {})
+    epilogue = _Branch([], {}, appends=merged.appends, returned=merged.returned).epilogue()
+    return cst.FlattenSentinel([*merged.stmts, *epilogue])
+
+
+@dataclass
+class _Merged:
+    """One merged `if`: its statements and what an enclosing merge must know of them."""
+
+    stmts: list[cst.BaseStatement]  # the predicate, both branches renamed, the torch.where merges
+    appends: list[tuple[str, str]]  # (list, merged temporary) appended after the merge
+    returned: list[str] | None  # the merged names a `return` ending both branches gives
+    private: set[str]  # temporaries of this merge, which no enclosing merge selects
+
+
+def _merge(node: cst.If, pred_name: str, drop: frozenset[str], decisions: dict[cst.If, Decision],
+           start: dict[str, int], nested: bool = False, unseen: bool = False) -> _Merged:
+    test = bare(node.test)
+    if unseen:
+        test = cst.Call(parse_expr("torch.as_tensor"), [cst.Arg(test)])
+    pred = cst.SimpleStatementLine([cst.Assign([cst.AssignTarget(cst.Name(pred_name))], test)],
+                                   leading_lines=node.leading_lines)
+    sides = _sides(node)
+    # A nested merge's temporaries are named after its predicate (`out_17_true`), so no
+    # enclosing branch renames them or mixes them up with its own (`out_if_true`).
+    tag = pred_name.removeprefix("pred_")
+    yes, no = (f"_{tag}_true", f"_{tag}_false") if nested else ("_if_true", "_if_false")
+    true = rename_branch(sides[0], yes, decisions, drop, start)
+    false = rename_branch(sides[1] if len(sides) > 1 else [], no, decisions, drop, start)
+    private = true.private | false.private
     merged = []
-    for name in dict.fromkeys(n for n in [*true.renames, *false.renames] if n not in drop):
+    for name in dict.fromkeys(n for n in [*true.renames, *false.renames] if n not in drop | private):
         yes = true.renames.get(name, name)
         no = false.renames.get(name, name)
         merged.append(cst.parse_statement(f"{name} = torch.where({pred_name}, {yes}, {no})"))
-    return cst.FlattenSentinel([pred, *true.stmts, *false.stmts, *merged, *true.epilogue()])
+    temporaries = {pred_name, *true.renames.values(), *false.renames.values(), *private}
+    return _Merged([pred, *true.stmts, *false.stmts, *merged], true.appends, true.returned, temporaries)
 
 
 @dataclass
@@ -163,6 +273,8 @@ class _Branch:
     renames: dict[str, str]
     appends: list[tuple[str, str]] = field(default_factory=list)  # (list, temporary)
     returned: list[str] | None = None  # the temporaries a `return` ending the branch returns
+    start: dict[str, int] = field(default_factory=dict)  # appends an enclosing branch made before
+    private: set[str] = field(default_factory=set)  # nested merges' temporaries (never selected)
 
     def epilogue(self) -> list[cst.BaseStatement]:
         """The appends of the merged temporaries, then the return of the merged values."""
@@ -172,37 +284,82 @@ class _Branch:
             out.append(cst.parse_statement(f"return {value}"))
         return out
 
+    def appended(self, lst: str) -> int:
+        """How many items this branch has appended to `lst` so far (an enclosing one's included)."""
+        return self.start.get(lst, 0) + sum(1 for a in self.appends if a[0] == lst)
+
 
 def statements_of(body: Sequence[cst.BaseStatement] | Sequence[cst.BaseSmallStatement]
                 ) -> list[cst.BaseStatement]:
     return [s for s in body if isinstance(s, cst.BaseStatement)]
 
 
-def rename_branch(body: Sequence[cst.BaseStatement], suffix: str) -> _Branch:
+def rename_branch(body: Sequence[cst.BaseStatement], suffix: str,
+                  decisions: dict[cst.If, Decision] | None = None, drop: frozenset[str] = frozenset(),
+                  start: dict[str, int] | None = None) -> _Branch:
     """Statements with every assigned name renamed (`y` -> `y<suffix>`) from its first store on;
-    `lst.append(v)` stores `v` in `lst_item<k>`, `return v` in `returned` (`returned_<i>`)."""
-    branch = _Branch([], {})
-    for stmt in body:
-        if not isinstance(stmt, cst.SimpleStatementLine):
-            continue
-        small_out = []
-        for small in stmt.body:
-            small = _as_store(small, branch)
-            if isinstance(small, cst.Pass):
+    `lst.append(v)` stores `v` in `lst_item<k>`, `return v` in `returned` (`returned_<i>`).
+
+    A nested `if` in `decisions` is spliced in frozen, or merged first (`_merge`) and its
+    statements renamed like the others; its temporaries are recorded as private.
+    """
+    branch = _Branch([], {}, start=dict(start or {}))
+    work = list(body)
+    k = 0
+    while k < len(work):
+        stmt = work[k]
+        k += 1
+        if isinstance(stmt, cst.If) and decisions and stmt in decisions:
+            decision = decisions[stmt]
+            if isinstance(decision, bool):
+                work[k:k] = _frozen(stmt, decision)
                 continue
-            assert isinstance(small, (cst.Assign, cst.AugAssign))  # checked by `mergeable`
-            value = small.value.visit(_Rename(branch.renames))
-            assert isinstance(value, cst.BaseExpression)
-            if isinstance(small, cst.AugAssign):
-                # `y += v` reads the current `y` (the outer one on its first store in the branch).
-                value = cst.BinaryOperation(_Rename(branch.renames).current(small.target),
-                                            _BINARY[type(small.operator)](), value)
-            for name in _store_names(small):
-                branch.renames.setdefault(name, f"{name}{suffix}")
-            small_out.append(_retarget(small, value, branch.renames))
-        if small_out:
-            branch.stmts.append(stmt.with_changes(body=small_out))
+            counts = {lst: branch.appended(lst) for lst in {*branch.start, *(a[0] for a in branch.appends)}}
+            inner = _merge(stmt, decision.name, drop - _loaded(work[k:]), decisions, counts,
+                           nested=True, unseen=decision.unseen)
+            branch.appends.extend(inner.appends)
+            branch.returned = inner.returned if inner.returned is not None else branch.returned
+            branch.private |= inner.private
+            for line in inner.stmts:
+                _rename_line(line, branch, suffix)
+            continue
+        if isinstance(stmt, cst.SimpleStatementLine):
+            _rename_line(stmt, branch, suffix)
     return branch
+
+
+def _loaded(stmts: Sequence[cst.CSTNode]) -> set[str]:
+    names: set[str] = set()
+
+    class _Loads(cst.CSTVisitor):
+        def visit_Name(self, node: cst.Name) -> None:
+            names.add(node.value)
+
+    for stmt in stmts:
+        stmt.visit(_Loads())
+    return names
+
+
+def _rename_line(stmt: cst.BaseStatement, branch: _Branch, suffix: str) -> None:
+    assert isinstance(stmt, cst.SimpleStatementLine)
+    small_out = []
+    for small in stmt.body:
+        small = _as_store(small, branch)
+        if isinstance(small, cst.Pass):
+            continue
+        assert isinstance(small, (cst.Assign, cst.AugAssign))  # checked by `mergeable`
+        value = small.value.visit(_Rename(branch.renames))
+        assert isinstance(value, cst.BaseExpression)
+        if isinstance(small, cst.AugAssign):
+            # `y += v` reads the current `y` (the outer one on its first store in the branch).
+            value = cst.BinaryOperation(_Rename(branch.renames).current(small.target),
+                                        _BINARY[type(small.operator)](), value)
+        for name in _store_names(small):
+            if name not in branch.private:
+                branch.renames.setdefault(name, f"{name}{suffix}")
+        small_out.append(_retarget(small, value, branch.renames))
+    if small_out:
+        branch.stmts.append(stmt.with_changes(body=small_out))
 
 
 def _as_store(small: cst.BaseSmallStatement, branch: _Branch) -> cst.BaseSmallStatement:
@@ -210,7 +367,7 @@ def _as_store(small: cst.BaseSmallStatement, branch: _Branch) -> cst.BaseSmallSt
     if isinstance(small, cst.Expr) and isinstance(small.value, cst.Call):
         lst = _appended_list(small)
         assert lst is not None  # checked by `mergeable`
-        temp = f"{lst}_item{sum(1 for a in branch.appends if a[0] == lst)}"
+        temp = f"{lst}_item{branch.appended(lst)}"
         branch.appends.append((lst, temp))
         return cst.Assign([cst.AssignTarget(cst.Name(temp))], small.value.args[0].value)
     if isinstance(small, cst.Return) and small.value is not None:

@@ -30,13 +30,13 @@ class LoopPlan:
     carried: tuple[str, ...]  # names bound before the loop that the loop reassigns
 
 
-def is_break_if(node: cst.CSTNode) -> bool:
-    """`if cond: break` with nothing else in it."""
+def is_break_if(node: cst.CSTNode, kind: type[cst.Break | cst.Continue] = cst.Break) -> bool:
+    """`if cond: break` (or `continue`, with `kind=cst.Continue`) with nothing else in it."""
     if not isinstance(node, cst.If) or node.orelse is not None or len(node.body.body) != 1:
         return False
     line = node.body.body[0]
     return isinstance(line, cst.SimpleStatementLine) and len(line.body) == 1 and \
-        isinstance(line.body[0], cst.Break)
+        isinstance(line.body[0], kind)
 
 
 def enclosing_loop(method: cst.FunctionDef, node: cst.CSTNode) -> Loop | None:
