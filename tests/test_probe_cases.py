@@ -80,6 +80,18 @@ def test_findings_name_the_failing_exporter_and_its_error(
     assert "legacy stopped at complex_rope.py:12" in (static[0].evidence or "")
 
 
+def test_hints_fit_the_line_not_only_the_rule(reports: dict[str, ProbeReport]) -> None:
+    # unsupported-op's own hint speaks of complex numbers; a legacy-only limit gets its own.
+    cond = [f for f in reports["higher_order_cond:make"].findings if f.origin == "probe"]
+    assert [f.hint.split(":")[0] for f in cond] == ["the legacy tracer cannot trace torch.cond"]
+    keyword = [f for f in reports["keyword_only:make"].findings if f.origin == "probe"]
+    assert keyword and all("keyword-only" in f.hint or "**kwargs" in f.hint for f in keyword)
+    number = reports["python_number_output:make"].findings
+    assert {f.exporter for f in number} == {"dynamo", "legacy"}
+    assert all("returns a Python value beside tensors" in f.message and
+               f.hint.startswith("return it as a tensor") for f in number)
+
+
 def test_reordered_level_shapes_expose_the_baked_tolist(reports: dict[str, ProbeReport]) -> None:
     # Random integers make no valid level shapes (eager rejects them); the same shapes in another
     # order are valid, and the legacy graph, which ignores them, differs there.

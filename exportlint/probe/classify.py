@@ -119,6 +119,23 @@ def _rule_from_text(source: str) -> str | None:
     return None
 
 
+def pattern_hint(rule: str, source: str) -> str | None:
+    """A hint for what the line itself shows, where the rule's general hint would mislead
+    (unsupported-op's hint is about complex numbers; a legacy-only limit needs another)."""
+    if rule == "unsupported-op" and _TRACED_ONLY.search(source) and not _COMPLEX.search(source):
+        what = ("torch.cond" if "cond(" in source else "torch.sym_min/sym_max" if "sym_" in source
+                else "round() of a size" if "round(" in source else "a higher-order op")
+        return (f"the legacy tracer cannot trace {what}: export with the dynamo exporter "
+                "(torch.onnx.export(..., dynamo=True)), or compute it with tensor ops for both")
+    if rule == "list-tensor-input" and _STARRED_SIGNATURE.search(source) and "**" not in source:
+        return ("the legacy tracer passes inputs by position: make the keyword-only parameters "
+                "positional, or export with the dynamo exporter and pass them as kwargs")
+    if rule == "list-tensor-input" and _STARRED_SIGNATURE.search(source):
+        return ("the legacy tracer cannot fill **kwargs: name the parameters in the signature, "
+                "or export with the dynamo exporter and pass them as kwargs")
+    return None
+
+
 def mentions_op(source: str, op: str) -> bool:
     """True when a source line calls `op` (`aten::fft_rfft2` -> `rfft2(`, `aten.polar` -> `polar(`)."""
     parts = [p for p in re.split(r"[:.]+", op) if p and p != "aten"]

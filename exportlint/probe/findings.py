@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import ast
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from exportlint.model import EXPORTERS, Exporter, Finding, Location, Outcome, Outcomes, severity_for
 from exportlint.probe.blame import Context, blame_failure
-from exportlint.probe.classify import error_kind, rule_for, warning_kind
+from exportlint.probe.classify import error_kind, pattern_hint, rule_for, warning_kind
 from exportlint.probe.symbols import enclosing_symbol
 from exportlint.rules.catalog import code_for, probe_hint
 from exportlint.verify.frames import is_user_path, make_frame
@@ -33,6 +36,7 @@ class Event:
     evidence: str
     message: str = ""
     unchecked: bool = False  # specialized, and eager rejected every perturbed input set
+    hint: str = ""  # what to do, when the rule's own hint does not fit this line
 
 
 def eager_events(failure: Failure, ctx: Context) -> list[Event]:
@@ -49,8 +53,16 @@ def export_events(report: VerifyReport, ctx: Context) -> list[Event]:
     """Events for one exporter: export failure, checker, onnxruntime, divergence, warnings."""
     exporter = report.exporter
     if report.export.failure is not None:
-        blame = blame_failure(report.export.failure, ctx)
-        return [Event(blame.rule, blame.frame, exporter, "fails", report.export.failure.evidence)]
+        failure = report.export.failure
+        blame = blame_failure(failure, ctx)
+        returned = _non_tensor_output(failure, ctx) if not blame.located else None
+        if returned is not None:
+            return [Event(blame.rule, returned, exporter, "fails", failure.evidence,
+                          f"the {exporter} exporter fails on forward's outputs: `{returned.source}` "
+                          "returns a Python value beside tensors, and an ONNX graph outputs tensors only",
+                          hint="return it as a tensor (`torch.tensor(value)`), or keep it out of the "
+                          "exported module and read it from the model in your runtime code")]
+        return [Event(blame.rule, blame.frame, exporter, "fails", failure.evidence)]
     if report.check is not None and report.check.failure is not None:
         return [Event("invalid-onnx", ctx.forward, exporter, "fails",
                       report.check.failure.evidence)]
@@ -86,6 +98,27 @@ def _divergence_events(report: VerifyReport, ctx: Context) -> list[Event]:
                             _describe(diverged[0]) + _dropped(report),
                             "onnxruntime differs from eager on other inputs"))
     return _unique(events)
+
+
+# What the exporters say of a Python number among forward's outputs (legacy: "output 1 (0.7)
+# of traced region did not have observable data dependence"; dynamo: a float has no `.name`).
+_NON_TENSOR_OUTPUT = re.compile(r"output \d+ \(|'(float|int|bool)' object has no attribute 'name'")
+
+
+def _non_tensor_output(failure: Failure, ctx: Context) -> Frame | None:
+    """The `return` ending forward, when the failure is about a non-tensor output; else None."""
+    if not _NON_TENSOR_OUTPUT.search(f"{failure.message} {failure.root_message}"):
+        return None
+    try:
+        tree = ast.parse(Path(ctx.forward.path).read_text(encoding="utf-8"))
+    except (OSError, SyntaxError, ValueError):
+        return None
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.lineno == ctx.forward.line:
+            returns = [s for s in node.body if isinstance(s, ast.Return) and s.value is not None]
+            if returns:
+                return make_frame(ctx.forward.path, returns[-1].lineno, ctx.forward.function)
+    return None
 
 
 def _is_assertion(source: str) -> bool:
@@ -148,7 +181,7 @@ def _finding(event: Event, seen: dict[Exporter, Outcome], ctx: Context) -> Findi
         outcomes=outcomes,
         severity="error" if event.exporter is None else severity_for(outcomes, ctx.choice),
         symbol=enclosing_symbol(event.frame.path, event.frame.line, event.frame.function),
-        hint=probe_hint(event.rule),
+        hint=event.hint or pattern_hint(event.rule, event.frame.source) or probe_hint(event.rule),
         exporter=event.exporter,
         evidence=event.evidence,
     )
