@@ -119,3 +119,46 @@ def test_the_wrapper_verifies_with_both_exporters(project: Path) -> None:
                           "print(tuple(m(*i).shape))"], cwd=project, capture_output=True, text=True,
                          timeout=300)
     assert run.stdout.strip() == "(2, 6, 16)", run.stderr[-2000:]
+
+
+UNTWINNABLE = '''import torch
+from torch import nn
+
+
+def table(dim: int, end: int) -> torch.Tensor:
+    angles = torch.outer(torch.arange(end).float(), torch.arange(dim // 2).float())
+    return torch.polar(torch.ones_like(angles), angles)
+
+
+def rotary(xq: torch.Tensor, freqs: torch.Tensor) -> torch.Tensor:
+    xq_ = torch.view_as_complex(xq.float().reshape(*xq.shape[:-1], -1, 2))
+    fc = freqs[None, :, :]
+    return torch.view_as_real(xq_ * fc).flatten(2)
+
+
+class Rope(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.register_buffer("freqs", table(8, 6), persistent=False)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return rotary(x, self.freqs)
+
+
+def make():
+    return Rope().eval(), (torch.randn(2, 6, 8),)
+'''
+
+
+@pytest.mark.ort
+def test_a_helper_with_no_real_twin_is_manual_work_and_no_call_names_a_twin(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "untwinnable.py").write_text(UNTWINNABLE)
+    monkeypatch.chdir(tmp_path)
+    # Exit 1 (a fix that failed, named), not 2: the wrapper imports nothing the file lacks.
+    assert main(["fix", "untwinnable.py:make", "--out", "out", "--format", "json"]) == 1
+    source = (tmp_path / "out" / "untwinnable_export.py").read_text()
+    assert "rotary_pairs" not in source
+    report = json.loads((tmp_path / "out" / "untwinnable_report.json").read_text())
+    assert [(m["line"], m["reason"].split(":")[0]) for m in report["manual"]] == [
+        (10, "complex code with no real-valued rewrite here")]

@@ -114,7 +114,7 @@ def _twin(plan: WrapperPlan, name: str, twins: dict[str, str]) -> bool | None:
     if pairs.unsupported:
         plan.needs_manual(UnsupportedOpFixer.rule, line, name, "complex code with no real-valued "
                           f"rewrite here: {'; '.join(pairs.unsupported)}.")
-        return False
+        return None  # callers keep the complex helper: no call may name a twin never written
     doc = cst.parse_statement(f'"""`{name}` with complex numbers stored as (re, im) pairs '
                               'in a trailing dimension."""')
     body = rewritten.body.with_changes(body=[doc, *_without_docstring(rewritten.body.body)])
