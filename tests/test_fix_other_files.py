@@ -133,7 +133,7 @@ def table(dim: int, end: int) -> torch.Tensor:
 def rotary(xq: torch.Tensor, freqs: torch.Tensor) -> torch.Tensor:
     xq_ = torch.view_as_complex(xq.float().reshape(*xq.shape[:-1], -1, 2))
     fc = freqs[None, :, :]
-    return torch.view_as_real(xq_ * fc).flatten(2)
+    return torch.view_as_real(xq_ * fc.conj()).flatten(2)
 
 
 class Rope(nn.Module):
@@ -162,3 +162,4 @@ def test_a_helper_with_no_real_twin_is_manual_work_and_no_call_names_a_twin(
     report = json.loads((tmp_path / "out" / "untwinnable_report.json").read_text())
     assert [(m["line"], m["reason"].split(":")[0]) for m in report["manual"]] == [
         (10, "complex code with no real-valued rewrite here")]
+    assert "`.conj()` on complex `fc`" in report["manual"][0]["reason"]

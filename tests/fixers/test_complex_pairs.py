@@ -25,3 +25,16 @@ def test_view_as_real_of_a_complex_product_is_real_for_later_shape_calls() -> No
         out = cst.parse_module(source).visit(rewrite).code
         assert "_complex_mul(q, table).flatten(3)\n" in out, out
         assert rewrite.unsupported == []
+
+
+def test_indexing_a_complex_value_keeps_its_pair_dimension() -> None:
+    # LLaMA-style broadcasting of the frequency table: `freqs[None, :, None, :]` indexes the
+    # complex dimensions only; with an ellipsis the pair dimension is named explicitly.
+    source = ("def f(q, freqs):\n    fc = freqs[None, :, None, :]\n    last = freqs[..., -1]\n"
+              "    return torch.view_as_real(q * fc).flatten(3), last.real\n")
+    rewrite = ComplexToPairs(names={"q", "freqs"}, attrs=set(), twins={})
+    out = cst.parse_module(source).visit(rewrite).code
+    assert rewrite.unsupported == []
+    assert "fc = freqs[None, :, None, :]\n" in out
+    assert "last = freqs[..., -1, :]\n" in out
+    assert "return _complex_mul(q, fc).flatten(3), last[..., 0]\n" in out

@@ -77,6 +77,21 @@ class ComplexToPairs(cst.CSTTransformer):
                 return _expr(f"{receiver}[..., {0 if attr == 'real' else 1}]", updated_node)
         return updated_node
 
+    def leave_Subscript(self, original_node: cst.Subscript, updated_node: cst.Subscript
+                        ) -> cst.BaseExpression:
+        """Indexing a complex value indexes its leading dimensions: the pair dimension trails
+        them, so `t[None, :n]` stays as written and `t[..., k]` becomes `t[..., k, :]`."""
+        if not self._is(updated_node.value):
+            return updated_node
+        ellipsis = any(isinstance(e.slice, cst.Index) and isinstance(e.slice.value, cst.Ellipsis)
+                       for e in updated_node.slice)
+        if not ellipsis:
+            return self._mark(updated_node)
+        elements = [*updated_node.slice]
+        elements[-1] = elements[-1].with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
+        elements.append(cst.SubscriptElement(cst.Slice(None, None)))
+        return self._mark(updated_node.with_changes(slice=elements))
+
     def leave_IfExp(self, original_node: cst.IfExp, updated_node: cst.IfExp) -> cst.BaseExpression:
         if self._is(updated_node.body) or self._is(updated_node.orelse):
             return self._mark(updated_node)

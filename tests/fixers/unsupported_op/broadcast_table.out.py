@@ -1,0 +1,147 @@
+"""ONNX export wrapper for `RotaryBlock`, written by `exportlint fix`.
+
+Target: tests/fixers/unsupported_op/broadcast_table.in.py:make
+The wrapper reuses the module the factory builds: its views share the original's
+parameters, buffers and submodules (nothing is copied), and the user's code is not edited.
+
+Frozen or rewritten (the export keeps only these paths):
+- unsupported-op (broadcast_table.in.py:17): `rotate` uses complex tensors: the wrapper calls
+  `rotate_pairs`, the same math on real (re, im) pairs.
+- unsupported-op (broadcast_table.in.py:30): `RotaryBlock.forward` uses complex tensors: rewritten
+  on real (re, im) pairs.
+- unsupported-op: `RotaryBlock.table` is complex: the rewritten code reads the real view
+  `table_pairs` (torch.view_as_real, shares its memory).
+
+Graph inputs: x.
+Graph outputs: output.
+Run this file to export `broadcast_table.onnx` next to it.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+_USER_FILE = Path(__file__).resolve().parent / "broadcast_table.in.py"
+_USER_MODULE = "exportlint_target_unsupported_op_broadcast_table"
+
+
+def _load_user_module() -> ModuleType:
+    """Load the user's file once, under the name `exportlint fix` used for it."""
+    loaded = sys.modules.get(_USER_MODULE)
+    if loaded is not None and Path(loaded.__file__ or "").resolve() == _USER_FILE.resolve():
+        return loaded
+    spec = importlib.util.spec_from_file_location(_USER_MODULE, _USER_FILE)
+    assert spec is not None and spec.loader is not None, f"cannot load {_USER_FILE}"
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[_USER_MODULE] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+_user = _load_user_module()
+RotaryBlock = _user.RotaryBlock
+make = _user.make
+
+
+def _adopt(model: nn.Module, classes: dict[str, type[nn.Module]]) -> nn.Module:
+    """A view of `model` in which the submodules at the paths in `classes` have those classes.
+
+    A view is a new object of the given class sharing the original's `__dict__` entries: the
+    same parameters, buffers and submodules, so nothing is copied and the weights stay the
+    user's. The original modules are not modified.
+    """
+    return _view(model, "", classes)
+
+
+def _view(module: nn.Module, path: str, classes: dict[str, type[nn.Module]]) -> nn.Module:
+    cls = classes.get(path, type(module))
+    view = cls.__new__(cls)
+    view.__dict__.update(module.__dict__)
+    prefix = f"{path}." if path else ""
+    children = dict(module._modules)
+    for name, child in children.items():
+        inner = f"{prefix}{name}"
+        if child is not None and any(p == inner or p.startswith(f"{inner}.") for p in classes):
+            children[name] = _view(child, inner, classes)
+    view.__dict__["_modules"] = children
+    # Own dicts (same tensors): attributes the wrapper adds never reach the original.
+    view.__dict__["_parameters"] = dict(module._parameters)
+    view.__dict__["_buffers"] = dict(module._buffers)
+    return view
+
+
+def rotate_pairs(x: Tensor, table: Tensor) -> Tensor:
+    """`rotate` with complex numbers stored as (re, im) pairs in a trailing dimension."""
+    pairs = x.float().reshape(*x.shape[:-1], -1, 2)
+    return _complex_mul(pairs, table[None, :, None, :]).flatten(3).type_as(x)
+
+
+def _complex_mul(a: Tensor, b: Tensor) -> Tensor:
+    """(a_re + i a_im)(b_re + i b_im) for complex numbers stored as (..., 2) real pairs."""
+    re = a[..., 0] * b[..., 0] - a[..., 1] * b[..., 1]
+    im = a[..., 0] * b[..., 1] + a[..., 1] * b[..., 0]
+    return torch.stack((re, im), dim=-1)
+
+
+class RotaryBlockForExport(RotaryBlock):
+    """`RotaryBlock` with rewritten copies of: forward."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        b, n, _ = x.shape
+        q, k, v = self.qkv(x).view(b, n, 3, self.heads, self.head_dim).unbind(2)
+        table = self.table_pairs[:n]
+        q, k = rotate_pairs(q, table), rotate_pairs(k, table)
+        phase = table[..., -1, :][..., 1].sum()
+        o = F.scaled_dot_product_attention(q.transpose(1, 2), k.transpose(1, 2), v.transpose(1, 2))
+        return x + self.out(o.transpose(1, 2).reshape(b, n, -1)) * phase.cos()
+
+
+class RotaryBlockExport(nn.Module):
+    """Export view of `RotaryBlock`: flat tensor inputs, flat tensor outputs."""
+
+    def __init__(self, model: RotaryBlock) -> None:
+        super().__init__()
+        self.model = _adopt(model, {"": RotaryBlockForExport})
+        self.model.table_pairs = torch.view_as_real(self.model.table)
+
+    def forward(self, x: Tensor) -> Tensor:
+        """Graph inputs: x."""
+        out = self.model(x)
+        return out
+
+    def export_inputs(self, x) -> tuple[Tensor, ...]:
+        """The graph inputs for one call of the original module, in INPUT_NAMES order."""
+        return (x,)
+
+
+INPUT_NAMES = ("x",)
+OUTPUT_NAMES = ("output",)
+DYNAMIC_AXES: dict[str, dict[int, str]] = {}
+
+
+def make_export() -> tuple[RotaryBlockExport, tuple[Tensor, ...]]:
+    """The wrapper around the module `make()` builds, and its example inputs."""
+    module, args = make()
+    wrapper = RotaryBlockExport(module)
+    return wrapper, wrapper.export_inputs(*args)
+
+
+if __name__ == "__main__":
+    model, inputs = make_export()
+    torch.onnx.export(
+        model.eval(),
+        inputs,
+        str(Path(__file__).with_name("broadcast_table.onnx")),
+        input_names=list(INPUT_NAMES),
+        output_names=list(OUTPUT_NAMES),
+        dynamic_axes=DYNAMIC_AXES or None,
+        dynamo=True,
+        external_data=False,
+    )
