@@ -40,7 +40,7 @@ VERIFIED = dataclasses.replace(PLANNED, report_path="/out/m_report.json", verifi
 def test_a_verified_report_lists_its_keys_in_the_documented_order() -> None:
     data = json.loads(render_fix_json(VERIFIED))
     assert list(data) == ["target", "name", "fixers", "notes", "manual", "findings", "wrapper_path",
-                          "ok", "exporters", "coverage", "tolerance", "output_names", "verified",
+                          "ok", "exporters", "coverage", "tolerance", "output_names", "checked", "verified",
                           "report_path"]
     assert data["findings"][0] == {
         "rule": "dynamic-branch", "code": "EXL101", "severity": "warning", "path": "m.py",
@@ -52,11 +52,19 @@ def test_a_verified_report_lists_its_keys_in_the_documented_order() -> None:
     assert data["coverage"] == [{"line": 12, "test": "x.sum() > 0", "symbol": "M.forward",
                                  "true": ["example"], "false": [], "both": False}]
     assert data["tolerance"] == {"rtol": 1e-3, "atol": 1e-4} and data["ok"] is False
+    # Checked, and failed: never "verified" (what scripts read besides the exit code).
+    assert data["checked"] is True and data["verified"] is False
+    assert VERIFIED.verification is not None
+    passed = dataclasses.replace(VERIFIED, manual=(),
+                                 verification=dataclasses.replace(VERIFIED.verification, ok=True))
+    assert json.loads(render_fix_json(passed))["verified"] is True
+    # Every check passed but manual work is left: not verified either (exit 1).
+    assert json.loads(render_fix_json(dataclasses.replace(passed, manual=VERIFIED.manual)))["verified"] is False
 
 
 def test_a_diff_report_is_not_verified_and_keeps_the_source_only_when_asked() -> None:
     public = fix_report_data(PLANNED)
-    assert public["ok"] is None and public["verified"] is False
+    assert public["ok"] is None and public["checked"] is False and public["verified"] is False
     assert "source" not in public and "exporters" not in public and "report_path" not in public
     assert fix_report_data(PLANNED, with_source=True)["source"] == PLANNED.source
 

@@ -34,7 +34,7 @@ class DataDependentIndexFixer(Fixer):
         for finding, node in targets:
             reason = _fix(plan, finding, node, seen) if node is not None else \
                 "its output size is decided by tensor values"
-            if reason:
+            if reason and ctx.blocks(finding):
                 plan.needs_manual(self.rule, finding.location.line, finding.symbol,
                                   f"{_what(plan, finding, node)}: {reason}; no safe automatic fix "
                                   "(keep a fixed size, e.g. top-k, and carry a validity mask).")

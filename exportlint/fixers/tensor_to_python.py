@@ -39,6 +39,8 @@ class TensorToPythonFixer(Fixer):
                 plan.note(self.rule, f"`{text}` only feeds arithmetic: the tensor is used "
                           "directly, so its value stays in the graph.", finding.location.line)
                 continue
+            if not ctx.blocks(finding):
+                continue  # every chosen exporter keeps it right: verification shows it
             plan.needs_manual(self.rule, finding.location.line, finding.symbol, f"`{text}` "
                               "becomes a Python number that decides sizes, indices or control "
                               "flow; dynamo keeps it symbolic or fails, legacy bakes the example's "

@@ -32,6 +32,9 @@ class UnsupportedOpFixer(Fixer):
 
     def apply(self, ctx: FixContext) -> None:
         plan = ctx.plan
+        found = ctx.findings_for(self.rule)
+        if found and not plan.twins and not any(ctx.blocks(f) for f in found):
+            return  # every chosen exporter converts this file's ops (FFTs under dynamo): keep them
         attrs = complex_attributes(ctx.module, str(plan.index.path))
         own = {name: twin_name(name) for name in complex_helpers(plan.index, plan.facts)}
         # The twins of every file's helpers (other_files.register_twins), this file's included.
@@ -160,5 +163,7 @@ def _report_others(ctx: FixContext) -> None:
             continue
         if finding.symbol and not ctx.plan.facts.ran(finding.symbol):
             continue  # not on this forward's path
+        if not ctx.blocks(finding):
+            continue  # converted faithfully by every chosen exporter
         ctx.plan.needs_manual(UnsupportedOpFixer.rule, finding.location.line, finding.symbol,
                               f"{finding.message.rstrip('.')}: no faithful automatic rewrite.")

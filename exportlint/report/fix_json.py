@@ -41,10 +41,13 @@ def fix_report_data(report: FixReport, with_source: bool = False) -> dict[str, A
     }
     if with_source:
         data["source"] = report.source
+    # `checked`: the wrapper was exported and compared (not with --diff); `verified`: and every
+    # check passed, which is what the exit code says (a report that failed is never "verified").
     if report.verification is None:
-        data |= {"ok": None, "verified": False}
+        data |= {"ok": None, "checked": False, "verified": False}
     else:
-        data |= _verification(report.verification) | {"verified": True}
+        checked = _verification(report.verification)
+        data |= checked | {"checked": True, "verified": checked["ok"] is True and not report.manual}
     if report.report_path:
         data["report_path"] = report.report_path
     return data
@@ -103,7 +106,7 @@ def read_fix_report(data: dict[str, Any]) -> FixReport:
     Raises:
         KeyError, TypeError: `data` is not a fix report.
     """
-    verification = _read_verification(data) if data.get("verified") else None
+    verification = _read_verification(data) if data.get("checked") else None
     return FixReport(
         target=data["target"], name=data["name"], fixers=tuple(data["fixers"]),
         notes=tuple(Note(**n) for n in data["notes"]),

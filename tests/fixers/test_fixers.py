@@ -28,6 +28,7 @@ CASES = sorted(HERE.glob("*/*.in.py"))
 EXTRA: dict[str, dict[str, Any]] = {
     "cond_modules": {"exporter": "dynamo"},  # torch.cond: the legacy exporter cannot trace it
     "two_heads": {"exporter": "dynamo"},
+    "fft_filter": {"exporter": "dynamo"},  # FFTs: dynamo converts them; nothing to rewrite
     "shape_branch": {"dynamic": {"x": {"0": "x_dim0", "1": "x_dim1"}}},  # the shape test pins axis 0, axis 1 stays
 }
 
@@ -192,3 +193,13 @@ def test_a_nested_test_the_example_never_ran_is_merged_as_a_tensor(tmp_path: Pat
     assert report["ok"], _why(report)
     assert "pred_24 = torch.as_tensor(self.use_refine)" in report["source"]
     assert any("`self.use_refine` never ran on the example inputs" in n["text"] for n in report["notes"])
+
+
+@pytest.mark.ort
+def test_what_a_chosen_exporter_converts_is_no_manual_work(tmp_path: Path) -> None:
+    """The FFT filter exports under dynamo as written (the golden run); with both exporters the
+    legacy tracer has no FFT, so the same fix is manual work naming the FFT lines."""
+    case = HERE / "unsupported_op" / "fft_filter.in.py"
+    report = fix_report_data(fix_target(_request(case, tmp_path, exporter="both")), with_source=True)
+    assert report["ok"] is False
+    assert {m["line"] for m in report["manual"] if "FFT" in m["reason"]} == {17, 19}

@@ -9,7 +9,7 @@ from typing import Any, ClassVar
 import libcst as cst
 
 from exportlint.fixers.wrapper.plan import WrapperPlan
-from exportlint.model import ExporterChoice, Finding
+from exportlint.model import ExporterChoice, Finding, selected_exporters
 
 
 @dataclass
@@ -29,6 +29,12 @@ class FixContext:
 
     def findings_for(self, rule: str) -> list[Finding]:
         return [f for f in self.findings if f.rule == rule]
+
+    def blocks(self, finding: Finding) -> bool:
+        """Whether the pattern fails or goes wrong under a chosen exporter. One that every
+        chosen exporter converts faithfully (`nonzero`, a `.numpy()` constant, FFTs under
+        dynamo) is no manual work: verification shows the export as it is."""
+        return any(finding.outcomes.of(e) in ("fails", "wrong") for e in selected_exporters(self.exporter))
 
 
 class Fixer:
