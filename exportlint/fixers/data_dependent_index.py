@@ -29,11 +29,18 @@ class DataDependentIndexFixer(Fixer):
         plan = ctx.plan
         targets = [(f, _subscript_at(plan, f)) for f in ctx.findings_for(self.rule)
                    if plan.facts.ran(f.symbol)]
-        probes = [_probe(plan, f, node) for f, node in targets if node is not None]
+        probes = [_probe(plan, f, node) for f, node in targets
+                  if node is not None and f.symbol in plan.index.methods]
         seen = _observe(ctx, [p for p in probes if p is not None])
         for finding, node in targets:
-            reason = _fix(plan, finding, node, seen) if node is not None else \
-                "its output size is decided by tensor values"
+            if finding.symbol not in plan.index.methods:
+                # A module-level helper (`filter_detections(boxes, scores)`): rewrites reach
+                # methods only, so it stays as written; manual work only where it blocks.
+                reason: str | None = (f"it is in the function `{finding.symbol}`, which this fixer "
+                                      "does not rewrite")
+            else:
+                reason = _fix(plan, finding, node, seen) if node is not None else \
+                    "its output size is decided by tensor values"
             if reason and ctx.blocks(finding):
                 plan.needs_manual(self.rule, finding.location.line, finding.symbol,
                                   f"{_what(plan, finding, node)}: {reason}; no safe automatic fix "
