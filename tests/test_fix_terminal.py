@@ -44,3 +44,15 @@ def test_paths_are_whole_and_a_failed_export_prints_no_table(width: int, capsys:
     assert f"dynamo: {LONG}" in out
     assert "┃ case" not in out  # no graph, no parity table
     assert "FAILED: the dynamo export failed; files left for inspection" in out
+
+
+def test_files_left_for_inspection_are_only_files_that_exist(tmp_path, capsys: pytest.CaptureFixture[str]) -> None:
+    written = tmp_path / "m.legacy.onnx"
+    written.write_bytes(b"graph")
+    missing = tmp_path / "m.onnx"  # the dynamo export failed before writing it
+    failed = ExporterVerdict("dynamo", str(missing), False, export_error="TypeError: keywords must be strings")
+    wrong = ExporterVerdict("legacy", str(written), True, check_ok=True, cases=(_case("flipped", False),))
+    render_fix_report(_report(failed, wrong))
+    footer = capsys.readouterr().out.split("files left for inspection", 1)[1]
+    listed = [line.strip() for line in footer.splitlines() if line.strip()]
+    assert listed == ["/tmp/m_export.py", str(written)]

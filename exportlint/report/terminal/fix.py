@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from rich.table import Table
@@ -84,7 +85,9 @@ def failure_reason(report: FixReport) -> str:
 def _verdict(console: Any, report: FixReport) -> None:
     verification = report.verification
     exporters = verification.exporters if verification else ()
-    files = [report.wrapper_path, *[v.onnx_path for v in exporters], report.report_path]
+    # An export that failed wrote no graph: list only the files there are to inspect.
+    onnx = [v.onnx_path for v in exporters if v.onnx_path and os.path.exists(v.onnx_path)]
+    files = [report.wrapper_path, *onnx, report.report_path]
     if verification is not None and verification.ok:
         console.print(Text(f"PASSED (rtol={verification.rtol}, atol={verification.atol})",
                            style="bold green"))
