@@ -3,15 +3,20 @@
 `x * w.sum().item()` and `x / float(t)` compute the same with the tensor itself, which keeps
 the value in the graph instead of baking the example's number. A Python number that sizes,
 slices, indexes or keys something (`int(n)` in a slice, `.tolist()` driving a split) has no
-static-shape equivalent: that is reported as manual work, with the reason.
+static-shape equivalent: that is reported as manual work, with the reason. A numpy round trip
+(`t.numpy()`, numpy math, `torch.from_numpy`) is rewritten with torch ops of the same meaning
+(`rewrites/numpy_torch.py`).
 """
 
 from __future__ import annotations
+
+import re
 
 import libcst as cst
 
 from exportlint.analysis.uses import Parents
 from exportlint.fixers.rewrites.codemods import Edit, Replacement, keep_parens
+from exportlint.fixers.rewrites.numpy_torch import NumpyToTorch, numpy_in
 from exportlint.fixers.wrapper.fixer import FixContext, Fixer
 from exportlint.fixers.wrapper.plan import WrapperPlan
 from exportlint.model import Finding
@@ -25,6 +30,7 @@ class TensorToPythonFixer(Fixer):
 
     def apply(self, ctx: FixContext) -> None:
         plan = ctx.plan
+        rewritten: set[str] = set()  # methods whose numpy round trip became torch ops
         for finding in ctx.findings_for(self.rule):
             if not plan.facts.ran(finding.symbol):
                 continue
@@ -41,10 +47,55 @@ class TensorToPythonFixer(Fixer):
                 continue
             if not ctx.blocks(finding):
                 continue  # every chosen exporter keeps it right: verification shows it
+            if text.endswith(".numpy()") and finding.symbol in rewritten:
+                continue
+            if text.endswith(".numpy()") and _numpy_to_torch(plan, finding):
+                rewritten.add(finding.symbol)
+                continue
+            if text.endswith(".numpy()"):
+                plan.needs_manual(self.rule, finding.location.line, finding.symbol, f"`{text}` "
+                                  "leaves the graph: the numpy code after it runs on the host, so "
+                                  "the legacy tracer records its result for the example as a "
+                                  "constant; rewrite that numpy math with torch ops (np.exp -> "
+                                  "torch.exp, np.clip -> torch.clamp, axis= -> dim=).")
+                continue
             plan.needs_manual(self.rule, finding.location.line, finding.symbol, f"`{text}` "
                               "becomes a Python number that decides sizes, indices or control "
                               "flow; dynamo keeps it symbolic or fails, legacy bakes the example's "
                               "value. There is no static-shape equivalent.")
+
+
+_NUMPY_ALIAS = re.compile(r"^\s*import numpy as (\w+)\s*$|^\s*import (numpy)\s*$", re.MULTILINE)
+
+
+def _numpy_to_torch(plan: WrapperPlan, finding: Finding) -> bool:
+    """Rewrite the numpy round trip of the finding's method with torch ops (`numpy_torch`);
+    False when some numpy use there has no torch rewrite (the reason becomes the manual item)."""
+    method = plan.index.methods.get(finding.symbol)
+    match = _NUMPY_ALIAS.search(plan.index.text)
+    if method is None:
+        return False
+    alias = next((g for g in match.groups() if g), "np") if match else "np"
+    dry = NumpyToTorch(alias)
+    method.node.visit(dry)
+    if dry.unsupported:
+        plan.needs_manual(TensorToPythonFixer.rule, finding.location.line, finding.symbol,
+                          f"a numpy round trip with no torch rewrite: {'; '.join(dry.unsupported)}.")
+        return True  # reported, with its reason
+    if not numpy_in(method.node, alias):
+        return False
+    earlier = plan.edits.get(finding.symbol, {}).get(method.node)  # another fixer's, kept
+
+    def edit(node: cst.CSTNode) -> Replacement:
+        node = node.visit(NumpyToTorch(alias))
+        return earlier(node) if earlier is not None else node
+
+    plan.edit(finding.symbol, method.node, edit)
+    plan.note(TensorToPythonFixer.rule, f"`{finding.symbol}` computes with numpy between tensors: "
+              "rewritten with the torch ops of the same meaning (`.numpy()` and "
+              "`torch.from_numpy` dropped, `axis=` as `dim=`), so the math stays in the graph.",
+              finding.location.line)
+    return True
 
 
 def _named_for_arithmetic(plan: WrapperPlan, symbol: str, parent: cst.CSTNode | None) -> bool:
