@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from exportlint.fixers.rewrites.codemods import Edit, Replacement, keep_parens, parse_expr
+from exportlint.fixers.rewrites.loops import loaded_names
 
 _BLOCK = (cst.If, cst.For, cst.While, cst.With, cst.Try, cst.FunctionDef, cst.ClassDef)
 
@@ -315,7 +316,7 @@ def rename_branch(body: Sequence[cst.BaseStatement], suffix: str,
                 work[k:k] = _frozen(stmt, decision)
                 continue
             counts = {lst: branch.appended(lst) for lst in {*branch.start, *(a[0] for a in branch.appends)}}
-            inner = _merge(stmt, decision.name, drop - _loaded(work[k:]), decisions, counts,
+            inner = _merge(stmt, decision.name, drop - loaded_names(work[k:]), decisions, counts,
                            nested=True, unseen=decision.unseen)
             branch.appends.extend(inner.appends)
             branch.returned = inner.returned if inner.returned is not None else branch.returned
@@ -326,18 +327,6 @@ def rename_branch(body: Sequence[cst.BaseStatement], suffix: str,
         if isinstance(stmt, cst.SimpleStatementLine):
             _rename_line(stmt, branch, suffix)
     return branch
-
-
-def _loaded(stmts: Sequence[cst.CSTNode]) -> set[str]:
-    names: set[str] = set()
-
-    class _Loads(cst.CSTVisitor):
-        def visit_Name(self, node: cst.Name) -> None:
-            names.add(node.value)
-
-    for stmt in stmts:
-        stmt.visit(_Loads())
-    return names
 
 
 def _rename_line(stmt: cst.BaseStatement, branch: _Branch, suffix: str) -> None:
