@@ -187,19 +187,15 @@ def _rewrite_data(plan: WrapperPlan, site: Site, node: cst.CSTNode, cond_ok: boo
     if isinstance(node, cst.While) or is_break_if(node):
         _rewrite_loop(plan, site, node)
         return set()
-    if isinstance(node, cst.If) and _chain_head(plan, site.symbol, node) is not node:
+    assert isinstance(node, cst.If)  # `_owner` gives an If, IfExp or While
+    if _chain_head(plan, site.symbol, node) is not node:
         return set()  # an `elif` test: merged with its chain, or named with the chain's manual item
-    skips = isinstance(node, cst.If) and is_break_if(node, cst.Continue)
-    if isinstance(node, cst.If):
-        tail = _continue_tail(plan, site, node) if skips else _early_return_tail(plan, site, node)
-        if tail:
-            node = with_tail(_skipped(node) if skips else node, tail)
-    nested = _nested_decisions(plan, node) if isinstance(node, cst.If) else []
-    returns = isinstance(node, cst.If) and _all_return(node)
-    if isinstance(nested, str) or not isinstance(node, cst.If):
-        reason: str | None = nested if isinstance(nested, str) else "a `while` loop on tensor data"
-    else:
-        reason = mergeable(node, returns, [d for _, d in nested])
+    skips = is_break_if(node, cst.Continue)
+    tail = _continue_tail(plan, site, node) if skips else _early_return_tail(plan, site, node)
+    if tail:
+        node = with_tail(_skipped(node) if skips else node, tail)
+    nested = _nested_decisions(plan, node)
+    reason = nested if isinstance(nested, str) else mergeable(node, _all_return(node), [d for _, d in nested])
     if reason is not None or isinstance(nested, str):
         plan.needs_manual(rule, site.line, site.symbol, f"`{site.display}` depends on tensor "
                           f"data and {reason}; rewrite it with torch.where or torch.cond.")
@@ -220,22 +216,20 @@ def _rewrite_data(plan: WrapperPlan, site: Site, node: cst.CSTNode, cond_ok: boo
         return with_tail(_skipped(updated) if skips else updated, tail_of)  # type: ignore[arg-type]
 
     drop = _branch_locals(plan, site, original, list(tail_of or ()))
-    if tail_of is not None and skips:
-        plan.note(rule, f"`{site.display}` depends on tensor data and skips the rest of the loop "
-                  "body: that rest is its `else` branch, computed on every iteration, and "
-                  f"torch.where keeps the old values where the original skipped (`{pred_name(site)}`).",
-                  site.line)
-        plan.edit(site.symbol, original,
-                  lambda updated: where_if(merged(updated), pred_name(site), drop, decisions))
-        return handled
     if tail_of is not None:
-        plan.note(rule, f"`{site.display}` depends on tensor data and returns early: the rest of "
-                  "the method is its `else` branch; both are computed and one `return` "
-                  f"selects with torch.where (`{pred_name(site)}`).", site.line)
+        if skips:
+            plan.note(rule, f"`{site.display}` depends on tensor data and skips the rest of the "
+                      "loop body: that rest is its `else` branch, computed on every iteration, and "
+                      f"torch.where keeps the old values where the original skipped (`{pred_name(site)}`).",
+                      site.line)
+        else:
+            plan.note(rule, f"`{site.display}` depends on tensor data and returns early: the rest "
+                      "of the method is its `else` branch; both are computed and one `return` "
+                      f"selects with torch.where (`{pred_name(site)}`).", site.line)
         plan.edit(site.symbol, original,
                   lambda updated: where_if(merged(updated), pred_name(site), drop, decisions))
         return handled
-    if cond_ok and isinstance(node, cst.If) and calls_submodule(node) and not nested:
+    if cond_ok and calls_submodule(node) and not nested:
         tag = str(site.line)
         plan.edit(site.symbol, original, lambda updated: cond_if(merged(updated), tag, drop))
         plan.note(rule, f"`{site.display}` depends on tensor data and its branches run different "

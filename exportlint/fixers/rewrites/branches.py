@@ -89,15 +89,8 @@ def inner_ifs(node: cst.If) -> list[cst.If]:
     found: list[cst.If] = []
 
     def walk(clause: cst.If) -> None:
-        for stmt in clause.body.body:
-            if isinstance(stmt, cst.If):
-                found.append(stmt)
-                walk(stmt)
-        if isinstance(clause.orelse, cst.If):
-            found.append(clause.orelse)
-            walk(clause.orelse)
-        elif isinstance(clause.orelse, cst.Else):
-            for stmt in clause.orelse.body.body:
+        for side in _sides(clause):
+            for stmt in side:
                 if isinstance(stmt, cst.If):
                     found.append(stmt)
                     walk(stmt)
@@ -125,6 +118,20 @@ def _frozen(node: cst.If, truth: bool) -> list[cst.BaseStatement]:
     return statements_of(node.orelse.body.body) if isinstance(node.orelse, cst.Else) else []
 
 
+def _expanded(body: Sequence[cst.BaseStatement], decisions: dict[cst.If, Decision]
+              ) -> list[cst.BaseStatement]:
+    """A branch's statements with each nested `if` that `decisions` freezes replaced by what it
+    leaves (recursively); merged ones stay, for the caller to merge."""
+    out: list[cst.BaseStatement] = []
+    for stmt in body:
+        decision = decisions.get(stmt) if isinstance(stmt, cst.If) else None
+        if isinstance(decision, bool):
+            out.extend(_expanded(_frozen(stmt, decision), decisions))  # type: ignore[arg-type]
+        else:
+            out.append(stmt)
+    return out
+
+
 def mergeable(node: cst.If, returns: bool = False, decisions: Sequence[Decision] = ()) -> str | None:
     """Why an `if` on tensor data cannot be merged with torch.where, or None when it can.
 
@@ -146,17 +153,10 @@ def _summary(node: cst.If, returns: bool, decisions: dict[cst.If, Decision]
     for side in _sides(node):
         lists: list[str] = []
         arity: int | None = None
-        work = list(side)
-        k = 0
-        while k < len(work):
-            stmt = work[k]
+        work = _expanded(side, decisions)
+        for k, stmt in enumerate(work):
             last = k == len(work) - 1
-            k += 1
             if isinstance(stmt, cst.If) and stmt in decisions:
-                decision = decisions[stmt]
-                if isinstance(decision, bool):
-                    work[k:k] = _frozen(stmt, decision)
-                    continue
                 inner = _summary(stmt, returns and last, decisions)
                 if isinstance(inner, str):
                     return inner
@@ -228,8 +228,7 @@ def where_if(node: cst.CSTNode, pred_name: str, drop: frozenset[str] = frozenset
     """
     assert isinstance(node, cst.If)
     merged = _merge(node, pred_name, drop, dict(zip(inner_ifs(node), decisions)), {})
-    epilogue = _Branch([], {}, appends=merged.appends, returned=merged.returned).epilogue()
-    return cst.FlattenSentinel([*merged.stmts, *epilogue])
+    return cst.FlattenSentinel([*merged.stmts, *_epilogue(merged.appends, merged.returned)])
 
 
 @dataclass
@@ -278,16 +277,20 @@ class _Branch:
     private: set[str] = field(default_factory=set)  # nested merges' temporaries (never selected)
 
     def epilogue(self) -> list[cst.BaseStatement]:
-        """The appends of the merged temporaries, then the return of the merged values."""
-        out = [cst.parse_statement(f"{lst}.append({temp})") for lst, temp in self.appends]
-        if self.returned is not None:
-            value = self.returned[0] if len(self.returned) == 1 else ", ".join(self.returned)
-            out.append(cst.parse_statement(f"return {value}"))
-        return out
+        return _epilogue(self.appends, self.returned)
 
     def appended(self, lst: str) -> int:
         """How many items this branch has appended to `lst` so far (an enclosing one's included)."""
         return self.start.get(lst, 0) + sum(1 for a in self.appends if a[0] == lst)
+
+
+def _epilogue(appends: Sequence[tuple[str, str]], returned: Sequence[str] | None) -> list[cst.BaseStatement]:
+    """The appends of the merged temporaries, then the return of the merged values."""
+    out = [cst.parse_statement(f"{lst}.append({temp})") for lst, temp in appends]
+    if returned is not None:
+        value = returned[0] if len(returned) == 1 else ", ".join(returned)
+        out.append(cst.parse_statement(f"return {value}"))
+    return out
 
 
 def statements_of(body: Sequence[cst.BaseStatement] | Sequence[cst.BaseSmallStatement]
@@ -305,18 +308,13 @@ def rename_branch(body: Sequence[cst.BaseStatement], suffix: str,
     statements renamed like the others; its temporaries are recorded as private.
     """
     branch = _Branch([], {}, start=dict(start or {}))
-    work = list(body)
-    k = 0
-    while k < len(work):
-        stmt = work[k]
-        k += 1
-        if isinstance(stmt, cst.If) and decisions and stmt in decisions:
-            decision = decisions[stmt]
-            if isinstance(decision, bool):
-                work[k:k] = _frozen(stmt, decision)
-                continue
+    decisions = decisions or {}
+    work = _expanded(body, decisions)
+    for k, stmt in enumerate(work):
+        decision = decisions.get(stmt) if isinstance(stmt, cst.If) else None
+        if isinstance(decision, Merge):
             counts = {lst: branch.appended(lst) for lst in {*branch.start, *(a[0] for a in branch.appends)}}
-            inner = _merge(stmt, decision.name, drop - loaded_names(work[k:]), decisions, counts,
+            inner = _merge(stmt, decision.name, drop - loaded_names(work[k + 1:]), decisions, counts,
                            nested=True, unseen=decision.unseen)
             branch.appends.extend(inner.appends)
             branch.returned = inner.returned if inner.returned is not None else branch.returned
