@@ -30,7 +30,7 @@ class TensorToPythonFixer(Fixer):
 
     def apply(self, ctx: FixContext) -> None:
         plan = ctx.plan
-        rewritten: set[str] = set()  # methods whose numpy round trip became torch ops
+        handled: set[str] = set()  # methods whose numpy round trip was rewritten or reported
         for finding in ctx.findings_for(self.rule):
             if not plan.facts.ran(finding.symbol):
                 continue
@@ -47,12 +47,10 @@ class TensorToPythonFixer(Fixer):
                 continue
             if not ctx.blocks(finding):
                 continue  # every chosen exporter keeps it right: verification shows it
-            if text.endswith(".numpy()") and finding.symbol in rewritten:
-                continue
-            if text.endswith(".numpy()") and _numpy_to_torch(plan, finding):
-                rewritten.add(finding.symbol)
-                continue
             if text.endswith(".numpy()"):
+                if finding.symbol in handled or _numpy_to_torch(plan, finding):
+                    handled.add(finding.symbol)
+                    continue
                 plan.needs_manual(self.rule, finding.location.line, finding.symbol, f"`{text}` "
                                   "leaves the graph: the numpy code after it runs on the host, so "
                                   "the legacy tracer records its result for the example as a "
@@ -69,12 +67,13 @@ _NUMPY_ALIAS = re.compile(r"^\s*import numpy as (\w+)\s*$|^\s*import (numpy)\s*$
 
 
 def _numpy_to_torch(plan: WrapperPlan, finding: Finding) -> bool:
-    """Rewrite the numpy round trip of the finding's method with torch ops (`numpy_torch`);
-    False when some numpy use there has no torch rewrite (the reason becomes the manual item)."""
+    """Rewrite the numpy round trip of the finding's method with torch ops (`numpy_torch`), or,
+    when some numpy call there has no torch twin, report that as the method's manual item: True
+    either way. False when the finding is not in a method that uses numpy."""
     method = plan.index.methods.get(finding.symbol)
-    match = _NUMPY_ALIAS.search(plan.index.text)
     if method is None:
         return False
+    match = _NUMPY_ALIAS.search(plan.index.text)
     alias = next((g for g in match.groups() if g), "np") if match else "np"
     dry = NumpyToTorch(alias)
     method.node.visit(dry)

@@ -60,7 +60,7 @@ class NumpyToTorch(cst.CSTTransformer):
             return updated_node.with_changes(func=func.with_changes(attr=cst.Name("to")))
         code = cst.Module([]).code_for_node(func)
         if code in _TO_TENSOR and len(updated_node.args) == 1 and not updated_node.args[0].keyword and \
-                _arrays(original_node.args[0].value, self.alias):
+                _arrays(original_node.args[0].value):
             return updated_node.args[0].value  # already a tensor once numpy is gone
         name = self._np(func)
         if name is None:
@@ -75,13 +75,13 @@ class NumpyToTorch(cst.CSTTransformer):
 
     def _bound(self, original: cst.Call, updated: cst.Call, name: str) -> cst.BaseExpression:
         """`np.maximum(x, 0.0)` -> `torch.clamp(x, min=0.0)`; of two arrays, `torch.maximum`."""
-        first, second = (_arrays(a.value, self.alias) for a in original.args)
+        first, second = (_arrays(a.value) for a in original.args)
         if first and second:
             return updated.with_changes(func=parse_expr(f"torch.{name}"))
-        array, bound = (updated.args[0], updated.args[1]) if first else (updated.args[1], updated.args[0])
         if not (first or second):
             self.unsupported.append(f"`{self.alias}.{name}` of two numbers")
             return updated
+        array, bound = (updated.args[0], updated.args[1]) if first else (updated.args[1], updated.args[0])
         keyword = "min" if name == "maximum" else "max"
         equal = cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace(""))
         return updated.with_changes(func=parse_expr("torch.clamp"), args=[
@@ -109,13 +109,13 @@ def _dim(arg: cst.Arg) -> cst.Arg:
     return arg
 
 
-def _arrays(expr: cst.BaseExpression, alias: str) -> bool:
+def _arrays(expr: cst.BaseExpression) -> bool:
     """Whether an expression of the original method is (made from) a numpy value: it calls
     `.numpy()` or numpy, or reads a name. A bare number, `self.<attr>` or a string is not."""
     if isinstance(expr, (cst.Integer, cst.Float, cst.SimpleString)):
         return False
     if isinstance(expr, cst.UnaryOperation):
-        return _arrays(expr.expression, alias)
+        return _arrays(expr.expression)
     if isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name) and expr.value.value == "self":
         return False
     return True
