@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import ast
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 from exportlint.model import EXPORTERS, Exporter, Finding, Location, Outcome, Outcomes, severity_for
 from exportlint.probe.blame import Context, blame_failure
 from exportlint.probe.classify import error_kind, pattern_hint, rule_for, warning_kind
-from exportlint.probe.symbols import enclosing_symbol
+from exportlint.probe.symbols import enclosing_symbol, last_return
 from exportlint.rules.catalog import code_for, probe_hint
 from exportlint.verify.frames import is_user_path, make_frame
 from exportlint.verify.results import Comparison, Failure, Frame, VerifyReport
@@ -109,16 +107,8 @@ def _non_tensor_output(failure: Failure, ctx: Context) -> Frame | None:
     """The `return` ending forward, when the failure is about a non-tensor output; else None."""
     if not _NON_TENSOR_OUTPUT.search(f"{failure.message} {failure.root_message}"):
         return None
-    try:
-        tree = ast.parse(Path(ctx.forward.path).read_text(encoding="utf-8"))
-    except (OSError, SyntaxError, ValueError):
-        return None
-    for node in ast.walk(tree):
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.lineno == ctx.forward.line:
-            returns = [s for s in node.body if isinstance(s, ast.Return) and s.value is not None]
-            if returns:
-                return make_frame(ctx.forward.path, returns[-1].lineno, ctx.forward.function)
-    return None
+    line = last_return(ctx.forward.path, ctx.forward.line)
+    return make_frame(ctx.forward.path, line, ctx.forward.function) if line else None
 
 
 def _is_assertion(source: str) -> bool:

@@ -14,13 +14,31 @@ def enclosing_symbol(path: str, line: int, fallback: str = "") -> str:
     return fallback
 
 
+def last_return(path: str, def_line: int) -> int | None:
+    """The line of the last `return <value>` directly in the body of the function defined at
+    `def_line` of `path` (None: no such function, or it returns nothing)."""
+    tree = _tree(path)
+    for node in ast.walk(tree) if tree is not None else ():
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.lineno == def_line:
+            returns = [s for s in node.body if isinstance(s, ast.Return) and s.value is not None]
+            return returns[-1].lineno if returns else None
+    return None
+
+
+@lru_cache(maxsize=64)
+def _tree(path: str) -> ast.Module | None:
+    try:
+        with open(path, encoding="utf-8") as f:
+            return ast.parse(f.read())
+    except (OSError, SyntaxError, UnicodeDecodeError, ValueError):
+        return None
+
+
 @lru_cache(maxsize=64)
 def _definitions(path: str) -> tuple[tuple[int, int, str], ...]:
     """Every function of a file with its qualified name, innermost first."""
-    try:
-        with open(path, encoding="utf-8") as f:
-            tree = ast.parse(f.read())
-    except (OSError, SyntaxError, UnicodeDecodeError, ValueError):
+    tree = _tree(path)
+    if tree is None:
         return ()
     found: list[tuple[int, int, str]] = []
     _collect(tree, "", found)
