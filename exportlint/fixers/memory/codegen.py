@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import libcst as cst
 
-from exportlint.fixers.memory.layout import GatherRegion, MemoryLayout
+from exportlint.fixers.memory.layout import BARE, GatherRegion, MemoryLayout
 from exportlint.fixers.rewrites.codemods import Edit, Replacement
 
 MASK_NAME = "memory_padding_mask"
@@ -14,13 +14,24 @@ VALID_NAME = "memory_valid"
 
 
 def input_name(entry_key: str) -> str:
-    """The graph input holding one entry tensor of every slot: `memory_<key>`."""
+    """The graph input holding one entry tensor of every slot: `memory_<key>` (`memory_slots`
+    for bare tensor entries, whose key is BARE)."""
     return "memory_" + "".join(c if c.isalnum() else "_" for c in entry_key)
 
 
 def slot_list_source(region: GatherRegion, layout: MemoryLayout) -> str:
     """`L = [...]`: one element per slot, built from the stacked memory inputs."""
     count = len(layout.slots[0].key) if layout.slots else 0
+    if layout.bare:
+        entry = [f"        {input_name(BARE)}[i],"]
+        if layout.entry_index is None:
+            return "\n".join([f"{region.list_name} = [", f"    {input_name(BARE)}[i]",
+                              "    for i in range(len(MEMORY_SLOT_KEYS))", "]"])
+        parts = [[f"        key[{i}],"] for i in range(count)]
+        parts.insert(layout.entry_index, entry)
+        element = ["    (", *[line for part in parts for line in part], "    )"]
+        return "\n".join([f"{region.list_name} = [", *element,
+                          "    for i, key in enumerate(MEMORY_SLOT_KEYS)", "]"])
     if layout.entry_index is None:
         element = _entry_lines("    ")
     else:
@@ -128,13 +139,16 @@ def helper_source(layout: MemoryLayout, runs: tuple[tuple[int, int], ...]) -> st
         i = layout.entry_index
         split = f"key, entry = element[:{i}] + element[{i + 1}:], element[{i}]"
     runs_text = ", ".join(f"({s}, {n})" for s, n in runs) + ("," if len(runs) == 1 else "")
+    entry, read = ("Tensor", "e") if layout.bare else ("dict[str, Tensor]", "e[name]")
     return HELPERS.format(keys=keys + ("," if len(layout.slots) == 1 else ""), shapes=shapes,
-                          dtypes=dtypes, split=split, valid=VALID_NAME, runs=runs_text)
+                          dtypes=dtypes, split=split, valid=VALID_NAME, runs=runs_text,
+                          entry=entry, read=read,
+                          what="the tensor" if layout.bare else "each tensor")
 
 
 HELPERS = '''
 # The memory slots of the export, in graph order: each slot's key (the non-tensor part of a
-# gathered memory element) and the shape and dtype of each tensor of its entry.
+# gathered memory element) and the shape and dtype of {what} of its entry.
 MEMORY_SLOT_KEYS: tuple[tuple[object, ...], ...] = ({keys})
 MEMORY_ENTRY_SHAPES: dict[str, tuple[int, ...]] = {{{shapes}
 }}
@@ -150,7 +164,7 @@ def _fill_slots(gathered: list[object]) -> dict[str, Tensor]:
 
     Returns one stacked tensor per entry key, and `"{valid}"`: True where a slot holds memory.
     """
-    entries: list[dict[str, Tensor] | None] = [None] * len(MEMORY_SLOT_KEYS)
+    entries: list[{entry} | None] = [None] * len(MEMORY_SLOT_KEYS)
     for element in gathered:
         {split}
         free = [i for i, k in enumerate(MEMORY_SLOT_KEYS) if k == key and entries[i] is None]
@@ -160,7 +174,7 @@ def _fill_slots(gathered: list[object]) -> dict[str, Tensor]:
     stacked = {{
         name: torch.stack(
             [
-                e[name] if e is not None else torch.zeros(shape, dtype=MEMORY_ENTRY_DTYPES[name])
+                {read} if e is not None else torch.zeros(shape, dtype=MEMORY_ENTRY_DTYPES[name])
                 for e in entries
             ]
         )

@@ -4,7 +4,7 @@ After the gather region, forward concatenates per-slot tensors (`prompt = torch.
 hands them to a module. When that module is an `nn.MultiheadAttention`, or a class of the
 user's file whose forward passes that argument as the key of an `nn.MultiheadAttention`, the
 call gets `key_padding_mask`: masked keys get exactly zero attention weight, so padded slots
-change nothing. Any other consumer needs manual work.
+change nothing. Any other consumer is masked where its attention weights are made (`scores`).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import libcst as cst
 
 from exportlint.fixers.memory.codegen import (
     MASK_NAME,
+    VALID_NAME,
     add_keyword,
     mask_source,
     param_text,
@@ -23,6 +24,7 @@ from exportlint.fixers.memory.codegen import (
     replace_params,
 )
 from exportlint.fixers.memory.layout import MemoryLayout
+from exportlint.fixers.memory.scores import KEY_MASK_HELPERS, measure, thread
 from exportlint.fixers.memory.tokens import Runs, token_runs
 from exportlint.fixers.wrapper.fixer import FixContext
 from exportlint.fixers.wrapper.plan import WrapperPlan
@@ -43,41 +45,60 @@ class _Use:
 
 def thread_mask(plan: WrapperPlan, ctx: FixContext, post: list[cst.BaseStatement], symbol: str,
                 layout: MemoryLayout, position: int | str, memory: Any) -> Runs | None:
-    """Register the mask edits and return the token runs; None (manual work) when impossible."""
+    """Register the mask edits and return the token runs; None (manual work) when impossible.
+
+    An `nn.MultiheadAttention` (or a class of the file passing the memory to one) gets a key
+    padding mask; otherwise the softmax or SDPA that reads the memory is masked (`scores`).
+    """
     use = _find_use(post)
     line = plan.index.methods[symbol].line
-    if use is None:
-        plan.needs_manual(_RULE, line, symbol, "no module call reads the concatenated memory; "
-                          "cannot mask the padded slots.")
+    why = "no module call reads the concatenated memory"
+    if use is not None:
+        consumer = getattr(ctx.module, use.attr, None)
+        why = _padding_consumer(plan, consumer, use)
+        if not why:
+            where = use.keyword or use.arg_index
+            assert where is not None
+            runs = token_runs(ctx.module, consumer, where, use.cat_dim, ctx.args, dict(ctx.kwargs),
+                              position, memory, layout, plan.cpu_reference)
+            if isinstance(runs, str):
+                plan.needs_manual(_RULE, line, symbol, f"{runs}; cannot tell which tokens to mask.")
+                return None
+            _edit_consumer(plan, consumer, use, symbol)
+            return runs
+    sites = measure(ctx.module, str(plan.index.path), symbol, ctx.args, dict(ctx.kwargs),
+                    position, memory, layout, plan.cpu_reference)
+    reason = sites if isinstance(sites, str) else thread(plan, sites, symbol, VALID_NAME)
+    if reason:
+        plan.needs_manual(_RULE, line, symbol, f"{why.rstrip('.')}, and {reason}; cannot mask "
+                          "the padded slots.")
         return None
-    consumer = getattr(ctx.module, use.attr, None)
-    where = use.keyword or use.arg_index
-    assert where is not None
-    runs = token_runs(ctx.module, consumer, where, use.cat_dim, ctx.args, dict(ctx.kwargs),
-                      position, memory, layout, plan.cpu_reference)
-    if isinstance(runs, str):
-        plan.needs_manual(_RULE, line, symbol, f"{runs}; cannot tell which tokens to mask.")
-        return None
-    return runs if _edit_consumer(plan, consumer, use, symbol, line) else None
+    assert not isinstance(sites, str)
+    plan.helpers["memory_key_mask"] = KEY_MASK_HELPERS
+    return sites.runs
 
 
-def _edit_consumer(plan: WrapperPlan, consumer: Any, use: _Use, symbol: str, line: int) -> bool:
+def _padding_consumer(plan: WrapperPlan, consumer: Any, use: _Use) -> str:
+    """Why `consumer` cannot take a key padding mask ("" when it can)."""
+    import torch
+
+    if isinstance(consumer, torch.nn.MultiheadAttention):
+        return ""
+    if type(consumer).__qualname__ in plan.index.classes:
+        return _thread_into(plan, consumer, use, dry=True)
+    return (f"`self.{use.attr}` ({type(consumer).__name__}) reads the concatenated memory and "
+            "takes no key padding mask")
+
+
+def _edit_consumer(plan: WrapperPlan, consumer: Any, use: _Use, symbol: str) -> None:
     import torch
 
     if isinstance(consumer, torch.nn.MultiheadAttention):
         plan.edit(symbol, use.call, add_keyword("key_padding_mask", MASK_NAME))
-    elif type(consumer).__qualname__ in plan.index.classes:
-        reason = _thread_into(plan, consumer, use)
-        if reason:
-            plan.needs_manual(_RULE, line, symbol, reason)
-            return False
-        plan.edit(symbol, use.call, add_keyword(MASK_NAME, MASK_NAME))
     else:
-        plan.needs_manual(_RULE, line, symbol, f"`self.{use.attr}` ({type(consumer).__name__}) "
-                          "reads the concatenated memory and takes no key padding mask.")
-        return False
+        _thread_into(plan, consumer, use)
+        plan.edit(symbol, use.call, add_keyword(MASK_NAME, MASK_NAME))
     plan.edit(symbol, use.statement, prepend(mask_source(use.cat_var, use.cat_dim)))
-    return True
 
 
 def _find_use(post: list[cst.BaseStatement]) -> _Use | None:
@@ -129,14 +150,15 @@ def _calls(node: cst.CSTNode) -> list[cst.Call]:
     return found
 
 
-def _thread_into(plan: WrapperPlan, consumer: Any, use: _Use) -> str:
-    """Edit the consumer class's forward to accept and apply the mask; a reason when it cannot."""
+def _thread_into(plan: WrapperPlan, consumer: Any, use: _Use, dry: bool = False) -> str:
+    """Edit the consumer class's forward to accept and apply the mask; a reason when it cannot
+    (`dry`: only say whether it can)."""
     import torch
 
     cls = type(consumer).__qualname__
     method = plan.index.methods.get(f"{cls}.forward")
     if method is None:
-        return f"`{cls}` defines no forward of its own to pass the mask into."
+        return f"`{cls}` defines no forward of its own to pass the mask into"
     names = [p.name.value for p in method.node.params.params if p.name.value != "self"]
     param = use.keyword or (names[use.arg_index] if use.arg_index is not None and
                             use.arg_index < len(names) else None)
@@ -147,17 +169,19 @@ def _thread_into(plan: WrapperPlan, consumer: Any, use: _Use) -> str:
                     getattr(consumer, func.attr.value, None), torch.nn.MultiheadAttention)):
             continue
         if any(a.keyword and a.keyword.value == "key_padding_mask" for a in call.args):
-            return f"`{cls}.forward` already passes a key_padding_mask; combine it by hand."
+            return f"`{cls}.forward` already passes a key_padding_mask; combine it by hand"
         key = next((a for i, a in enumerate(call.args) if (a.keyword and a.keyword.value == "key")
                     or (i == 1 and a.keyword is None)), None)
         if key is not None and param and param in _names(key.value):
+            if dry:
+                return ""
             plan.edit(method.symbol, call, add_keyword("key_padding_mask", MASK_NAME))
             texts = [param_text(p) for p in method.node.params.params]
             texts.append(f"{MASK_NAME}: Tensor | None = None")
             plan.edit(method.symbol, method.node,
                       replace_params("".join(f"    {t},\n" for t in texts).rstrip("\n")))
             return ""
-    return f"`{cls}.forward` passes `{param}` to no nn.MultiheadAttention as its key."
+    return f"`{cls}.forward` passes `{param}` to no nn.MultiheadAttention as its key"
 
 
 def _names(node: cst.CSTNode) -> set[str]:

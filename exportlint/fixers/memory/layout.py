@@ -5,7 +5,9 @@ statement that reads the memory dict; `L` is the list the dict's entries are app
 Runtime side: the region, run as a function (`gather_memory`) on a memory dict in which every
 looked-up frame is present, gives the maximum layout: one slot per element of `L`, each with
 its key (the element's non-tensor part, e.g. `t_pos`) and, for frames found by lookup, the
-dict path and key it came from.
+dict path and key it came from. An entry is one frame's memory: a dict of tensors keyed by
+strings (`{"tokens": ..., "pos": ...}`), or a bare tensor (`dict[int, Tensor]` banks), whose
+one tensor the layout names `slots`.
 """
 
 from __future__ import annotations
@@ -45,17 +47,33 @@ class MemoryLayout:
     """The fixed-slot layout of the memory at its maximum."""
 
     slots: list[Slot]
-    entry_index: int | None  # position of the tensor dict in each element (None: the element is it)
+    entry_index: int | None  # position of the entry in each element (None: the element is it)
     shapes: dict[str, tuple[int, ...]] = field(default_factory=dict)
     dtypes: dict[str, str] = field(default_factory=dict)
+    bare: bool = False  # entries are tensors, not dicts of tensors (their one key is BARE)
+
+
+BARE = "slots"  # the entry key the layout gives the tensor of a bare tensor entry
 
 
 def is_entry(value: Any) -> bool:
-    """A memory entry: a non-empty dict of tensors keyed by strings."""
+    """A memory entry: a tensor, or a non-empty dict of tensors keyed by strings."""
     import torch
 
+    if isinstance(value, torch.Tensor):
+        return True
     return isinstance(value, Mapping) and bool(value) and all(
         isinstance(k, str) and isinstance(v, torch.Tensor) for k, v in value.items())
+
+
+def entry_tensors(entry: Any) -> dict[str, Any]:
+    """An entry's tensors by entry key (`{BARE: tensor}` for a bare tensor)."""
+    return dict(entry) if isinstance(entry, Mapping) else {BARE: entry}
+
+
+def make_entry(tensors: dict[str, Any], bare: bool) -> Any:
+    """The entry holding `tensors` (see `entry_tensors`): a bare tensor or a dict."""
+    return tensors[BARE] if bare else dict(tensors)
 
 
 def entries_in(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[tuple[Any, ...], Mapping[str, Any]]]:
@@ -82,10 +100,21 @@ def find_region(body: list[cst.BaseStatement], param: str) -> GatherRegion | str
         return f"`{list_name}` is not created in forward"
     start = starts[0]
     later = free_names(body[end + 1:])
+    # Statements just before it that only prepare the lookups (`cur = int(frame_idx)`) go too.
+    while start > 0 and _only_for(body[start - 1], body[start:end + 1], later):
+        start -= 1
     leaked = sorted((_assigned_all(body[start:end + 1]) - {list_name}) & later)
     if leaked:
         return f"names set while gathering memory are used after it: {', '.join(leaked)}"
     return GatherRegion(param, list_name, start, end, body[start:end + 1])
+
+
+def _only_for(stmt: cst.BaseStatement, region: list[cst.BaseStatement], later: set[str]) -> bool:
+    """`stmt` is an assignment whose names the region reads and nothing after it does."""
+    names = _assigned(stmt)
+    if not names or not isinstance(stmt, cst.SimpleStatementLine) or names & later:
+        return False
+    return bool(names & free_names(region))
 
 
 def _appended_lists(stmt: cst.CSTNode) -> list[str]:
@@ -152,7 +181,11 @@ class _Present(dict):  # type: ignore[type-arg]
         self.template, self.path, self.log = template, path, log
 
     def _entry(self, key: Any) -> Any:
-        entry = dict(super().__getitem__(key)) if super().__contains__(key) else dict(self.template)
+        # A new object per lookup (a tensor entry: a view), so each lookup is logged by its id.
+        stored = super().__getitem__(key) if super().__contains__(key) else self.template
+        bare = not isinstance(stored, Mapping)
+        entry = make_entry({k: v.view_as(v) if bare else v
+                            for k, v in entry_tensors(stored).items()}, bare)
         # The entry rides along so its id is not reused by another dict while the log lives.
         self.log[id(entry)] = (self.path, key, entry)
         return entry
@@ -191,7 +224,7 @@ def split_element(element: Any) -> tuple[tuple[Any, ...], Any, int | None]:
             i = where[0]
             return element[:i] + element[i + 1:], element[i], i
     raise ValueError(f"a gathered memory element is a {type(element).__name__}, "
-                     "not a dict of tensors or a tuple holding one")
+                     "not a memory entry (a tensor or a dict of tensors) or a tuple holding one")
 
 
 def compute_layout(gather: Any, args: tuple[Any, ...], kwargs: dict[str, Any], position: int | str,
@@ -224,11 +257,15 @@ def compute_layout(gather: Any, args: tuple[Any, ...], kwargs: dict[str, Any], p
         key, entry, index = split_element(element)
         logged = log.get(id(entry))
         source = logged[:2] if logged is not None and logged[2] is entry else None
-        path = (*source[0], source[1]) if source else paths.get(id(entry), ())
+        path = (*source[0], source[1]) if source else paths.get(id(entry))
+        if path is None:
+            raise ValueError("a gathered memory element is computed from a frame's memory, not "
+                             "the entry the lookup returned; gather the entries themselves and "
+                             "transform them after the gathering loop")
         slots.append(Slot(key, source, path))
-    shapes = {k: tuple(v.shape) for k, v in template.items()}
-    dtypes = {k: str(v.dtype) for k, v in template.items()}
-    return MemoryLayout(slots, index, shapes, dtypes)
+    shapes = {k: tuple(v.shape) for k, v in entry_tensors(template).items()}
+    dtypes = {k: str(v.dtype) for k, v in entry_tensors(template).items()}
+    return MemoryLayout(slots, index, shapes, dtypes, bare=not isinstance(template, Mapping))
 
 
 def memory_with(memory: Any, layout: MemoryLayout, present: set[int], seed: int) -> Any:
@@ -250,8 +287,10 @@ def memory_with(memory: Any, layout: MemoryLayout, present: set[int], seed: int)
         if i not in present:
             holder.pop(key, None)
         elif key not in holder:
-            holder[key] = {name: torch.randn(shape, generator=generator).to(getattr(torch, dtype[6:]))
-                           for (name, shape), dtype in zip(layout.shapes.items(), layout.dtypes.values())}
+            holder[key] = make_entry({
+                name: torch.randn(shape, generator=generator).to(getattr(torch, dtype[6:]))
+                for (name, shape), dtype in zip(layout.shapes.items(), layout.dtypes.values())},
+                layout.bare)
     return result
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import importlib
 import types
+from dataclasses import dataclass
 from typing import Any
 
 import libcst as cst
@@ -38,6 +39,7 @@ from exportlint.fixers.memory.layout import (
     is_entry,
     memory_with,
 )
+from exportlint.fixers.rewrites.codemods import Replacement
 from exportlint.fixers.wrapper.bindings import free_names
 from exportlint.fixers.wrapper.fixer import FixContext, Fixer
 from exportlint.fixers.wrapper.plan import CallArg, GraphInput, ParamFact, WrapperPlan
@@ -77,15 +79,123 @@ class FixedSlotMemoryFixer(Fixer):
         except ValueError as error:
             plan.needs_manual(self.rule, forward.line, forward.symbol, str(error))
             return
-        runs = thread_mask(plan, ctx, body[region.end + 1:], forward.symbol, layout,
-                           _position(ctx, param), param.value)
+        post = body[region.end + 1:]
+        guard = empty_guard(post, region.list_name)
+        if isinstance(guard, str):
+            plan.needs_manual(self.rule, forward.line, forward.symbol, guard)
+            return
+        runs = thread_mask(plan, ctx, post, forward.symbol, layout, _position(ctx, param),
+                           param.value)
         if runs is None:
             return
+        if guard is not None:
+            _merge_guard(plan, forward.symbol, guard)
         _rewrite_forward(plan, forward.node, body, region, layout, param)
         _interface(plan, param, layout, gather_src)
         plan.helpers["memory"] = helper_source(layout, runs)
         plan.case_builders.append(_case_builder(param, layout, _position(ctx, param)))
         _notes(plan, param, region, layout, body)
+
+
+@dataclass
+class EmptyGuard:
+    """`if <list is empty>: return <early>` after the gather region, and forward's last return."""
+
+    statement: cst.If
+    early: cst.BaseExpression
+    final_statement: cst.SimpleStatementLine
+
+
+def empty_guard(post: list[cst.BaseStatement], list_name: str) -> EmptyGuard | str | None:
+    """The early return taken when nothing was gathered (None: there is none; a reason when
+    it cannot be merged). With fixed slots the list is never empty, so the wrapper computes
+    both results and `memory_valid.any()` picks one."""
+    for i, stmt in enumerate(post):
+        if not (isinstance(stmt, cst.If) and _tests_empty(stmt.test, list_name)):
+            continue
+        line = cst.Module([]).code_for_node(stmt.test)
+        early = _single_return(stmt.body)
+        if early is None or early.value is None or stmt.orelse is not None:
+            return (f"`if {line}:` (no memory frame found) does more than return a value; "
+                    "with fixed slots the list is never empty, so its body must become a "
+                    "value the graph selects: rewrite it as one `return`")
+        last = post[-1]
+        final = _single_return(last) if last is not stmt else None
+        returns = _returns(post[i + 1:-1])
+        if final is None or returns or not isinstance(last, cst.SimpleStatementLine):
+            return (f"`if {line}:` (no memory frame found) returns early, but forward does "
+                    "not end in one `return` after it; both results cannot be selected")
+        return EmptyGuard(stmt, early.value, last)
+    return None
+
+
+def _tests_empty(test: cst.BaseExpression, name: str) -> bool:
+    code = " ".join(cst.Module([]).code_for_node(test).split())
+    return code in (f"not {name}", f"len({name}) == 0", f"len({name}) < 1", f"len({name}) <= 0",
+                    f"not len({name})", f"{name} == []", f"0 == len({name})")
+
+
+def _single_return(block: cst.BaseSuite | cst.BaseStatement) -> cst.Return | None:
+    """The `return <value>` a block (or one statement) consists of, if that is all it is."""
+    body = list(block.body) if isinstance(block, cst.IndentedBlock) else [block]
+    only = body[0] if len(body) == 1 else None
+    if isinstance(block, cst.SimpleStatementSuite):
+        small = list(block.body)
+    elif isinstance(only, cst.SimpleStatementLine):
+        small = list(only.body)
+    else:
+        small = []
+    if len(small) == 1 and isinstance(small[0], cst.Return) and small[0].value is not None:
+        return small[0]
+    return None
+
+
+def _returns(stmts: list[cst.BaseStatement]) -> list[cst.Return]:
+    found: list[cst.Return] = []
+
+    class _Find(cst.CSTVisitor):
+        def visit_Return(self, node: cst.Return) -> None:
+            found.append(node)
+
+        def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+            return False  # a nested function's returns are its own
+
+    for stmt in stmts:
+        stmt.visit(_Find())
+    return found
+
+
+EMPTY_NAME = "no_memory_result"
+RESULT_NAME = "memory_result"
+
+
+def _merge_guard(plan: WrapperPlan, symbol: str, guard: EmptyGuard) -> None:
+    test = cst.Module([]).code_for_node(guard.statement.test)
+    early = cst.Module([]).code_for_node(guard.early)
+    comments = [cst.EmptyLine(comment=cst.Comment(text)) for text in (
+        f"# exportlint: `if {test}: return ...` (no memory frame) becomes a value: with fixed",
+        f"# slots the list is never empty, so `{VALID_NAME}.any()` picks the result below.")]
+    plan.edit(symbol, guard.statement, replace_with(f"{EMPTY_NAME} = {early}\n", comments))
+
+    final = guard.final_statement
+    earlier = plan.edits.get(symbol, {}).get(final)  # the mask's statement, put before it
+
+    def select(node: cst.CSTNode) -> Replacement:
+        done = earlier(node) if earlier is not None else node
+        statements = list(done.nodes) if isinstance(done, cst.FlattenSentinel) else [done]
+        last = statements[-1]
+        assert isinstance(last, cst.SimpleStatementLine) and isinstance(last.body[0], cst.Return)
+        value = cst.Module([]).code_for_node(last.body[0].value)
+        split = cst.parse_module(f"{RESULT_NAME} = {value}\nreturn torch.where({VALID_NAME}.any(), "
+                                 f"{RESULT_NAME}, {EMPTY_NAME})\n").body
+        first = split[0].with_changes(leading_lines=last.leading_lines)
+        return cst.FlattenSentinel([*statements[:-1], first, *split[1:]])
+
+    plan.edit(symbol, final, select)
+    position = plan.index.positions[guard.statement]
+    plan.claimed.append((position.start.line, position.end.line))
+    plan.note(NOTE_RULE, f"`if {test}:` returns early when no memory frame is found: both "
+              f"results are computed and `{VALID_NAME}.any()` selects one.", position.start.line)
 
 
 def gather_source(forward: cst.FunctionDef, region: GatherRegion) -> str:
@@ -161,6 +271,8 @@ def _interface(plan: WrapperPlan, param: ParamFact, layout: MemoryLayout, gather
     plan.inputs[position:position + 1] = memory
     call_params = _forward_params(plan, param.name)
     plan.call = [CallArg(None, _call_expr(plan, name)) for name in call_params]
+    # A tensor only the gathering reads (a frame index given as a tensor) is no graph input.
+    plan.inputs[:] = [g for g in plan.inputs if g.name in call_params or plan.param(g.name) is None]
     args = ", ".join(p.name for p in plan.params)
     gather = f"gathered = self.model.gather_memory({args})"
     if len(gather) > 90:
@@ -221,10 +333,12 @@ def _notes(plan: WrapperPlan, param: ParamFact, region: GatherRegion, layout: Me
     plan.note(NOTE_RULE, f"the gathering loop (lines {_line(plan, body[region.start])}-"
               f"{_end_line(plan, body[region.end])}) runs on the host in `gather_memory`; "
               "export_inputs stacks its result, zeros in empty slots.")
-    dropped = [p.name for p in plan.params if p.kind in ("value", "none") and
+    dropped = [p.name for p in plan.params if p.kind in ("value", "none", "tensor") and
                p.name not in _forward_params(plan, param.name)]
     if dropped:
         plan.notes[:] = [n for n in plan.notes if not (n.rule == "inputs" and
                                                         any(f"`{d}=" in n.text for d in dropped))]
-        plan.note(NOTE_RULE, f"{', '.join(f'`{d}`' for d in dropped)} only choose "
-                  "memory frames: they stay host-side arguments of export_inputs, not constants.")
+        which = "only chooses memory frames: it stays a host-side argument" if len(dropped) == 1 \
+            else "only choose memory frames: they stay host-side arguments"
+        plan.note(NOTE_RULE, f"{', '.join(f'`{d}`' for d in dropped)} {which} of export_inputs, "
+                  "not constants or graph inputs.")

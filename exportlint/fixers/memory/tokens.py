@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 from typing import Any
 
-from exportlint.fixers.memory.layout import MemoryLayout, memory_with
+from exportlint.fixers.memory.layout import MemoryLayout, entry_tensors, make_entry, memory_with
 
 Runs = tuple[tuple[int, int], ...]
 
@@ -40,7 +40,7 @@ def token_runs(module: Any, consumer: Any, where: int | str, cat_dim: int, args:
         if slot >= 0:
             if not layout.slots[slot].path:
                 return "a memory slot's entry could not be located in the memory dict"
-            _poison(filled, layout.slots[slot].path)
+            poison(filled, layout.slots[slot].path)
         tokens = _captured(module, consumer, where, cat_dim, args, kwargs, position, filled, shim)
         if isinstance(tokens, str):
             return tokens
@@ -54,16 +54,20 @@ def token_runs(module: Any, consumer: Any, where: int | str, cat_dim: int, args:
                 return "memory slots are mixed before the attention reads them"
             if hit:
                 owners[t] = slot
-    return _runs(owners or [])
+    return runs_of(owners or [])
 
 
-def _poison(memory: Any, path: tuple[Any, ...]) -> None:
+def poison(memory: Any, path: tuple[Any, ...]) -> None:
+    """Set every tensor of the entry at `path` to NaN."""
     import torch
 
     holder = memory
     for part in path[:-1]:
         holder = holder[part]
-    holder[path[-1]] = {k: torch.full_like(v, float("nan")) for k, v in holder[path[-1]].items()}
+    entry = holder[path[-1]]
+    holder[path[-1]] = make_entry({k: torch.full_like(v, float("nan"))
+                                   for k, v in entry_tensors(entry).items()},
+                                  bare=isinstance(entry, torch.Tensor))
 
 
 def _captured(module: Any, consumer: Any, where: int | str, cat_dim: int, args: tuple[Any, ...],
@@ -98,7 +102,8 @@ def _captured(module: Any, consumer: Any, where: int | str, cat_dim: int, args: 
     return [bool(v) for v in (nan.any(dim=other) if other else nan)]
 
 
-def _runs(owners: list[int]) -> Runs:
+def runs_of(owners: list[int]) -> Runs:
+    """Token owners (slot per token, -1: none) as runs `(slot, count)`."""
     runs: list[tuple[int, int]] = []
     for owner in owners:
         if runs and runs[-1][0] == owner:

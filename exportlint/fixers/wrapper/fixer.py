@@ -28,7 +28,9 @@ class FixContext:
     exporter: ExporterChoice = "dynamo"
 
     def findings_for(self, rule: str) -> list[Finding]:
-        return [f for f in self.findings if f.rule == rule]
+        """The scan's findings of `rule`, less those on lines a fixer replaced as a whole
+        (the memory gathering moved to the host, say)."""
+        return [f for f in self.findings if f.rule == rule and not self.plan.is_claimed(f.location.line)]
 
     def blocks(self, finding: Finding) -> bool:
         """Whether the pattern fails or goes wrong under a chosen exporter. One that every

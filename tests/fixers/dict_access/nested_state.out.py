@@ -9,8 +9,8 @@ Frozen or rewritten (the export keeps only these paths):
   1 always present): inputs memory_tokens and memory_valid.
 - dict-access: the gathering loop (lines 26-30) runs on the host in `gather_memory`; export_inputs
   stacks its result, zeros in empty slots.
-- dict-access: `step` only choose memory frames: they stay host-side arguments of export_inputs,
-  not constants.
+- dict-access: `step` only chooses memory frames: it stays a host-side argument of export_inputs,
+  not constants or graph inputs.
 
 Graph inputs: query, memory_tokens, memory_valid.
 Graph outputs: output.

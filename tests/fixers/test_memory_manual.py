@@ -1,0 +1,73 @@
+"""Memory banks the fixed-slot rewrite must leave as manual work, saying which statement stops it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from exportlint.fixers.pipeline.build import build_target, plan_fixes
+from exportlint.fixers.pipeline.request import FixRequest
+
+TEMPLATE = '''
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+
+class Reader(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.kv = nn.Linear(4, 8)
+
+    def forward(self, x, store: dict, t: int):
+        keys = []
+        for back in (1, 2, 3):
+            if t - back in store:
+                keys.append({element})
+{guard}
+        mem = torch.cat(keys, dim=1)
+        k, v = self.kv(mem).chunk(2, dim=-1)
+        w = torch.einsum("bqc,bkc->bqk", x, k)
+        return x + {softmax} @ v
+
+
+def make():
+    torch.manual_seed(0)
+    store = {{t: torch.randn(1, 3, 4) for t in (4, 6)}}
+    return Reader().eval(), (torch.randn(1, 2, 4), store, 7)
+'''
+
+PLAIN = {"element": "store[t - back]", "guard": "", "softmax": "F.softmax(w, dim=-1)"}
+
+
+def _plan(tmp_path: Path, **changes: str):  # type: ignore[no-untyped-def]
+    path = tmp_path / "reader.py"
+    path.write_text(TEMPLATE.format(**{**PLAIN, **changes}), encoding="utf-8")
+    request = FixRequest(target=f"{path}:make", rules=("dict-access",), cwd=str(tmp_path))
+    return plan_fixes(build_target(request.target, tmp_path), request)[0]
+
+
+def test_a_plain_softmax_reader_is_masked(tmp_path: Path) -> None:
+    plan = _plan(tmp_path)
+    assert not plan.manual
+    assert "_masked_scores" in plan.helpers["memory_key_mask"]
+    assert [i.name for i in plan.inputs] == ["x", "memory_slots", "memory_valid"]
+
+
+@pytest.mark.parametrize(("changes", "line", "says"), [
+    ({"softmax": "F.softmax(w, dim=1)"}, 12, "normalizes over another dimension than the last"),
+    ({"softmax": "F.softmax(w.transpose(1, 2), dim=-1).transpose(1, 2)"}, 12,
+     "mixes memory tokens with other values"),
+    ({"softmax": "F.softmax(w + w.mean(dim=-1, keepdim=True), dim=-1)"}, 12,
+     "mixes the memory slots"),
+    ({"element": "store[t - back] * 2"}, 12, "computed from a frame's memory"),
+    ({"guard": "        if not keys:\n            x = x * 2\n            return x"}, 12,
+     "does more than return a value"),
+], ids=["softmax-dim", "transposed", "mixed-scores", "computed-entry", "busy-guard"])
+def test_unmaskable_memory_is_manual(tmp_path: Path, changes: dict[str, str], line: int,
+                                     says: str) -> None:
+    plan = _plan(tmp_path, **changes)
+    reasons = [m.reason for m in plan.manual if m.line == line]
+    assert any(says in r for r in reasons), plan.manual
+    assert not any(i.name == "memory_valid" for i in plan.inputs)
