@@ -58,7 +58,8 @@ def test_probe_reports_the_expected_rule_at_the_user_line(
 
 
 def test_clean_cases_are_cleared_by_both_exporters(reports: dict[str, ProbeReport]) -> None:
-    for name in ("custom_function", "nonzero_filter", "inplace_input", "shape_assert"):
+    for name in ("custom_function", "custom_op_contrib", "nonzero_filter", "inplace_input",
+                 "shape_assert"):
         assert reports[f"{name}:make"].cleared == ("dynamo", "legacy")
 
 
@@ -78,6 +79,22 @@ def test_findings_name_the_failing_exporter_and_its_error(
     assert [(f.location.line, f.verdict) for f in static] == [(13, "not-exercised")]
     assert "stopped at an earlier blocker" in static[0].message
     assert "legacy stopped at complex_rope.py:12" in (static[0].evidence or "")
+
+
+def test_a_custom_op_onnxruntime_lacks_is_blamed_on_each_call_under_legacy_only(
+    reports: dict[str, ProbeReport],
+) -> None:
+    # dynamo traces the Function's forward; the legacy exporter writes what `symbolic` emits.
+    for name, op, symbolic in (("custom_op_symbolic", "my_plugins::QuickSwish", "custom_op_symbolic.py:23"),
+                               ("custom_op_calls", "acme_plugins::ScaledTanh", "custom_op_plugins.py:24")):
+        report = reports[f"{name}:make"]
+        assert report.cleared == ("dynamo",)
+        found = [f for f in report.findings if f.origin == "probe"]
+        assert found and all(
+            (f.exporter, f.severity, f.outcomes.dynamo, f.outcomes.legacy) == ("legacy", "error", "ok", "fails")
+            for f in found)
+        assert all(f"custom-domain op `{op}`" in f.message and f"symbolic` ({symbolic})" in f.message
+                   and "dynamo exporter" in f.hint for f in found)
 
 
 def test_hints_fit_the_line_not_only_the_rule(reports: dict[str, ProbeReport]) -> None:

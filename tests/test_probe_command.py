@@ -56,6 +56,17 @@ def test_a_blocker_after_the_first_comes_from_the_scan_unless_no_static(
     assert {cat["path"]} == {f["path"] for f in findings if f["origin"] == "probe"}
 
 
+@pytest.mark.ort
+@pytest.mark.parametrize(("exporter", "expected"), [("dynamo", []), ("legacy", [("unsupported-op", 33)])])
+def test_a_plugin_op_of_a_function_symbolic_fails_only_the_legacy_exporter(
+        capsys: pytest.CaptureFixture[str], exporter: str, expected: list[tuple[str, int]]) -> None:
+    code = main(["probe", f"{CASES / 'custom_op_symbolic.py'}:make", "--exporter", exporter,
+                 "--format", "json", "--depth", "0"])
+    findings = json.loads(capsys.readouterr().out)["findings"]
+    assert [(f["rule"], f["line"]) for f in findings] == expected
+    assert code == (1 if expected else 0)
+
+
 def test_no_target_and_bad_dynamic_are_usage_errors(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["probe"]) == 2
     assert "no target" in capsys.readouterr().err

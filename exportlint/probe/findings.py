@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -9,6 +10,7 @@ from dataclasses import dataclass
 from exportlint.model import EXPORTERS, Exporter, Finding, Location, Outcome, Outcomes, severity_for
 from exportlint.probe.blame import Context, blame_failure
 from exportlint.probe.classify import error_kind, pattern_hint, rule_for, warning_kind
+from exportlint.probe.custom_ops import CustomOp, unrunnable_ops
 from exportlint.probe.symbols import enclosing_symbol, last_return
 from exportlint.rules.catalog import code_for, probe_hint
 from exportlint.verify.frames import is_user_path, make_frame
@@ -66,9 +68,52 @@ def export_events(report: VerifyReport, ctx: Context) -> list[Event]:
                       report.check.failure.evidence)]
     broken = next((c for c in report.comparisons if c.case == "example" and c.failure), None)
     if broken is not None and broken.failure is not None:
-        return [Event("onnxruntime-error", ctx.forward, exporter, "fails",
-                      broken.failure.evidence)]
+        return _onnxruntime_events(report, broken.failure, ctx)
     return _divergence_events(report, ctx)
+
+
+def _onnxruntime_events(report: VerifyReport, failure: Failure, ctx: Context) -> list[Event]:
+    """onnxruntime refusing the model: an unsupported-op at each executed `Function.apply` whose
+    `symbolic` emits a custom-domain op it lacks; else at forward, naming the op if one is known."""
+    exporter = report.exporter
+    ops = unrunnable_ops(report.export.path, f"{failure.message} {failure.root_message}",
+                         ctx.executed)
+    if not ops:
+        return [Event("onnxruntime-error", ctx.forward, exporter, "fails", failure.evidence)]
+    evidence = _ORT_LOAD.sub("", failure.evidence)
+    events = [Event("unsupported-op", call, exporter, "fails", evidence,
+                    f"onnxruntime cannot run the custom-domain op `{op.op}` that "
+                    f"{_emitted_by(op)} emits in the {exporter} export",
+                    hint=_custom_op_hint(op))
+              for op in ops for call in op.calls]
+    if events:
+        return _unique(events)
+    first = ops[0]
+    source = f" that {_emitted_by(first)} emits" if first.owner else ""
+    message = (f"onnxruntime cannot load the {exporter} export: it has no kernel for the "
+               f"custom-domain op `{first.op}`{source}")
+    return [Event("onnxruntime-error", ctx.forward, exporter, "fails", evidence, message,
+                  hint=_custom_op_hint(first))]
+
+
+# onnxruntime's wording around a load error, with the path of a file the probe has deleted since.
+_ORT_LOAD = re.compile(r"\[ONNXRuntimeError\] : \d+ : \w+ : (Load model from .*? failed:)?"
+                       r"(Fatal error: )?")
+
+
+def _emitted_by(op: CustomOp) -> str:
+    if op.symbolic is None:
+        return "the model"
+    return f"`{op.owner}.symbolic` ({os.path.basename(op.symbolic.path)}:{op.symbolic.line})"
+
+
+def _custom_op_hint(op: CustomOp) -> str:
+    register = (f"register an onnxruntime custom-op library implementing `{op.op}` "
+                "(SessionOptions.register_custom_ops_library)")
+    if not op.owner:
+        return f"{register}, or export without that op"
+    return (f"{register}, export with the dynamo exporter (it traces `{op.owner}.forward`), "
+            f"or remove `{op.owner}.symbolic` so the legacy tracer traces forward too")
 
 
 def _divergence_events(report: VerifyReport, ctx: Context) -> list[Event]:

@@ -54,3 +54,8 @@ def _collect(node: ast.AST, prefix: str, found: list[tuple[int, int, str]]) -> N
             _collect(child, f"{name}.", found)
         elif isinstance(child, ast.ClassDef):
             _collect(child, f"{prefix}{child.name}.", found)
+
+
+def source_tree(path: str) -> ast.Module | None:
+    """The parsed module of `path` (cached; None when it cannot be read or parsed)."""
+    return _tree(path)

@@ -96,7 +96,9 @@ ONNXRUNTIME_ERROR = RuleDoc(
 ## What it does
 Reported when the exported file passes `onnx.checker` but onnxruntime fails to load it or to
 run it on the example inputs. The finding sits at the `def forward` line; the evidence is
-onnxruntime's error.
+onnxruntime's error. A custom-domain op that a `torch.autograd.Function`'s `symbolic` emits
+(`g.op("trt_plugins::FastGelu", x)`) is reported as `unsupported-op` at each executed
+`FastGelu.apply(...)` call instead; this finding names the op when no `symbolic` emits it.
 
 ## Why is this bad?
 The model cannot be served with onnxruntime even on the inputs it was exported with.
