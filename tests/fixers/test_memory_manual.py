@@ -61,7 +61,7 @@ def test_a_plain_softmax_reader_is_masked(tmp_path: Path) -> None:
      "mixes memory tokens with other values"),
     ({"softmax": "F.softmax(w + w.mean(dim=-1, keepdim=True), dim=-1)"}, 12,
      "mixes the memory slots"),
-    ({"element": "store[t - back] * 2"}, 12, "computed from a frame's memory"),
+    ({"element": "store[t - back] + store[t - 1]"}, 12, "computed from no single frame"),
     ({"guard": "        if not keys:\n            x = x * 2\n            return x"}, 12,
      "does more than return a value"),
 ], ids=["softmax-dim", "transposed", "mixed-scores", "computed-entry", "busy-guard"])

@@ -16,7 +16,6 @@ import libcst as cst
 
 from exportlint.fixers.memory.codegen import (
     MASK_NAME,
-    VALID_NAME,
     add_keyword,
     mask_source,
     param_text,
@@ -30,6 +29,7 @@ from exportlint.fixers.wrapper.fixer import FixContext
 from exportlint.fixers.wrapper.plan import WrapperPlan
 
 _RULE = "variable-length-cat"
+KEY_MASK_HELPER = "memory_key_mask"  # the plan.helpers entry of scores.KEY_MASK_HELPERS
 
 
 @dataclass
@@ -68,13 +68,13 @@ def thread_mask(plan: WrapperPlan, ctx: FixContext, post: list[cst.BaseStatement
             return runs
     sites = measure(ctx.module, str(plan.index.path), symbol, ctx.args, dict(ctx.kwargs),
                     position, memory, layout, plan.cpu_reference)
-    reason = sites if isinstance(sites, str) else thread(plan, sites, symbol, VALID_NAME)
+    reason = sites if isinstance(sites, str) else thread(plan, sites, symbol)
     if reason:
         plan.needs_manual(_RULE, line, symbol, f"{why.rstrip('.')}, and {reason}; cannot mask "
                           "the padded slots.")
         return None
     assert not isinstance(sites, str)
-    plan.helpers["memory_key_mask"] = KEY_MASK_HELPERS
+    plan.helpers[KEY_MASK_HELPER] = KEY_MASK_HELPERS
     return sites.runs
 
 

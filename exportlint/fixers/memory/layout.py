@@ -51,6 +51,10 @@ class MemoryLayout:
     shapes: dict[str, tuple[int, ...]] = field(default_factory=dict)
     dtypes: dict[str, str] = field(default_factory=dict)
     bare: bool = False  # entries are tensors, not dicts of tensors (their one key is BARE)
+    # The memory's frames, when the gathered entries are computed from them (else the same).
+    frame_shapes: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    frame_dtypes: dict[str, str] = field(default_factory=dict)
+    frame_bare: bool = False
 
 
 BARE = "slots"  # the entry key the layout gives the tensor of a bare tensor entry
@@ -141,6 +145,10 @@ def _assigned(stmt: cst.CSTNode) -> set[str]:
                 else [target]
             names.update(t.value for t in items if isinstance(t, cst.Name))
 
+        def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+            if isinstance(node.target, cst.Name) and node.value is not None:
+                names.add(node.target.value)
+
     if isinstance(stmt, cst.SimpleStatementLine):
         stmt.visit(_Targets())
     return names
@@ -176,15 +184,17 @@ class _Present(dict):  # type: ignore[type-arg]
     """A dict in which every looked-up key is present: missing keys get a copy of `template`."""
 
     def __init__(self, data: Mapping[Any, Any], template: Mapping[str, Any], path: tuple[Any, ...],
-                 log: dict[int, tuple[tuple[Any, ...], Any, Any]]) -> None:
+                 log: dict[int, tuple[tuple[Any, ...], Any, Any]],
+                 poisoned: tuple[Any, ...] | None = None) -> None:
         super().__init__(data)
-        self.template, self.path, self.log = template, path, log
+        self.template, self.path, self.log, self.poisoned = template, path, log, poisoned
 
     def _entry(self, key: Any) -> Any:
         # A new object per lookup (a tensor entry: a view), so each lookup is logged by its id.
         stored = super().__getitem__(key) if super().__contains__(key) else self.template
         bare = not isinstance(stored, Mapping)
-        entry = make_entry({k: v.view_as(v) if bare else v
+        nan = self.poisoned == (*self.path, key)
+        entry = make_entry({k: v.view_as(v) if bare and not nan else _nan_like(v) if nan else v
                             for k, v in entry_tensors(stored).items()}, bare)
         # The entry rides along so its id is not reused by another dict while the log lives.
         self.log[id(entry)] = (self.path, key, entry)
@@ -200,17 +210,28 @@ class _Present(dict):  # type: ignore[type-arg]
         return True
 
 
+def _nan_like(tensor: Any) -> Any:
+    import torch
+
+    return torch.full_like(tensor, float("nan"))
+
+
 def full_memory(value: Any, template: Mapping[str, Any], log: dict[int, Any],
-                path: tuple[Any, ...] = ()) -> Any:
-    """A copy of the memory dict whose dicts of entries answer every lookup (see `_Present`)."""
+                path: tuple[Any, ...] = (), poisoned: tuple[Any, ...] | None = None) -> Any:
+    """A copy of the memory dict whose dicts of entries answer every lookup (see `_Present`);
+    the entry at `poisoned` (a full key path) reads as NaN."""
     if is_entry(value):
+        if poisoned == path:
+            return make_entry({k: _nan_like(v) for k, v in entry_tensors(value).items()},
+                              not isinstance(value, Mapping))
         return value  # the same object, so slots can be traced back to their place
     holds_entries = isinstance(value, Mapping) and not is_entry(value) and \
         all(is_entry(v) for v in value.values())
     if holds_entries and (path or value):
-        return _Present(value, template, path, log)
+        data = {k: full_memory(v, template, log, (*path, k), poisoned) for k, v in value.items()}
+        return _Present(data, template, path, log, poisoned)
     if isinstance(value, Mapping) and not is_entry(value):
-        return {k: full_memory(v, template, log, (*path, k)) for k, v in value.items()}
+        return {k: full_memory(v, template, log, (*path, k), poisoned) for k, v in value.items()}
     return copy.copy(value)
 
 
@@ -246,26 +267,63 @@ def compute_layout(gather: Any, args: tuple[Any, ...], kwargs: dict[str, Any], p
         raise ValueError("the example memory holds no frame to take tensor shapes from")
     template = found[0][1]
     log: dict[int, tuple[tuple[Any, ...], Any, Any]] = {}
-    full = full_memory(memory, template, log)
-    if isinstance(position, int):
-        args = (*args[:position], full, *args[position + 1:])
-    else:
-        kwargs = {**kwargs, position: full}
-    slots, index = [], None
+    elements = _gathered(gather, args, kwargs, position, full_memory(memory, template, log))
+    slots, index, entries = [], None, []
     paths = {id(entry): path for path, entry in entries_in(memory)}
-    for element in gather(*args, **kwargs):
+    lookups: list[tuple[Any, ...]] = []
+    for logged in log.values():
+        if (*logged[0], logged[1]) not in lookups:
+            lookups.append((*logged[0], logged[1]))
+    for j, element in enumerate(elements):
         key, entry, index = split_element(element)
         logged = log.get(id(entry))
         source = logged[:2] if logged is not None and logged[2] is entry else None
         path = (*source[0], source[1]) if source else paths.get(id(entry))
-        if path is None:
-            raise ValueError("a gathered memory element is computed from a frame's memory, not "
-                             "the entry the lookup returned; gather the entries themselves and "
-                             "transform them after the gathering loop")
+        if path is None:  # computed from a frame: find which one by setting each to NaN
+            path = _lineage(gather, args, kwargs, position, memory, template, j,
+                            list(dict.fromkeys([*lookups, *(p for p, _ in found)])))
+            source = (path[:-1], path[-1]) if path in lookups else None
         slots.append(Slot(key, source, path))
-    shapes = {k: tuple(v.shape) for k, v in entry_tensors(template).items()}
-    dtypes = {k: str(v.dtype) for k, v in entry_tensors(template).items()}
-    return MemoryLayout(slots, index, shapes, dtypes, bare=not isinstance(template, Mapping))
+        entries.append(entry_tensors(entry))
+    shapes = {k: tuple(v.shape) for k, v in entries[0].items()} if entries else {}
+    if any({k: tuple(v.shape) for k, v in e.items()} != shapes for e in entries):
+        raise ValueError("the gathered memory elements differ in shape; fixed slots need one shape")
+    dtypes = {k: str(v.dtype) for k, v in entries[0].items()} if entries else {}
+    frame = entry_tensors(template)
+    return MemoryLayout(
+        slots, index, shapes, dtypes, bare=bool(elements) and not isinstance(
+            split_element(elements[0])[1], Mapping),
+        frame_shapes={k: tuple(v.shape) for k, v in frame.items()},
+        frame_dtypes={k: str(v.dtype) for k, v in frame.items()},
+        frame_bare=not isinstance(template, Mapping))
+
+
+def _gathered(gather: Any, args: tuple[Any, ...], kwargs: dict[str, Any], position: int | str,
+              full: Any) -> list[Any]:
+    if isinstance(position, int):
+        args = (*args[:position], full, *args[position + 1:])
+    else:
+        kwargs = {**kwargs, position: full}
+    return list(gather(*args, **kwargs))
+
+
+def _lineage(gather: Any, args: tuple[Any, ...], kwargs: dict[str, Any], position: int | str,
+             memory: Any, template: Any, j: int, candidates: list[tuple[Any, ...]]) -> tuple[Any, ...]:
+    """The one frame (full key path) whose tensors element `j` of the gathering is computed from."""
+    import torch
+
+    owners = []
+    for candidate in candidates:
+        elements = _gathered(gather, args, kwargs, position,
+                             full_memory(memory, template, {}, poisoned=candidate))
+        entry = split_element(elements[j])[1] if j < len(elements) else None
+        if entry is not None and any(bool(torch.isnan(t).any()) for t in entry_tensors(entry).values()):
+            owners.append(candidate)
+    if len(owners) != 1:
+        raise ValueError("a gathered memory element is computed from " + (
+            "no single frame of the memory" if owners else "no frame of the memory") +
+            "; fixed slots need one frame per element")
+    return owners[0]
 
 
 def memory_with(memory: Any, layout: MemoryLayout, present: set[int], seed: int) -> Any:
@@ -289,8 +347,9 @@ def memory_with(memory: Any, layout: MemoryLayout, present: set[int], seed: int)
         elif key not in holder:
             holder[key] = make_entry({
                 name: torch.randn(shape, generator=generator).to(getattr(torch, dtype[6:]))
-                for (name, shape), dtype in zip(layout.shapes.items(), layout.dtypes.values())},
-                layout.bare)
+                for (name, shape), dtype in zip(layout.frame_shapes.items(),
+                                                layout.frame_dtypes.values())},
+                layout.frame_bare)
     return result
 
 

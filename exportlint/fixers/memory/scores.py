@@ -22,7 +22,7 @@ from typing import Any
 import libcst as cst
 
 from exportlint.fixers.facts.runtime import same_file
-from exportlint.fixers.memory.codegen import add_keyword, param_text, prepend, replace_params
+from exportlint.fixers.memory.codegen import add_keyword, param_text, replace_params
 from exportlint.fixers.memory.layout import MemoryLayout, memory_with
 from exportlint.fixers.memory.tokens import Runs, poison, runs_of
 from exportlint.fixers.rewrites.codemods import Replacement
@@ -218,8 +218,9 @@ def _chain(path: str, root: str) -> tuple[Hop, ...]:
     return tuple(hops)
 
 
-def thread(plan: WrapperPlan, sites: ScoreSites, root: str, valid: str) -> str:
-    """Register the edits that pass `memory_key_mask` to each attention; a reason on failure."""
+def thread(plan: WrapperPlan, sites: ScoreSites, root: str) -> str:
+    """Register the edits that pass `memory_key_mask` to each attention; a reason on failure.
+    The root forward computes the mask right after the slot list (see slots.py)."""
     calls: dict[int, tuple[str, cst.Call]] = {}
     methods: set[str] = set()
     scores: dict[int, tuple[str, cst.Call, str]] = {}
@@ -248,11 +249,6 @@ def thread(plan: WrapperPlan, sites: ScoreSites, root: str, valid: str) -> str:
         plan.edit(symbol, method, replace_params("".join(f"    {t},\n" for t in texts).rstrip("\n")))
     for symbol, call, kind in scores.values():
         plan.edit(symbol, call, _mask_scores(kind))
-    first = sites.chains[0]
-    statement = _statement_at(plan, root, first[0].line if len(first) > 1 else first[-1].line)
-    if statement is None:
-        return f"no statement of `{root}` holds the attention's call at line {first[0].line}"
-    plan.edit(root, statement, prepend(f"{KEY_MASK} = _key_mask({valid})"))
     return ""
 
 
@@ -327,15 +323,6 @@ def _is_module(node: cst.BaseExpression) -> bool:
     code = cst.Module([]).code_for_node(node)
     return code in ("F", "torch", "functional", "nn.functional", "torch.nn.functional",
                     "torch.special")
-
-
-def _statement_at(plan: WrapperPlan, symbol: str, line: int) -> cst.BaseStatement | None:
-    method = plan.index.methods[symbol].node
-    for stmt in method.body.body:
-        where = plan.index.positions.get(stmt)
-        if where is not None and where.start.line <= line <= where.end.line:
-            return stmt
-    return None
 
 
 KEY_MASK_HELPERS = '''

@@ -29,7 +29,7 @@ from exportlint.fixers.memory.codegen import (
     replace_with,
     slot_list_source,
 )
-from exportlint.fixers.memory.consumer import thread_mask
+from exportlint.fixers.memory.consumer import KEY_MASK_HELPER, thread_mask
 from exportlint.fixers.memory.layout import (
     GatherRegion,
     MemoryLayout,
@@ -39,7 +39,10 @@ from exportlint.fixers.memory.layout import (
     is_entry,
     memory_with,
 )
+from exportlint.fixers.rewrites.branches import mergeable, where_if
 from exportlint.fixers.rewrites.codemods import Replacement
+from exportlint.fixers.rewrites.loops import loaded_names, stored_names
+from exportlint.fixers.memory.scores import KEY_MASK
 from exportlint.fixers.wrapper.bindings import free_names
 from exportlint.fixers.wrapper.fixer import FixContext, Fixer
 from exportlint.fixers.wrapper.plan import CallArg, GraphInput, ParamFact, WrapperPlan
@@ -67,6 +70,8 @@ class FixedSlotMemoryFixer(Fixer):
         assert forward is not None
         body = [s for s in forward.node.body.body if isinstance(s, cst.BaseStatement)]
         region = find_region(body, param.name)
+        if isinstance(region, str) and _passed_on(forward.node, param.name):
+            return  # read by code elsewhere: pipeline/containers names that code
         if isinstance(region, str):
             plan.needs_manual(self.rule, forward.line, forward.symbol, f"memory dict "
                               f"`{param.name}`: {region}; no fixed-slot rewrite applies.")
@@ -90,6 +95,11 @@ class FixedSlotMemoryFixer(Fixer):
             return
         if guard is not None:
             _merge_guard(plan, forward.symbol, guard)
+        reason = _merge_tests(plan, forward.symbol, post, region.list_name,
+                              guard.statement if guard else None)
+        if reason:
+            plan.needs_manual(self.rule, forward.line, forward.symbol, reason)
+            return
         _rewrite_forward(plan, forward.node, body, region, layout, param)
         _interface(plan, param, layout, gather_src)
         plan.helpers["memory"] = helper_source(layout, runs)
@@ -125,6 +135,10 @@ def empty_guard(post: list[cst.BaseStatement], list_name: str) -> EmptyGuard | s
         if final is None or returns or not isinstance(last, cst.SimpleStatementLine):
             return (f"`if {line}:` (no memory frame found) returns early, but forward does "
                     "not end in one `return` after it; both results cannot be selected")
+        arity = [len(v.elements) for v in (early.value, final.value) if isinstance(v, cst.Tuple)]
+        if len(set(arity)) > 1:
+            return (f"`if {line}:` (no memory frame found) returns {arity[0]} values and "
+                    f"forward's last return {arity[1]}; both results cannot be selected")
         return EmptyGuard(stmt, early.value, last)
     return None
 
@@ -133,6 +147,42 @@ def _tests_empty(test: cst.BaseExpression, name: str) -> bool:
     code = " ".join(cst.Module([]).code_for_node(test).split())
     return code in (f"not {name}", f"len({name}) == 0", f"len({name}) < 1", f"len({name}) <= 0",
                     f"not len({name})", f"{name} == []", f"0 == len({name})")
+
+
+def _tests_found(test: cst.BaseExpression, name: str) -> bool:
+    code = " ".join(cst.Module([]).code_for_node(test).split())
+    return code in (name, f"len({name}) > 0", f"len({name}) >= 1", f"len({name})",
+                    f"len({name}) != 0", f"{name} != []", f"0 < len({name})")
+
+
+def _merge_tests(plan: WrapperPlan, symbol: str, post: list[cst.BaseStatement], list_name: str,
+                 skip: cst.If | None) -> str:
+    """Merge the other `if` statements after the gathering that test whether anything was
+    found (`if bank: x = x + self.read(x, torch.cat(bank))`): with fixed slots the test is
+    `memory_valid.any()`, both branches are computed and torch.where selects what they assign.
+    A reason when one cannot be merged."""
+    for i, stmt in enumerate(post):
+        if not isinstance(stmt, cst.If) or stmt is skip:
+            continue
+        found, empty = _tests_found(stmt.test, list_name), _tests_empty(stmt.test, list_name)
+        if not (found or empty):
+            continue
+        test = cst.Module([]).code_for_node(stmt.test)
+        reason = mergeable(stmt)
+        if reason is not None:
+            return (f"`if {test}:` (whether a memory frame was found) {reason}; with fixed slots "
+                    "its branches must be merged with torch.where: rewrite them as assignments")
+        pred = f"{VALID_NAME}.any()" if found else f"~{VALID_NAME}.any()"
+        drop = frozenset(stored_names([stmt]) - loaded_names(post[i + 1:]))
+        plan.edit(symbol, stmt, lambda node, pred=pred, drop=drop: where_if(
+            node.with_changes(test=cst.parse_expression(pred)), "memory_found" if found
+            else "memory_missing", drop))
+        position = plan.index.positions[stmt]
+        plan.claimed.append((position.start.line, position.end.line))
+        plan.note(NOTE_RULE, f"`if {test}:` tests whether a memory frame was found: with fixed "
+                  f"slots that is `{pred}`; both branches are computed and torch.where selects "
+                  "what they assign.", position.start.line)
+    return ""
 
 
 def _single_return(block: cst.BaseSuite | cst.BaseStatement) -> cst.Return | None:
@@ -179,6 +229,9 @@ def _merge_guard(plan: WrapperPlan, symbol: str, guard: EmptyGuard) -> None:
 
     final = guard.final_statement
     earlier = plan.edits.get(symbol, {}).get(final)  # the mask's statement, put before it
+    returned = final.body[0]
+    assert isinstance(returned, cst.Return)
+    several = isinstance(guard.early, cst.Tuple) or isinstance(returned.value, cst.Tuple)
 
     def select(node: cst.CSTNode) -> Replacement:
         done = earlier(node) if earlier is not None else node
@@ -186,8 +239,11 @@ def _merge_guard(plan: WrapperPlan, symbol: str, guard: EmptyGuard) -> None:
         last = statements[-1]
         assert isinstance(last, cst.SimpleStatementLine) and isinstance(last.body[0], cst.Return)
         value = cst.Module([]).code_for_node(last.body[0].value)
-        split = cst.parse_module(f"{RESULT_NAME} = {value}\nreturn torch.where({VALID_NAME}.any(), "
-                                 f"{RESULT_NAME}, {EMPTY_NAME})\n").body
+        pick = f"torch.where({VALID_NAME}.any(), {RESULT_NAME}, {EMPTY_NAME})"
+        if several:  # tuples: select each output
+            pick = (f"tuple(\n    torch.where({VALID_NAME}.any(), found, missing)\n"
+                    f"    for found, missing in zip({RESULT_NAME}, {EMPTY_NAME})\n)")
+        split = cst.parse_module(f"{RESULT_NAME} = {value}\nreturn {pick}\n").body
         first = split[0].with_changes(leading_lines=last.leading_lines)
         return cst.FlattenSentinel([*statements[:-1], first, *split[1:]])
 
@@ -196,6 +252,23 @@ def _merge_guard(plan: WrapperPlan, symbol: str, guard: EmptyGuard) -> None:
     plan.claimed.append((position.start.line, position.end.line))
     plan.note(NOTE_RULE, f"`if {test}:` returns early when no memory frame is found: both "
               f"results are computed and `{VALID_NAME}.any()` selects one.", position.start.line)
+
+
+def _passed_on(forward: cst.FunctionDef, name: str) -> bool:
+    """Forward reads `name` only to pass it, whole, to other calls."""
+    whole, every = [0], [0]
+
+    class _Uses(cst.CSTVisitor):
+        def visit_Arg(self, node: cst.Arg) -> None:
+            if isinstance(node.value, cst.Name) and node.value.value == name:
+                whole[0] += 1
+
+        def visit_Name(self, node: cst.Name) -> None:
+            if node.value == name:
+                every[0] += 1
+
+    forward.body.visit(_Uses())
+    return whole[0] > 0 and whole[0] == every[0]
 
 
 def gather_source(forward: cst.FunctionDef, region: GatherRegion) -> str:
@@ -230,7 +303,10 @@ def _rewrite_forward(plan: WrapperPlan, forward: cst.FunctionDef, body: list[cst
     comments = [cst.EmptyLine(comment=cst.Comment(text)) for text in (
         f"# exportlint: fixed memory slots replace the `{param.name}` lookups (gather_memory",
         f"# runs them on the host); `{VALID_NAME}` marks the slots that hold a frame.")]
-    plan.edit(symbol, body[region.start], replace_with(slot_list_source(region, layout), comments))
+    source = slot_list_source(region, layout)
+    if KEY_MASK_HELPER in plan.helpers:  # a hand-written attention reads the memory (scores.py)
+        source += f"\n{KEY_MASK} = _key_mask({VALID_NAME})"
+    plan.edit(symbol, body[region.start], replace_with(source, comments))
     for stmt in body[region.start + 1:region.end + 1]:
         plan.edit(symbol, stmt, remove())
     used = free_names(body[:region.start] + body[region.end + 1:])

@@ -168,12 +168,12 @@ class MemoryReadForExport(MemoryRead):
             memory_slots[i]
             for i in range(len(MEMORY_SLOT_KEYS))
         ]
+        memory_key_mask = _key_mask(memory_valid)
         # exportlint: `if not keys: return ...` (no memory frame) becomes a value: with fixed
         # slots the list is never empty, so `memory_valid.any()` picks the result below.
         no_memory_result = x
         mem = torch.cat(keys, dim=1)
         k, v = self.to_kv(mem).chunk(2, dim=-1)
-        memory_key_mask = _key_mask(memory_valid)
         memory_result = x + self.attend(
             self.to_q(x),
             k,

@@ -161,13 +161,13 @@ class TrackMemoryForExport(TrackMemory):
             )
             for i, key in enumerate(MEMORY_SLOT_KEYS)
         ]
+        memory_key_mask = _key_mask(memory_valid)
         # exportlint: `if not aged: return ...` (no memory frame) becomes a value: with fixed
         # slots the list is never empty, so `memory_valid.any()` picks the result below.
         no_memory_result = tracks
         memory = torch.cat([emb + self.age_embed[age] for age, emb in aged], dim=1)
         k, v = self.kv(memory).chunk(2, dim=-1)
         q, k, v = self.split_heads(self.q(tracks)), self.split_heads(k), self.split_heads(v)
-        memory_key_mask = _key_mask(memory_valid)
         out = F.scaled_dot_product_attention(
             q,
             k,
