@@ -5,13 +5,16 @@ Functions of the user's file that run during forward and use complex numbers get
 them, or use complex values themselves, are rewritten in the subclass; a complex attribute
 (`self.freqs_cis`) is read through a real view `self.freqs_cis_pairs` that the wrapper sets
 (`torch.view_as_real`, no copy). A complex multiply becomes the real formula, so results
-match. Other unsupported operations (custom autograd Functions, numpy round trips, Python
-randomness) have no faithful automatic rewrite: they are reported as manual work.
+match. When the legacy exporter is chosen, `torch.fft` transforms (rfft2 ... irfft2) count as
+complex code too and become matmuls with DFT matrices (`fft_pairs.py`); dynamo converts them.
+Other unsupported operations (custom autograd Functions, numpy round trips, Python randomness)
+have no faithful automatic rewrite: they are reported as manual work.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from typing import Any
 
 import libcst as cst
@@ -20,10 +23,12 @@ from exportlint.fixers.facts.runtime import RuntimeFacts, same_file
 from exportlint.fixers.facts.source_index import SourceIndex
 from exportlint.fixers.rewrites.codemods import Replacement
 from exportlint.fixers.rewrites.complex_pairs import COMPLEX_MUL, ComplexToPairs
+from exportlint.fixers.rewrites.fft_pairs import helpers_for
 from exportlint.fixers.wrapper.fixer import FixContext, Fixer
 from exportlint.fixers.wrapper.plan import WrapperPlan
 
 _COMPLEX = re.compile(r"view_as_complex|view_as_real|torch\.polar|torch\.complex|\bcomplex64\b")
+_FFT = re.compile(r"\btorch\.fft\.\w+\(")
 
 
 class UnsupportedOpFixer(Fixer):
@@ -35,31 +40,69 @@ class UnsupportedOpFixer(Fixer):
         found = ctx.findings_for(self.rule)
         if found and not plan.twins and not any(ctx.blocks(f) for f in found):
             return  # every chosen exporter converts this file's ops (FFTs under dynamo): keep them
+        fft = rewrites_fft(plan)
         attrs = complex_attributes(ctx.module, str(plan.index.path))
-        own = {name: twin_name(name) for name in complex_helpers(plan.index, plan.facts)}
+        own = {name: twin_name(name) for name in complex_helpers(plan.index, plan.facts, fft)}
         # The twins of every file's helpers (other_files.register_twins), this file's included.
         twins = {**plan.twins, **own}
-        if not own and not attrs and not _complex_methods(plan, set(), twins):
-            _report_others(ctx)
+        done = _Rewritten()
+        if not own and not attrs and not _complex_methods(plan, set(), twins, fft):
+            _report_others(ctx, done)
             return
         results = [_twin(plan, name, twins) for name in own]
         if any(r is None for r in results):
-            _report_others(ctx)
+            _report_others(ctx, done)
             return
-        uses_mul = any(results)
+        done.add(plan, *results)
+        done.twins = [twins[name] for name in own]
         classes = {cls for cls, _ in attrs}
-        for symbol in _complex_methods(plan, classes, twins):
+        for symbol in _complex_methods(plan, classes, twins, fft):
             cls = symbol.split(".")[0]
-            uses_mul |= _rewrite_method(plan, symbol, {a for c, a in attrs if c == cls}, twins)
+            done.add(plan, _rewrite_method(plan, symbol, {a for c, a in attrs if c == cls}, twins))
         for cls, attr in sorted(attrs):
             for path in plan.facts.module_paths.get(cls, []):
                 owner = "self.model" + (f'.get_submodule("{path}")' if path else "")
                 plan.init_lines.append(f"{owner}.{attr}_pairs = torch.view_as_real({owner}.{attr})")
             plan.note(self.rule, f"`{cls}.{attr}` is complex: the rewritten code reads the real "
                       f"view `{attr}_pairs` (torch.view_as_real, shares its memory).")
-        if uses_mul:
+        done.register(plan)
+        _report_others(ctx, done)
+
+
+@dataclass
+class _Rewritten:
+    """What the rewritten functions and methods need: `_complex_mul`, FFT helpers, and the
+    lines of the FFT calls they replaced (those findings are fixed, not manual work)."""
+
+    uses_mul: bool = False
+    fft_helpers: set[str] = field(default_factory=set)
+    fft_lines: set[int] = field(default_factory=set)
+    twins: list[str] = field(default_factory=list)  # this file's twins, rendered after the helpers
+
+    def add(self, plan: WrapperPlan, *rewrites: ComplexToPairs | None) -> None:
+        for pairs in rewrites:
+            if pairs is None:
+                continue
+            self.uses_mul |= pairs.uses_mul
+            self.fft_helpers |= pairs.fft_helpers
+            self.fft_lines |= {plan.index.positions[call].start.line for call in pairs.fft_calls}
+
+    def register(self, plan: WrapperPlan) -> None:
+        twins = {name: plan.helpers.pop(name) for name in self.twins}
+        if self.uses_mul:
             plan.helpers["_complex_mul"] = COMPLEX_MUL
-        _report_others(ctx)
+        plan.helpers.update(helpers_for(self.fft_helpers))
+        plan.helpers.update(twins)  # after the helpers they call, for the reader
+        if self.fft_lines:
+            lines = ", ".join(str(n) for n in sorted(self.fft_lines))
+            plan.note(UnsupportedOpFixer.rule, f"the FFTs (line{'s' * (len(self.fft_lines) > 1)} "
+                      f"{lines}) are matmuls with DFT matrices on real (re, im) pairs: the legacy "
+                      "exporter has no FFT operator.", min(self.fft_lines))
+
+
+def rewrites_fft(plan: WrapperPlan) -> bool:
+    """Whether FFTs are rewritten: the legacy exporter is chosen (dynamo converts them)."""
+    return plan.exporter in ("legacy", "both")
 
 
 def twin_name(name: str) -> str:
@@ -68,12 +111,17 @@ def twin_name(name: str) -> str:
     return f"{name}_pairs"
 
 
-def complex_helpers(index: SourceIndex, facts: RuntimeFacts) -> list[str]:
+def complex_helpers(index: SourceIndex, facts: RuntimeFacts, fft: bool = False) -> list[str]:
     """Module-level functions of `index` the forward ran that use complex numbers: complex
-    code in their text, or a complex argument passed in (SAM3's `reshape_for_broadcast`)."""
+    code in their text, or a complex argument passed in (SAM3's `reshape_for_broadcast`);
+    with `fft`, a torch.fft call too."""
     return [name for name, node in index.functions.items()
-            if name in facts.calls and (_COMPLEX.search(index.code(node)) or
+            if name in facts.calls and (_uses_complex(index.code(node), fft) or
                                         facts.complex_params.get(name))]
+
+
+def _uses_complex(text: str, fft: bool) -> bool:
+    return bool(_COMPLEX.search(text) or (fft and _FFT.search(text)))
 
 
 def complex_attributes(module: Any, path: str) -> set[tuple[str, str]]:
@@ -94,20 +142,21 @@ def complex_attributes(module: Any, path: str) -> set[tuple[str, str]]:
     return found
 
 
-def _complex_methods(plan: WrapperPlan, classes: set[str], twins: dict[str, str]) -> list[str]:
+def _complex_methods(plan: WrapperPlan, classes: set[str], twins: dict[str, str],
+                     fft: bool) -> list[str]:
     picked = []
     for symbol, method in plan.index.methods.items():
         text = plan.index.code(method.node)
         calls_twin = any(re.search(rf"\b{name}\(", text) for name in twins)
         # A method of a class holding complex attributes may read them through `self.`.
-        if plan.facts.ran(symbol) and (calls_twin or _COMPLEX.search(text) or
+        if plan.facts.ran(symbol) and (calls_twin or _uses_complex(text, fft) or
                                        (method.cls in classes and "self." in text)):
             picked.append(symbol)
     return picked
 
 
-def _twin(plan: WrapperPlan, name: str, twins: dict[str, str]) -> bool | None:
-    """Add the real twin of function `name`; whether it needs `_complex_mul` (None: failed)."""
+def _twin(plan: WrapperPlan, name: str, twins: dict[str, str]) -> ComplexToPairs | None:
+    """Add the real twin of function `name`; the rewrite, for what it needs (None: failed)."""
     node = plan.index.functions[name]
     pairs = ComplexToPairs(plan.facts.complex_params.get(name, set()), set(), twins,
                            frozenset(plan.twin_returns))
@@ -125,7 +174,7 @@ def _twin(plan: WrapperPlan, name: str, twins: dict[str, str]) -> bool | None:
     plan.helpers[twins[name]] = cst.Module([twin]).code
     plan.note(UnsupportedOpFixer.rule, f"`{name}` uses complex tensors: the wrapper calls "
               f"`{twins[name]}`, the same math on real (re, im) pairs.", line)
-    return pairs.uses_mul
+    return pairs
 
 
 def _without_docstring(body: Any) -> list[Any]:
@@ -136,7 +185,8 @@ def _without_docstring(body: Any) -> list[Any]:
     return list(body)
 
 
-def _rewrite_method(plan: WrapperPlan, symbol: str, attrs: set[str], twins: dict[str, str]) -> bool:
+def _rewrite_method(plan: WrapperPlan, symbol: str, attrs: set[str], twins: dict[str, str]
+                    ) -> ComplexToPairs | None:
     method = plan.index.methods[symbol]
     names = plan.facts.complex_params.get(symbol, set())
     returns = frozenset(plan.twin_returns)
@@ -145,7 +195,7 @@ def _rewrite_method(plan: WrapperPlan, symbol: str, attrs: set[str], twins: dict
     if dry.unsupported:
         plan.needs_manual(UnsupportedOpFixer.rule, method.line, symbol, "complex code with no "
                           f"real-valued rewrite here: {'; '.join(dry.unsupported)}.")
-        return False
+        return None
 
     def edit(node: cst.CSTNode) -> Replacement:
         return node.visit(ComplexToPairs(names, attrs, twins, returns))
@@ -154,13 +204,15 @@ def _rewrite_method(plan: WrapperPlan, symbol: str, attrs: set[str], twins: dict
     if dry.complex or dry.twins.keys() & set(re.findall(r"\w+", plan.index.code(method.node))):
         plan.note(UnsupportedOpFixer.rule, f"`{symbol}` uses complex tensors: rewritten on real "
                   "(re, im) pairs.", method.line)
-    return dry.uses_mul
+    return dry
 
 
-def _report_others(ctx: FixContext) -> None:
+def _report_others(ctx: FixContext, done: _Rewritten) -> None:
     for finding in ctx.findings_for(UnsupportedOpFixer.rule):
         if _COMPLEX.search(finding.message) or "complex" in finding.message:
             continue
+        if finding.location.line in done.fft_lines and _FFT.search(finding.message):
+            continue  # rewritten into DFT matmuls
         if finding.symbol and not ctx.plan.facts.ran(finding.symbol):
             continue  # not on this forward's path
         if not ctx.blocks(finding):

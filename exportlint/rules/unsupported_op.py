@@ -123,8 +123,10 @@ class UnsupportedOp(Rule):
     Unsafe: the unsupported-op fixer rewrites complex-number code (SAM-style RoPE) as real
     (re, im) pairs in a wrapper, reading complex attributes through a real view; the complex
     multiply becomes the real formula, so results match, and the wrapper is kept only if
-    onnxruntime matches eager. Operator-table entries, autograd Functions and Python randomness
-    have no faithful automatic rewrite and are reported as manual work.
+    onnxruntime matches eager. When the legacy exporter is chosen, `torch.fft` transforms
+    (fft, ifft, rfft, irfft and their 2-D and n-D forms) become matmuls with DFT matrices on
+    those pairs. Operator-table entries, other FFT functions, autograd Functions and Python
+    randomness have no faithful automatic rewrite and are reported as manual work.
     """
 
     code = "EXL302"
@@ -261,7 +263,8 @@ class UnsupportedOp(Rule):
         elif full.startswith("torch.fft."):
             self.report(node, f"`{source_text(node)}`: dynamo converts FFTs; legacy raises "
                         "UnsupportedOperatorError (no ONNX symbolic for aten::fft_*)", _LEGACY,
-                        hint="Select the dynamo exporter, or compute the transform outside the model.")
+                        hint="Select the dynamo exporter, or let `exportlint fix` rewrite it as DFT "
+                        "matmuls (fft/ifft/rfft/irfft and their 2-D and n-D forms).")
         elif full in _TRACED:
             outcomes, why = _TRACED[full]
             self.report(node, f"`{source_text(node)}`: {why}", outcomes, hint=_OP_HINT)

@@ -196,10 +196,17 @@ def test_a_nested_test_the_example_never_ran_is_merged_as_a_tensor(tmp_path: Pat
 
 
 @pytest.mark.ort
-def test_what_a_chosen_exporter_converts_is_no_manual_work(tmp_path: Path) -> None:
+def test_the_fft_filter_is_dft_matmuls_when_legacy_is_chosen(tmp_path: Path) -> None:
     """The FFT filter exports under dynamo as written (the golden run); with both exporters the
-    legacy tracer has no FFT, so the same fix is manual work naming the FFT lines."""
+    legacy tracer has no FFT, so rfft2/irfft2 become matmuls with DFT matrices, verified on
+    onnxruntime under both exporters."""
     case = HERE / "unsupported_op" / "fft_filter.in.py"
     report = fix_report_data(fix_target(_request(case, tmp_path, exporter="both")), with_source=True)
-    assert report["ok"] is False
-    assert {m["line"] for m in report["manual"] if "FFT" in m["reason"]} == {17, 19}
+    assert report["ok"], _why(report)
+    assert not report["manual"]
+    assert [v["exporter"] for v in report["exporters"]] == ["dynamo", "legacy"]
+    worst = max(o["max_abs"] for v in report["exporters"] for c in v["cases"] for o in c["outputs"])
+    assert worst < 1e-5, worst
+    assert "torch.fft" not in report["source"].split("class FrequencyFilterForExport")[1]
+    assert 'spectrum = _rfftn_pairs(x, dim=(-2, -1), norm="ortho")' in report["source"]
+    assert any("the FFTs (lines 17, 19) are matmuls" in n["text"] for n in report["notes"])

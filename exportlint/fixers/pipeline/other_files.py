@@ -95,10 +95,10 @@ def model_parts(plan: WrapperPlan, files: list[str], module: Any, args: tuple[An
 def register_twins(plan: WrapperPlan, parts: list[FilePart]) -> None:
     """Name the real twin of every complex helper the forward ran, in every file (see
     unsupported_op), so a method of one file rewrites calls of another file's helpers."""
-    from exportlint.fixers.unsupported_op import complex_helpers, twin_name
+    from exportlint.fixers.unsupported_op import complex_helpers, rewrites_fft, twin_name
 
     for part in [plan.file_parts()[0], *parts]:
-        for name in complex_helpers(part.index, part.facts):
+        for name in complex_helpers(part.index, part.facts, rewrites_fft(plan)):
             plan.twins.setdefault(name, twin_name(name))
         plan.twin_returns |= part.facts.complex_returns & set(part.index.functions)
 

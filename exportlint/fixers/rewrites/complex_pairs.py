@@ -4,8 +4,9 @@ The codemod rewrites a function so that every complex value it holds is a real t
 last dimension holds the real and imaginary parts: `torch.view_as_complex(x)` is `x`,
 `torch.view_as_real(c)` is `c`, `torch.polar(r, a)` stacks `r*cos(a)` and `r*sin(a)`, and a
 complex product is spelled out with `_complex_mul`. Shape operations on complex values move
-past the pair dimension. Anything else on a complex value is listed in `unsupported` and the
-caller reports manual work instead of guessing.
+past the pair dimension. `torch.fft` transforms become DFT matmuls on the pairs (`fft_pairs.py`).
+Anything else on a complex value is listed in `unsupported` and the caller reports manual work
+instead of guessing.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import libcst as cst
 
 from exportlint.fixers.memory.codegen import explode_args
+from exportlint.fixers.rewrites.fft_pairs import FftCall, rewrite_fft
 
 COMPLEX_MUL = '''
 def _complex_mul(a: Tensor, b: Tensor) -> Tensor:
@@ -47,6 +49,8 @@ class ComplexToPairs(cst.CSTTransformer):
         self.complex: dict[int, cst.CSTNode] = {}
         self.unsupported: list[str] = []
         self.uses_mul = False
+        self.fft_helpers: set[str] = set()  # the fft_pairs helpers the rewritten calls name
+        self.fft_calls: list[cst.Call] = []  # the original FFT calls rewritten
 
     def _mark(self, node: cst.BaseExpression) -> cst.BaseExpression:
         self.complex[id(node)] = node
@@ -143,6 +147,8 @@ class ComplexToPairs(cst.CSTTransformer):
             return self._mark(explode_args(stack))
         if func in ("torch.cat", "torch.stack", "torch.concat") and args and self._any_complex(args[0].value):
             return self._mark(updated_node.with_changes(args=[_shift_dim(a, i) for i, a in enumerate(args)]))
+        if func.startswith("torch.fft.") and args:
+            return self._fft(original_node, updated_node, func.removeprefix("torch.fft."))
         if isinstance(updated_node.func, cst.Name) and updated_node.func.value in self.twins:
             called = updated_node.func.value
             twin = updated_node.with_changes(func=cst.Name(self.twins[called]))
@@ -150,6 +156,15 @@ class ComplexToPairs(cst.CSTTransformer):
         if isinstance(updated_node.func, cst.Attribute) and self._is(updated_node.func.value):
             return self._method(updated_node, updated_node.func)
         return updated_node
+
+    def _fft(self, original: cst.Call, call: cst.Call, name: str) -> cst.BaseExpression:
+        rewritten = rewrite_fft(call, name, self._is(call.args[0].value))
+        if not isinstance(rewritten, FftCall):
+            self.unsupported.append(rewritten)
+            return call
+        self.fft_helpers.add(rewritten.helper)
+        self.fft_calls.append(original)
+        return self._mark(rewritten.call) if rewritten.complex_out else rewritten.call
 
     def _any_complex(self, node: cst.BaseExpression) -> bool:
         if isinstance(node, (cst.List, cst.Tuple)):

@@ -77,17 +77,17 @@ def _view(module: nn.Module, path: str, classes: dict[str, type[nn.Module]]) -> 
     return view
 
 
-def rotate_pairs(x: Tensor, table: Tensor) -> Tensor:
-    """`rotate` with complex numbers stored as (re, im) pairs in a trailing dimension."""
-    pairs = x.float().reshape(*x.shape[:-1], -1, 2)
-    return _complex_mul(pairs, table[None, :, None, :]).flatten(3).type_as(x)
-
-
 def _complex_mul(a: Tensor, b: Tensor) -> Tensor:
     """(a_re + i a_im)(b_re + i b_im) for complex numbers stored as (..., 2) real pairs."""
     re = a[..., 0] * b[..., 0] - a[..., 1] * b[..., 1]
     im = a[..., 0] * b[..., 1] + a[..., 1] * b[..., 0]
     return torch.stack((re, im), dim=-1)
+
+
+def rotate_pairs(x: Tensor, table: Tensor) -> Tensor:
+    """`rotate` with complex numbers stored as (re, im) pairs in a trailing dimension."""
+    pairs = x.float().reshape(*x.shape[:-1], -1, 2)
+    return _complex_mul(pairs, table[None, :, None, :]).flatten(3).type_as(x)
 
 
 class RotaryBlockForExport(RotaryBlock):

@@ -77,19 +77,19 @@ def _view(module: nn.Module, path: str, classes: dict[str, type[nn.Module]]) -> 
     return view
 
 
+def _complex_mul(a: Tensor, b: Tensor) -> Tensor:
+    """(a_re + i a_im)(b_re + i b_im) for complex numbers stored as (..., 2) real pairs."""
+    re = a[..., 0] * b[..., 0] - a[..., 1] * b[..., 1]
+    im = a[..., 0] * b[..., 1] + a[..., 1] * b[..., 0]
+    return torch.stack((re, im), dim=-1)
+
+
 def rotate_pairs(xq: Tensor, xk: Tensor, table: Tensor) -> tuple[Tensor, Tensor]:
     """`rotate` with complex numbers stored as (re, im) pairs in a trailing dimension."""
     q = xq.float().reshape(*xq.shape[:-1], -1, 2)
     k = xk.float().reshape(*xk.shape[:-1], -1, 2)
     table = table.view(1, 1, *table.shape[:-1], 2)
     return _complex_mul(q, table).flatten(3), _complex_mul(k, table).flatten(3)
-
-
-def _complex_mul(a: Tensor, b: Tensor) -> Tensor:
-    """(a_re + i a_im)(b_re + i b_im) for complex numbers stored as (..., 2) real pairs."""
-    re = a[..., 0] * b[..., 0] - a[..., 1] * b[..., 1]
-    im = a[..., 0] * b[..., 1] + a[..., 1] * b[..., 0]
-    return torch.stack((re, im), dim=-1)
 
 
 class TinyRopeAttentionForExport(TinyRopeAttention):
