@@ -57,6 +57,13 @@ class TensorToPythonFixer(Fixer):
                                   "constant; rewrite that numpy math with torch ops (np.exp -> "
                                   "torch.exp, np.clip -> torch.clamp, axis= -> dim=).")
                 continue
+            if finding.outcomes.of("dynamo") == "ok" and ctx.exporter != "dynamo":
+                plan.needs_manual(self.rule, finding.location.line, finding.symbol, f"`{text}` "
+                                  "gives Python sizes or indices: the legacy tracer records the "
+                                  "example's values as constants (silently wrong on others) and "
+                                  "no rewrite keeps them for it; the dynamo exporter keeps them "
+                                  "symbolic: fix with `--exporter dynamo`.")
+                continue
             plan.needs_manual(self.rule, finding.location.line, finding.symbol, f"`{text}` "
                               "becomes a Python number that decides sizes, indices or control "
                               "flow; dynamo keeps it symbolic or fails, legacy bakes the example's "

@@ -29,6 +29,7 @@ _BRANCH = re.compile(r"^\s*(el)?if\b|^\s*assert\b|\bif\b.+\belse\b|^\s*return\b.
 _CONVERSION = re.compile(r"\b(int|float|bool)\(|\.item\(\)|\.tolist\(\)|\.numpy\(\)")
 _SUBSCRIPT = re.compile(r"[\w)\]]\s*\[")
 _INDEXING_CALL = re.compile(r"nonzero|masked_select|index_select|\.gather\(|where\(")
+_DATA_SIZE = re.compile(r"\b(masked_select|nonzero|argwhere|unique(_consecutive)?)\s*\(")
 _DEVICE = re.compile(r"\.cuda\(|['\"]cuda|pin_memory|\.to\(\s*['\"]")
 _COMPLEX = re.compile(r"complex|polar|fft|1j\b")
 # Calls the legacy tracer cannot trace: torch's higher-order ops and symbolic-size helpers.
@@ -68,7 +69,9 @@ def rule_for(kind: ErrorKind, source: str) -> str | None:
     if kind == "device":
         return "hardcoded-device"
     if kind == "op":
-        return "unsupported-op"
+        # An op without ONNX function whose output size is data-dependent (masked_select):
+        # the static scan files it under data-dependent-index, and so does the probe.
+        return "data-dependent-index" if _DATA_SIZE.search(source) else "unsupported-op"
     if kind == "iter":
         return "dynamic-loop"
     if kind == "guard":

@@ -89,8 +89,8 @@ EXPECT: dict[str, dict[str, Any]] = {
     "nested_gates": {"both_outcomes": 2},
     "skip_levels": {"both_outcomes": 1},  # `if <tensor test>: continue`
     "shape_branch": {"cases": {"sizes"}, "static": {"x": [0]}},
-    "item_slice": {"manual": "no static-shape equivalent"},
-    "named_size": {"manual": "no static-shape equivalent"},
+    "item_slice": {"manual": "fix with `--exporter dynamo`"},  # legacy bakes it, dynamo does not
+    "named_size": {"manual": "fix with `--exporter dynamo`"},
 }
 
 

@@ -1,4 +1,4 @@
-"""A Python number from a tensor used as a slice size: no static-shape equivalent."""
+"""A Python number from a tensor used as a slice size: the legacy tracer bakes it, dynamo does not."""
 
 from __future__ import annotations
 

@@ -7,9 +7,10 @@ parameters, buffers and submodules (nothing is copied), and the user's code is n
 Nothing was frozen or rewritten.
 
 Manual work needed (no faithful automatic rewrite):
-- tensor-to-python (item_slice.in.py:11, TopFraction.forward): `(scores > 0).sum().item()` becomes
-  a Python number that decides sizes, indices or control flow; dynamo keeps it symbolic or fails,
-  legacy bakes the example's value. There is no static-shape equivalent.
+- tensor-to-python (item_slice.in.py:11, TopFraction.forward): `(scores > 0).sum().item()` gives
+  Python sizes or indices: the legacy tracer records the example's values as constants (silently
+  wrong on others) and no rewrite keeps them for it; the dynamo exporter keeps them symbolic: fix
+  with `--exporter dynamo`.
 
 Graph inputs: scores.
 Graph outputs: output.
