@@ -71,3 +71,37 @@ def test_unmaskable_memory_is_manual(tmp_path: Path, changes: dict[str, str], li
     reasons = [m.reason for m in plan.manual if m.line == line]
     assert any(says in r for r in reasons), plan.manual
     assert not any(i.name == "memory_valid" for i in plan.inputs)
+
+
+PASSED_ON = '''
+import torch
+from torch import nn
+
+
+class Inner(nn.Module):
+    def read(self, x, frames, t):
+        found = [frames[k] for k in (t - 1, t - 2) if k in frames]
+        return x + torch.cat(found).sum(0)
+
+
+class Outer(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.inner = Inner()
+
+    def forward(self, x, frames: dict, t: int):
+        return self.inner.read(x, frames=frames, t=t)
+
+
+def make():
+    return Outer(), (torch.randn(4), {1: torch.randn(1, 4), 2: torch.randn(1, 4)}, 3)
+'''
+
+
+def test_a_memory_forward_only_passes_on_is_not_a_gathering(tmp_path: Path) -> None:
+    path = tmp_path / "outer.py"
+    path.write_text(PASSED_ON, encoding="utf-8")
+    request = FixRequest(target=f"{path}:make", rules=("dict-access",), cwd=str(tmp_path))
+    plan = plan_fixes(build_target(request.target, tmp_path), request)[0]
+    assert not any("appends to no list" in m.reason for m in plan.manual), plan.manual
+    assert not any(i.name == "memory_valid" for i in plan.inputs)

@@ -262,6 +262,8 @@ def _passed_on(forward: cst.FunctionDef, name: str) -> bool:
         def visit_Arg(self, node: cst.Arg) -> None:
             if isinstance(node.value, cst.Name) and node.value.value == name:
                 whole[0] += 1
+            if node.keyword is not None and node.keyword.value == name:
+                every[0] -= 1  # `f(name=...)`: the keyword is a label, not a read
 
         def visit_Name(self, node: cst.Name) -> None:
             if node.value == name:
