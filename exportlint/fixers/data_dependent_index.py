@@ -4,9 +4,11 @@
   shape fixed by `ids`);
 - `x[mask] = v` with a boolean mask: `x = torch.where(mask, v, x)` (no selected count at all);
 - `x[mask].sum()` / `.mean()`: masked arithmetic on the full tensor.
+- `torch.masked_select(x, m)`: boolean indexing of the broadcast tensors, the same elements in
+  the same order (both exporters convert it; dynamo has no masked_select).
 Everything else whose output size is decided by tensor values (`nonzero`, a boolean-mask read
-used further, `unique`, `masked_select`, Python numbers from tensors as indices) has no safe
-automatic fix: it is reported as manual work with the reason.
+used further, `unique`, Python numbers from tensors as indices) has no safe automatic fix: it
+is reported as manual work with the reason, unless every chosen exporter converts it faithfully.
 """
 
 from __future__ import annotations
@@ -33,6 +35,9 @@ class DataDependentIndexFixer(Fixer):
                   if node is not None and f.symbol in plan.index.methods]
         seen = _observe(ctx, [p for p in probes if p is not None])
         for finding, node in targets:
+            if node is None and finding.symbol in plan.index.methods and ctx.blocks(finding) \
+                    and _masked_select(plan, finding):
+                continue
             if finding.symbol not in plan.index.methods:
                 # A module-level helper (`filter_detections(boxes, scores)`): rewrites reach
                 # methods only, so it stays as written; manual work only where it blocks.
@@ -45,6 +50,44 @@ class DataDependentIndexFixer(Fixer):
                 plan.needs_manual(self.rule, finding.location.line, finding.symbol,
                                   f"{_what(plan, finding, node)}: {reason}; no safe automatic fix "
                                   "(keep a fixed size, e.g. top-k, and carry a validity mask).")
+
+
+MASKED_SELECT = '''
+def _masked_select(values: Tensor, mask: Tensor) -> Tensor:
+    """`torch.masked_select` as boolean indexing: the same elements in the same order, which
+    both exporters convert (NonZero + GatherND; the dynamo exporter has no masked_select)."""
+    values, mask = torch.broadcast_tensors(values, mask)
+    return values[mask]
+'''
+
+
+def _masked_select(plan: WrapperPlan, finding: Finding) -> bool:
+    """Rewrite the `torch.masked_select(x, m)` / `x.masked_select(m)` at the finding."""
+    where = (finding.location.line, finding.location.column)
+    calls = [n for n, pos in plan.index.positions.items() if isinstance(n, cst.Call)
+             and (pos.start.line, pos.start.column) == where]
+    for call in calls:
+        func = call.func
+        if not (isinstance(func, cst.Attribute) and func.attr.value == "masked_select"):
+            continue
+        code = plan.index.code(func.value)
+        args = [a for a in call.args if a.keyword is None]
+        if code in ("torch", "th") and len(args) == 2 and len(call.args) == 2:
+            values, mask = args[0].value, args[1].value
+        elif code not in ("torch", "th") and len(args) == 1 and len(call.args) == 1:
+            values, mask = func.value, args[0].value
+        else:
+            return False
+        text = f"_masked_select({plan.index.code(values)}, {plan.index.code(mask)})"
+        plan.edit(finding.symbol, call, lambda node, text=text: keep_parens(
+            node, cst.parse_expression(text)))
+        plan.helpers["_masked_select"] = MASKED_SELECT
+        plan.note(DataDependentIndexFixer.rule, f"`{' '.join(plan.index.code(call).split())}` "
+                  "is boolean indexing (`_masked_select`): the same elements in the same order, "
+                  "which both exporters convert; the dynamo exporter has no masked_select.",
+                  finding.location.line)
+        return True
+    return False
 
 
 def _subscript_at(plan: WrapperPlan, finding: Finding) -> cst.Subscript | None:
