@@ -3,7 +3,8 @@
 After the gather region, forward concatenates per-slot tensors (`prompt = torch.cat(...)`) and
 hands them to a module. When that module is an `nn.MultiheadAttention`, or a class of the
 user's file whose forward passes that argument as the key of an `nn.MultiheadAttention`, the
-call gets `key_padding_mask`: masked keys get exactly zero attention weight, so padded slots
+call gets `key_padding_mask` (an `nn.TransformerDecoder(Layer)` reading it as its memory:
+`memory_key_padding_mask`): masked keys get exactly zero attention weight, so padded slots
 change nothing. Any other consumer is masked where its attention weights are made (`scores`).
 """
 
@@ -29,7 +30,15 @@ from exportlint.fixers.wrapper.fixer import FixContext
 from exportlint.fixers.wrapper.plan import WrapperPlan
 
 _RULE = "variable-length-cat"
-KEY_MASK_HELPER = "memory_key_mask"  # the plan.helpers entry of scores.KEY_MASK_HELPERS
+KEY_MASK_HELPER = "memory_key_mask"
+
+
+def _decoder(consumer: Any) -> bool:
+    """torch's decoders, which take the memory as their second argument and a
+    `memory_key_padding_mask`."""
+    import torch
+
+    return isinstance(consumer, (torch.nn.TransformerDecoderLayer, torch.nn.TransformerDecoder))  # the plan.helpers entry of scores.KEY_MASK_HELPERS
 
 
 @dataclass
@@ -84,6 +93,10 @@ def _padding_consumer(plan: WrapperPlan, consumer: Any, use: _Use) -> str:
 
     if isinstance(consumer, torch.nn.MultiheadAttention):
         return ""
+    if _decoder(consumer) and (use.keyword == "memory" or use.arg_index == 1):
+        if any(a.keyword and a.keyword.value == "memory_key_padding_mask" for a in use.call.args):
+            return f"`self.{use.attr}` already gets a memory_key_padding_mask; combine it by hand"
+        return ""
     if type(consumer).__qualname__ in plan.index.classes:
         return _thread_into(plan, consumer, use, dry=True)
     return (f"`self.{use.attr}` ({type(consumer).__name__}) reads the concatenated memory and "
@@ -95,6 +108,8 @@ def _edit_consumer(plan: WrapperPlan, consumer: Any, use: _Use, symbol: str) -> 
 
     if isinstance(consumer, torch.nn.MultiheadAttention):
         plan.edit(symbol, use.call, add_keyword("key_padding_mask", MASK_NAME))
+    elif _decoder(consumer):
+        plan.edit(symbol, use.call, add_keyword("memory_key_padding_mask", MASK_NAME))
     else:
         _thread_into(plan, consumer, use)
         plan.edit(symbol, use.call, add_keyword(MASK_NAME, MASK_NAME))
