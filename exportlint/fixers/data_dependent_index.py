@@ -38,6 +38,8 @@ class DataDependentIndexFixer(Fixer):
             if node is None and finding.symbol in plan.index.methods and ctx.blocks(finding) \
                     and _masked_select(plan, finding):
                 continue
+            if node is not None and _only_slices(node):
+                continue  # a bound from int()/.item() is tensor-to-python's, at the conversion
             if finding.symbol not in plan.index.methods:
                 # A module-level helper (`filter_detections(boxes, scores)`): rewrites reach
                 # methods only, so it stays as written; manual work only where it blocks.
@@ -88,6 +90,14 @@ def _masked_select(plan: WrapperPlan, finding: Finding) -> bool:
                   finding.location.line)
         return True
     return False
+
+
+def _only_slices(node: cst.Subscript) -> bool:
+    """`x[:, :n]`: slices (and `...`) only. A data-dependent bound there comes from a
+    conversion (`int(t)`, `.item()`) that tensor-to-python reports and rewrites where it can."""
+    return all(isinstance(e.slice, cst.Slice) or (isinstance(e.slice, cst.Index) and
+                                                  isinstance(e.slice.value, cst.Ellipsis))
+               for e in node.slice)
 
 
 def _subscript_at(plan: WrapperPlan, finding: Finding) -> cst.Subscript | None:

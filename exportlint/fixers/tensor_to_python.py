@@ -45,6 +45,14 @@ class TensorToPythonFixer(Fixer):
                 plan.note(self.rule, f"`{text}` only feeds arithmetic: the tensor is used "
                           "directly, so its value stays in the graph.", finding.location.line)
                 continue
+            if call is not None and _integer_of(call) is not None and (
+                    isinstance(parent, cst.Slice) or _named_for_slices(plan, finding.symbol, parent)):
+                plan.edit(finding.symbol, call, _to_index_tensor())
+                plan.note(self.rule, f"`{text}` only bounds slices: the tensor bounds them itself "
+                          "(`.long()`), so the sliced size follows the data under both exporters "
+                          "(a Slice with a computed end) instead of the example's number.",
+                          finding.location.line)
+                continue
             if not ctx.blocks(finding):
                 continue  # every chosen exporter keeps it right: verification shows it
             if text.endswith(".numpy()"):
@@ -114,6 +122,40 @@ def _named_for_arithmetic(plan: WrapperPlan, symbol: str, parent: cst.CSTNode | 
     method = plan.index.methods[symbol].node
     stores, reads = _uses(method, name)
     return stores == 1 and bool(reads) and all(_in_arithmetic(r) for r in reads)
+
+
+def _named_for_slices(plan: WrapperPlan, symbol: str, parent: cst.CSTNode | None) -> bool:
+    """`n = int(t)` assigned once in the method, every read of it a slice bound (`x[:, :n]`)."""
+    if not (isinstance(parent, cst.Assign) and len(parent.targets) == 1
+            and isinstance(parent.targets[0].target, cst.Name)):
+        return False
+    name = parent.targets[0].target.value
+    stores, reads = _uses(plan.index.methods[symbol].node, name)
+    return stores == 1 and bool(reads) and all(isinstance(r, cst.Slice) for r in reads)
+
+
+def _integer_of(call: cst.Call) -> cst.BaseExpression | None:
+    """`int(t)` -> t; `t.item()` -> t; None otherwise."""
+    func = call.func
+    if isinstance(func, cst.Name) and func.value == "int" and len(call.args) == 1:
+        return call.args[0].value
+    if isinstance(func, cst.Attribute) and func.attr.value == "item" and not call.args:
+        return func.value
+    return None
+
+
+def _to_index_tensor() -> Edit:
+    """`int(t)` / `t.item()` -> `t.long()`: a 0-d integer tensor, which slices like the int."""
+
+    def edit(node: cst.CSTNode) -> Replacement:
+        assert isinstance(node, cst.Call)
+        tensor = _integer_of(node)
+        assert tensor is not None
+        inner = tensor if isinstance(tensor, (cst.Name, cst.Attribute, cst.Call, cst.Subscript)) \
+            else tensor.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+        return keep_parens(node, cst.Call(cst.Attribute(inner, cst.Name("long")), []))
+
+    return edit
 
 
 def _uses(method: cst.CSTNode, name: str) -> tuple[int, list[cst.CSTNode | None]]:
