@@ -38,7 +38,7 @@ class DataDependentIndexFixer(Fixer):
             if node is None and finding.symbol in plan.index.methods and ctx.blocks(finding) \
                     and _masked_select(plan, finding):
                 continue
-            if node is not None and _only_slices(node):
+            if node is not None and _only_slices(node) and _converted_here(ctx, finding, node):
                 continue  # a bound from int()/.item() is tensor-to-python's, at the conversion
             if finding.symbol not in plan.index.methods:
                 # A module-level helper (`filter_detections(boxes, scores)`): rewrites reach
@@ -98,6 +98,32 @@ def _only_slices(node: cst.Subscript) -> bool:
     return all(isinstance(e.slice, cst.Slice) or (isinstance(e.slice, cst.Index) and
                                                   isinstance(e.slice.value, cst.Ellipsis))
                for e in node.slice)
+
+
+def _converted_here(ctx: FixContext, finding: Finding, node: cst.Subscript) -> bool:
+    """A tensor-to-python finding sits on the subscript's line or where a name in its bounds
+    is assigned in the method: that conversion is the blocker, reported (or fixed) there."""
+    plan = ctx.plan
+    lines = {finding.location.line}
+    names = {n.value for e in node.slice for n in _names_in(e)}
+    span = plan.index.positions[plan.index.methods[finding.symbol].node]
+    for stmt, pos in plan.index.positions.items():
+        inside = span.start.line <= pos.start.line <= span.end.line
+        if inside and isinstance(stmt, cst.Assign) and any(
+                isinstance(t.target, cst.Name) and t.target.value in names for t in stmt.targets):
+            lines.add(pos.start.line)
+    return any(f.location.line in lines for f in ctx.findings_for("tensor-to-python"))
+
+
+def _names_in(node: cst.CSTNode) -> list[cst.Name]:
+    found: list[cst.Name] = []
+
+    class _Names(cst.CSTVisitor):
+        def visit_Name(self, name: cst.Name) -> None:
+            found.append(name)
+
+    node.visit(_Names())
+    return found
 
 
 def _subscript_at(plan: WrapperPlan, finding: Finding) -> cst.Subscript | None:
