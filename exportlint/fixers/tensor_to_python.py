@@ -70,7 +70,8 @@ class TensorToPythonFixer(Fixer):
                                   "gives Python sizes or indices: the legacy tracer records the "
                                   "example's values as constants (silently wrong on others) and "
                                   "no rewrite keeps them for it; the dynamo exporter keeps them "
-                                  "symbolic: fix with `--exporter dynamo`.")
+                                  "symbolic: run fix with `--exporter dynamo` to export it as "
+                                  "written.")
                 continue
             plan.needs_manual(self.rule, finding.location.line, finding.symbol, f"`{text}` "
                               "becomes a Python number that decides sizes, indices or control "

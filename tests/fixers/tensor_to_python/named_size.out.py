@@ -9,8 +9,8 @@ Nothing was frozen or rewritten.
 Manual work needed (no faithful automatic rewrite):
 - tensor-to-python (named_size.in.py:11, PadToPeak.forward): `int(lengths.max())` gives Python
   sizes or indices: the legacy tracer records the example's values as constants (silently wrong on
-  others) and no rewrite keeps them for it; the dynamo exporter keeps them symbolic: fix with
-  `--exporter dynamo`.
+  others) and no rewrite keeps them for it; the dynamo exporter keeps them symbolic: run fix with
+  `--exporter dynamo` to export it as written.
 
 Graph inputs: x, lengths.
 Graph outputs: output.
