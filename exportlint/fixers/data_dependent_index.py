@@ -18,6 +18,7 @@ import libcst as cst
 from exportlint.fixers.facts.runtime import Observation, trace_forward
 from exportlint.fixers.facts.source_index import Site
 from exportlint.fixers.rewrites.codemods import Edit, Replacement, keep_parens
+from exportlint.fixers.rewrites.loops import loaded_names
 from exportlint.fixers.wrapper.fixer import FixContext, Fixer
 from exportlint.fixers.wrapper.plan import WrapperPlan
 from exportlint.model import Finding
@@ -81,8 +82,7 @@ def _masked_select(plan: WrapperPlan, finding: Finding) -> bool:
         else:
             return False
         text = f"_masked_select({plan.index.code(values)}, {plan.index.code(mask)})"
-        plan.edit(finding.symbol, call, lambda node, text=text: keep_parens(
-            node, cst.parse_expression(text)))
+        plan.edit(finding.symbol, call, _replace_with(text))
         plan.helpers["_masked_select"] = MASKED_SELECT
         plan.note(DataDependentIndexFixer.rule, f"`{' '.join(plan.index.code(call).split())}` "
                   "is boolean indexing (`_masked_select`): the same elements in the same order, "
@@ -105,7 +105,7 @@ def _converted_here(ctx: FixContext, finding: Finding, node: cst.Subscript) -> b
     is assigned in the method: that conversion is the blocker, reported (or fixed) there."""
     plan = ctx.plan
     lines = {finding.location.line}
-    names = {n.value for e in node.slice for n in _names_in(e)}
+    names = loaded_names(list(node.slice))
     span = plan.index.positions[plan.index.methods[finding.symbol].node]
     for stmt, pos in plan.index.positions.items():
         inside = span.start.line <= pos.start.line <= span.end.line
@@ -115,15 +115,12 @@ def _converted_here(ctx: FixContext, finding: Finding, node: cst.Subscript) -> b
     return any(f.location.line in lines for f in ctx.findings_for("tensor-to-python"))
 
 
-def _names_in(node: cst.CSTNode) -> list[cst.Name]:
-    found: list[cst.Name] = []
+def _replace_with(text: str) -> Edit:
+    def edit(node: cst.CSTNode) -> Replacement:
+        assert isinstance(node, cst.BaseExpression)
+        return keep_parens(node, cst.parse_expression(text))
 
-    class _Names(cst.CSTVisitor):
-        def visit_Name(self, name: cst.Name) -> None:
-            found.append(name)
-
-    node.visit(_Names())
-    return found
+    return edit
 
 
 def _subscript_at(plan: WrapperPlan, finding: Finding) -> cst.Subscript | None:

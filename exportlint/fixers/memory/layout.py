@@ -276,8 +276,8 @@ def compute_layout(gather: Any, args: tuple[Any, ...], kwargs: dict[str, Any], p
             lookups.append((*logged[0], logged[1]))
     for j, element in enumerate(elements):
         key, entry, index = split_element(element)
-        logged = log.get(id(entry))
-        source = logged[:2] if logged is not None and logged[2] is entry else None
+        hit = log.get(id(entry))
+        source = hit[:2] if hit is not None and hit[2] is entry else None
         path = (*source[0], source[1]) if source else paths.get(id(entry))
         if path is None:  # computed from a frame: find which one by setting each to NaN
             path = _lineage(gather, args, kwargs, position, memory, template, j,

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import inspect
+import itertools
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,8 +24,8 @@ import libcst as cst
 
 from exportlint.fixers.facts.runtime import same_file
 from exportlint.fixers.memory.codegen import add_keyword, param_text, replace_params
-from exportlint.fixers.memory.layout import MemoryLayout, memory_with
-from exportlint.fixers.memory.tokens import Runs, poison, runs_of
+from exportlint.fixers.memory.layout import MemoryLayout
+from exportlint.fixers.memory.tokens import Runs, marked_memories, runs_of
 from exportlint.fixers.rewrites.codemods import Replacement
 from exportlint.fixers.wrapper.plan import WrapperPlan
 
@@ -62,14 +63,11 @@ def measure(module: Any, path: str, root: str, args: tuple[Any, ...], kwargs: di
             position: int | str, memory: Any, layout: MemoryLayout, shim: bool = False
             ) -> ScoreSites | str:
     """Where the original's attention reads the memory, or why that cannot be told."""
-    full = set(range(len(layout.slots)))
+    memories = marked_memories(memory, layout)
+    if isinstance(memories, str):
+        return memories
     runs: list[list[_Call]] = []
-    for slot in [-1, *range(len(layout.slots))]:
-        filled = memory_with(memory, layout, full, seed=7)
-        if slot >= 0:
-            if not layout.slots[slot].path:
-                return "a memory slot's entry could not be located in the memory dict"
-            poison(filled, layout.slots[slot].path)
+    for _, filled in memories:
         calls = _record(module, path, root, args, kwargs, position, filled, shim)
         if isinstance(calls, str):
             return calls
@@ -227,7 +225,7 @@ def thread(plan: WrapperPlan, sites: ScoreSites, root: str) -> str:
     for chain in sites.chains:
         if chain[0].symbol != root:
             return f"the attention at line {chain[-1].line} is not reached from `{root}`"
-        for caller, callee in zip(chain, chain[1:]):
+        for caller, callee in itertools.pairwise(chain):
             if callee.symbol not in plan.index.methods:
                 return (f"`{callee.symbol}` (on the way to the attention at line "
                         f"{chain[-1].line}) is not a method of a class of this file")

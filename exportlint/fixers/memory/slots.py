@@ -39,15 +39,14 @@ from exportlint.fixers.memory.layout import (
     is_entry,
     memory_with,
 )
+from exportlint.fixers.memory.scores import KEY_MASK
 from exportlint.fixers.rewrites.branches import mergeable, where_if
 from exportlint.fixers.rewrites.codemods import Replacement
 from exportlint.fixers.rewrites.loops import loaded_names, stored_names
-from exportlint.fixers.memory.scores import KEY_MASK
 from exportlint.fixers.wrapper.bindings import free_names
 from exportlint.fixers.wrapper.fixer import FixContext, Fixer
 from exportlint.fixers.wrapper.plan import CallArg, GraphInput, ParamFact, WrapperPlan
 from exportlint.target import import_target
-
 
 # The notes of the rewrite are filed under the rule of the pattern it removes: the dict.
 NOTE_RULE = "dict-access"
@@ -174,9 +173,8 @@ def _merge_tests(plan: WrapperPlan, symbol: str, post: list[cst.BaseStatement], 
                     "its branches must be merged with torch.where: rewrite them as assignments")
         pred = f"{VALID_NAME}.any()" if found else f"~{VALID_NAME}.any()"
         drop = frozenset(stored_names([stmt]) - loaded_names(post[i + 1:]))
-        plan.edit(symbol, stmt, lambda node, pred=pred, drop=drop: where_if(
-            node.with_changes(test=cst.parse_expression(pred)), "memory_found" if found
-            else "memory_missing", drop))
+        plan.edit(symbol, stmt, _merged_under(pred, "memory_found" if found else "memory_missing",
+                                              drop))
         position = plan.index.positions[stmt]
         plan.claimed.append((position.start.line, position.end.line))
         plan.note(NOTE_RULE, f"`if {test}:` tests whether a memory frame was found: with fixed "
@@ -237,8 +235,10 @@ def _merge_guard(plan: WrapperPlan, symbol: str, guard: EmptyGuard) -> None:
         done = earlier(node) if earlier is not None else node
         statements = list(done.nodes) if isinstance(done, cst.FlattenSentinel) else [done]
         last = statements[-1]
-        assert isinstance(last, cst.SimpleStatementLine) and isinstance(last.body[0], cst.Return)
-        value = cst.Module([]).code_for_node(last.body[0].value)
+        assert isinstance(last, cst.SimpleStatementLine)
+        returned = last.body[0]
+        assert isinstance(returned, cst.Return) and returned.value is not None
+        value = cst.Module([]).code_for_node(returned.value)
         pick = f"torch.where({VALID_NAME}.any(), {RESULT_NAME}, {EMPTY_NAME})"
         if several:  # tuples: select each output
             pick = (f"tuple(\n    torch.where({VALID_NAME}.any(), found, missing)\n"
@@ -271,6 +271,16 @@ def _passed_on(forward: cst.FunctionDef, name: str) -> bool:
 
     forward.body.visit(_Uses())
     return whole[0] > 0 and whole[0] == every[0]
+
+
+def _merged_under(pred: str, name: str, drop: frozenset[str]) -> Any:
+    """`where_if` of the `if` with its test replaced by `pred` (named `name`)."""
+
+    def edit(node: cst.CSTNode) -> Replacement:
+        assert isinstance(node, cst.If)
+        return where_if(node.with_changes(test=cst.parse_expression(pred)), name, drop)
+
+    return edit
 
 
 def gather_source(forward: cst.FunctionDef, region: GatherRegion) -> str:

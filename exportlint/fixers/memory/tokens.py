@@ -33,14 +33,11 @@ def token_runs(module: Any, consumer: Any, where: int | str, cat_dim: int, args:
         layout: the slot layout.
         shim: run under `cpu_shim` (CUDA-only originals).
     """
-    full = set(range(len(layout.slots)))
+    memories = marked_memories(memory, layout)
+    if isinstance(memories, str):
+        return memories
     owners: list[int] | None = None
-    for slot in [-1, *range(len(layout.slots))]:
-        filled = memory_with(memory, layout, full, seed=7)
-        if slot >= 0:
-            if not layout.slots[slot].path:
-                return "a memory slot's entry could not be located in the memory dict"
-            poison(filled, layout.slots[slot].path)
+    for slot, filled in memories:
         tokens = _captured(module, consumer, where, cat_dim, args, kwargs, position, filled, shim)
         if isinstance(tokens, str):
             return tokens
@@ -55,6 +52,21 @@ def token_runs(module: Any, consumer: Any, where: int | str, cat_dim: int, args:
             if hit:
                 owners[t] = slot
     return runs_of(owners or [])
+
+
+def marked_memories(memory: Any, layout: MemoryLayout) -> list[tuple[int, Any]] | str:
+    """The memory with every slot filled (slot -1), then once per slot with that slot's tensors
+    set to NaN; a reason when a slot cannot be located."""
+    full = set(range(len(layout.slots)))
+    memories = []
+    for slot in [-1, *range(len(layout.slots))]:
+        filled = memory_with(memory, layout, full, seed=7)
+        if slot >= 0:
+            if not layout.slots[slot].path:
+                return "a memory slot's entry could not be located in the memory dict"
+            poison(filled, layout.slots[slot].path)
+        memories.append((slot, filled))
+    return memories
 
 
 def poison(memory: Any, path: tuple[Any, ...]) -> None:
