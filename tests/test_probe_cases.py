@@ -107,6 +107,10 @@ def test_hints_fit_the_line_not_only_the_rule(reports: dict[str, ProbeReport]) -
     assert {f.exporter for f in number} == {"dynamo", "legacy"}
     assert all("returns a Python value beside tensors" in f.message and
                f.hint.startswith("return it as a tensor") for f in number)
+    computed = reports["computed_number_output:make"].findings
+    assert [(f.exporter, f.rule, f.location.line) for f in computed
+            if f.severity == "error" and f.origin == "probe"] == [
+        ("legacy", "export-error", 24)]  # dynamo outputs the number as a tensor that matches
 
 
 def test_reordered_level_shapes_expose_the_baked_tolist(reports: dict[str, ProbeReport]) -> None:
