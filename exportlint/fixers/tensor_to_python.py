@@ -11,6 +11,7 @@ static-shape equivalent: that is reported as manual work, with the reason. A num
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import libcst as cst
 
@@ -116,23 +117,24 @@ def _numpy_to_torch(plan: WrapperPlan, finding: Finding) -> bool:
 def _named_for_arithmetic(plan: WrapperPlan, symbol: str, parent: cst.CSTNode | None) -> bool:
     """`s = float(t)` where `s` is assigned once in the method and every read of it is an
     operand of arithmetic (`x * s`, `s + 1`, `-s`): the number never leaves arithmetic."""
-    if not (isinstance(parent, cst.Assign) and len(parent.targets) == 1
-            and isinstance(parent.targets[0].target, cst.Name)):
-        return False
-    name = parent.targets[0].target.value
-    method = plan.index.methods[symbol].node
-    stores, reads = _uses(method, name)
-    return stores == 1 and bool(reads) and all(_in_arithmetic(r) for r in reads)
+    return _named_for(plan, symbol, parent, _in_arithmetic)
 
 
 def _named_for_slices(plan: WrapperPlan, symbol: str, parent: cst.CSTNode | None) -> bool:
     """`n = int(t)` assigned once in the method, every read of it a slice bound (`x[:, :n]`)."""
+    return _named_for(plan, symbol, parent, lambda read: isinstance(read, cst.Slice))
+
+
+def _named_for(plan: WrapperPlan, symbol: str, parent: cst.CSTNode | None,
+               use: Callable[[cst.CSTNode | None], bool]) -> bool:
+    """`parent` assigns one name, bound once in the method, and `use` holds for every read of
+    it (given the read's parent)."""
     if not (isinstance(parent, cst.Assign) and len(parent.targets) == 1
             and isinstance(parent.targets[0].target, cst.Name)):
         return False
     name = parent.targets[0].target.value
     stores, reads = _uses(plan.index.methods[symbol].node, name)
-    return stores == 1 and bool(reads) and all(isinstance(r, cst.Slice) for r in reads)
+    return stores == 1 and bool(reads) and all(use(r) for r in reads)
 
 
 def _integer_of(call: cst.Call) -> cst.BaseExpression | None:

@@ -21,14 +21,19 @@ from exportlint.verify.results import Comparison, Failure, InputSet, VerifyRepor
 def eager_outputs(fn: Callable[..., Any], inputs: InputSet, numbers: bool = False) -> list[Any]:
     """Flattened tensor outputs of `fn(*args, **kwargs)` as numpy arrays, under `no_grad`;
     with `numbers`, Python numbers among them too (in order)."""
+    return eager_leaves(fn, inputs)[1 if numbers else 0]
+
+
+def eager_leaves(fn: Callable[..., Any], inputs: InputSet) -> tuple[list[Any], list[Any]]:
+    """One eager run: its tensor outputs, and its tensor and Python-number outputs, as numpy."""
     import torch
 
     with torch.no_grad():
         result = fn(*inputs.args, **dict(inputs.kwargs))
-    if numbers:
-        return [to_numpy(leaf.value) for leaf in walk(result, "out") if leaf.is_tensor or (
-            isinstance(leaf.value, (int, float)) and not isinstance(leaf.value, bool))]
-    return [to_numpy(leaf.value) for leaf in flatten_outputs(result)]
+    tensors = [to_numpy(leaf.value) for leaf in flatten_outputs(result)]
+    with_numbers = [to_numpy(leaf.value) for leaf in walk(result, "out") if leaf.is_tensor or (
+        isinstance(leaf.value, (int, float)) and not isinstance(leaf.value, bool))]
+    return tensors, with_numbers
 
 
 def compare_on(
@@ -49,7 +54,7 @@ def compare_on(
     """
     feed = named_leaves(forward, copied(inputs.args), copied(dict(inputs.kwargs)))
     try:
-        expected = eager_outputs(reference or forward, dataclasses.replace(
+        expected, with_numbers = eager_leaves(reference or forward, dataclasses.replace(
             inputs, args=copied(inputs.args), kwargs=copied(dict(inputs.kwargs))))
     except Exception as error:  # noqa: BLE001 - eager rejecting an input set is data
         return Comparison(inputs.name, False, failure=failure_from_exception(error),
@@ -63,13 +68,10 @@ def compare_on(
     except (Exception, VerifyError) as error:  # noqa: BLE001 - onnxruntime failing is data
         return Comparison(inputs.name, False, failure=failure_from_exception(error),
                           description=inputs.description)
-    if len(actual) > len(expected):
+    if len(actual) > len(expected) and len(with_numbers) == len(actual):
         # The dynamo exporter outputs a computed Python number (`float(x.max())`) as a 0-d
         # tensor: compare it with eager's number rather than report a count mismatch.
-        with_numbers = eager_outputs(reference or forward, dataclasses.replace(
-            inputs, args=copied(inputs.args), kwargs=copied(dict(inputs.kwargs))), numbers=True)
-        if len(with_numbers) == len(actual):
-            expected = with_numbers
+        expected = with_numbers
     diffs = compare_outputs(expected, actual, rtol=rtol, atol=atol)
     return Comparison(inputs.name, all(d.ok for d in diffs), diffs,
                       description=inputs.description, eager_finite=finite)
