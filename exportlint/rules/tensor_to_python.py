@@ -24,6 +24,7 @@ _INERT = {"print", "str", "repr", "format", "len", "isinstance"}
 # Declarations of a data-dependent value's range for torch.export, not control flow.
 _CHECKS = {"torch._check", "torch._check_is_size", "torch._check_with", "torch._constrain_as_size"}
 _MAX_DEPTH = 3
+_TENSOR_DEPTH = 8
 
 _HINT = ("Keep the value a tensor: index or slice with the tensor itself, use torch ops instead of "
          "Python arithmetic, and take sizes from `x.shape` (`exportlint fix --rule tensor-to-python` "
@@ -101,6 +102,11 @@ class TensorToPython(Rule):
         Invalid(forward("x", "return torch.from_numpy(x.cpu().numpy() * 2)"),
                 line=7, severity="error", column=32,
                 message="`x.cpu().numpy()` turns a tensor into a Python numpy array"),
+        # a local computed through a chain of other locals is still a tensor
+        Invalid(forward("x", "y = x * 2.0\n        p = y.sigmoid()\n        c = p.abs().mean()\n"
+                        "        t = float(c) + 1.0\n        return x / t"),
+                line=10, severity="error", column=12,
+                message="`float(c)` turns a tensor into a Python float used in tensor operations"),
         Invalid(forward("x, sizes", "return torch.split(x, sizes.tolist())"),
                 line=7, severity="error", column=30,
                 message="`sizes.tolist()` turns a tensor into a Python list used in"),
@@ -187,7 +193,7 @@ _NOT_TENSOR_METHODS = {"item", "tolist", "numpy", "size", "dim", "numel", "nelem
 
 def _surely_tensor(expr: cst.BaseExpression, flow: FunctionFlow, depth: int) -> bool:
     """True when `expr` is a tensor by construction: parameters, buffers, torch calls, tensor methods."""
-    if depth > _MAX_DEPTH:
+    if depth > _TENSOR_DEPTH:
         return False
     if isinstance(expr, cst.Name):
         return _surely_tensor_name(expr.value, flow, depth)
