@@ -164,7 +164,7 @@ def _twin(plan: WrapperPlan, name: str, twins: dict[str, str]) -> ComplexToPairs
     assert isinstance(rewritten, cst.FunctionDef)
     line = plan.index.positions[node].start.line
     if pairs.unsupported:
-        plan.needs_manual(UnsupportedOpFixer.rule, line, name, "complex code with no real-valued "
+        plan.needs_manual(UnsupportedOpFixer.rule, _refused_line(plan, pairs, line), name, "complex code with no real-valued "
                           f"rewrite here: {'; '.join(pairs.unsupported)}.")
         return None  # callers keep the complex helper: no call may name a twin never written
     doc = cst.parse_statement(f'"""`{name}` with complex numbers stored as (re, im) pairs '
@@ -175,6 +175,15 @@ def _twin(plan: WrapperPlan, name: str, twins: dict[str, str]) -> ComplexToPairs
     plan.note(UnsupportedOpFixer.rule, f"`{name}` uses complex tensors: the wrapper calls "
               f"`{twins[name]}`, the same math on real (re, im) pairs.", line)
     return pairs
+
+
+def _refused_line(plan: WrapperPlan, pairs: ComplexToPairs, default: int) -> int:
+    """The line of the first statement the complex rewrite refused (the def's line if unknown)."""
+    for node in pairs.unsupported_at:
+        position = plan.index.positions.get(node)
+        if position is not None:
+            return int(position.start.line)
+    return default
 
 
 def _without_docstring(body: Any) -> list[Any]:
@@ -193,7 +202,7 @@ def _rewrite_method(plan: WrapperPlan, symbol: str, attrs: set[str], twins: dict
     dry = ComplexToPairs(names, attrs, twins, returns)
     method.node.visit(dry)
     if dry.unsupported:
-        plan.needs_manual(UnsupportedOpFixer.rule, method.line, symbol, "complex code with no "
+        plan.needs_manual(UnsupportedOpFixer.rule, _refused_line(plan, dry, method.line), symbol, "complex code with no "
                           f"real-valued rewrite here: {'; '.join(dry.unsupported)}.")
         return None
 

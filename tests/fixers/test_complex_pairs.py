@@ -38,3 +38,23 @@ def test_indexing_a_complex_value_keeps_its_pair_dimension() -> None:
     assert "fc = freqs[None, :, None, :]\n" in out
     assert "last = freqs[..., -1, :]\n" in out
     assert "return _complex_mul(q, fc).flatten(3), last[..., 0]\n" in out
+
+
+def test_a_device_move_of_a_complex_value_stays_a_move_of_its_pairs() -> None:
+    source = ("def f(q, table, device):\n    a = table.to(q.device)\n    b = table.to(device=device, non_blocking=True)\n"
+              "    c = table.cpu().to('cuda:0')\n    return torch.view_as_real(q * a * b * c)\n")
+    rewrite = ComplexToPairs(names={"q", "table"}, attrs=set(), twins={})
+    out = cst.parse_module(source).visit(rewrite).code
+    assert rewrite.unsupported == []
+    assert "return _complex_mul(_complex_mul(_complex_mul(q, a), b), c)\n" in out, out
+
+
+def test_a_dtype_change_of_a_complex_value_is_refused_at_its_own_node() -> None:
+    source = "def f(q, table):\n    t = table.to(torch.complex128)\n    return torch.view_as_real(q * t)\n"
+    module = cst.parse_module(source)
+    wrapper = cst.MetadataWrapper(module, unsafe_skip_copy=True)
+    positions = wrapper.resolve(cst.metadata.PositionProvider)
+    rewrite = ComplexToPairs(names={"q", "table"}, attrs=set(), twins={})
+    module.visit(rewrite)
+    assert rewrite.unsupported[0] == "`.to()` on complex `table`"
+    assert [positions[node].start.line for node in rewrite.unsupported_at][0] == 2

@@ -25,6 +25,28 @@ def _complex_mul(a: Tensor, b: Tensor) -> Tensor:
 '''
 
 _KEEP_METHODS = {"contiguous", "clone", "detach"}
+_DEVICE_METHODS = {"to", "cpu", "cuda"}  # kept when they move the tensor and keep its dtype
+
+
+def _device_only(call: cst.Call) -> bool:
+    """`.to(x.device)`, `.to(device=d, non_blocking=True)`, `.cpu()`: a move, no dtype change
+    (the pairs move as the complex tensor would). A dtype or another tensor may convert it."""
+    for arg in call.args:
+        if arg.keyword is not None:
+            if arg.keyword.value not in ("device", "non_blocking", "copy"):
+                return False
+            continue
+        value = arg.value
+        if isinstance(value, cst.Attribute) and value.attr.value == "device":
+            continue
+        if isinstance(value, cst.Name) and "device" in value.value.lower():
+            continue
+        if isinstance(value, cst.SimpleString) and value.evaluated_value.split(":")[0] in ("cpu", "cuda", "mps"):
+            continue
+        if isinstance(value, cst.Call) and _code(value.func) == "torch.device":
+            continue
+        return False
+    return True
 
 
 def _code(node: cst.CSTNode) -> str:
@@ -48,6 +70,7 @@ class ComplexToPairs(cst.CSTTransformer):
         # Marked nodes by id, the node kept alive: a freed node's id may be reused by a new one.
         self.complex: dict[int, cst.CSTNode] = {}
         self.unsupported: list[str] = []
+        self.unsupported_at: list[cst.CSTNode] = []  # the original node of each unsupported entry
         self.uses_mul = False
         self.fft_helpers: set[str] = set()  # the fft_pairs helpers the rewritten calls name
         self.fft_calls: list[cst.Call] = []  # the original FFT calls rewritten
@@ -109,7 +132,7 @@ class ComplexToPairs(cst.CSTTransformer):
                 else:
                     self.names.discard(target.target.value)
             elif self._is(updated_node.value):
-                self.unsupported.append(f"complex value unpacked into `{_code(target.target)}`")
+                self._refuse(f"complex value unpacked into `{_code(target.target)}`", original_node)
         return updated_node
 
     def leave_BinaryOperation(self, original_node: cst.BinaryOperation,
@@ -129,7 +152,7 @@ class ComplexToPairs(cst.CSTTransformer):
         if isinstance(updated_node.operator, cst.Multiply) and \
                 isinstance(updated_node.right if left else updated_node.left, (cst.Integer, cst.Float)):
             return self._mark(updated_node)
-        self.unsupported.append(f"`{_code(updated_node)}` mixes complex and other values")
+        self._refuse(f"`{_code(original_node)}` mixes complex and other values", original_node)
         return updated_node
 
     def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
@@ -154,13 +177,13 @@ class ComplexToPairs(cst.CSTTransformer):
             twin = updated_node.with_changes(func=cst.Name(self.twins[called]))
             return self._mark(twin) if called in self.returns else twin
         if isinstance(updated_node.func, cst.Attribute) and self._is(updated_node.func.value):
-            return self._method(updated_node, updated_node.func)
+            return self._method(updated_node, updated_node.func, original_node)
         return updated_node
 
     def _fft(self, original: cst.Call, call: cst.Call, name: str) -> cst.BaseExpression:
         rewritten = rewrite_fft(call, name, self._is(call.args[0].value))
         if not isinstance(rewritten, FftCall):
-            self.unsupported.append(rewritten)
+            self._refuse(rewritten, original)
             return call
         self.fft_helpers.add(rewritten.helper)
         self.fft_calls.append(original)
@@ -171,10 +194,14 @@ class ComplexToPairs(cst.CSTTransformer):
             return any(self._is(e.value) for e in node.elements)
         return self._is(node)
 
-    def _method(self, call: cst.Call, func: cst.Attribute) -> cst.BaseExpression:
+    def _refuse(self, why: str, original: cst.CSTNode) -> None:
+        self.unsupported.append(why)
+        self.unsupported_at.append(original)
+
+    def _method(self, call: cst.Call, func: cst.Attribute, original: cst.Call) -> cst.BaseExpression:
         name = func.attr.value
         receiver = _code(func.value)
-        if name in _KEEP_METHODS:
+        if name in _KEEP_METHODS or (name in _DEVICE_METHODS and _device_only(call)):
             return self._mark(call)
         if name in ("view", "reshape"):
             # The sizes are the complex shape (`.shape` of a complex value already drops the
@@ -188,7 +215,8 @@ class ComplexToPairs(cst.CSTTransformer):
             return self._mark(call.with_changes(args=[_shift_dim(call.args[0], 0, force=True)]))
         if name == "flatten" and len(call.args) == 1:
             return self._mark(call.with_changes(args=[*call.args, cst.Arg(cst.parse_expression("-2"))]))
-        self.unsupported.append(f"`.{name}()` on complex `{receiver}`")
+        user = original.func.value if isinstance(original.func, cst.Attribute) else func.value
+        self._refuse(f"`.{name}()` on complex `{_code(user)}`", original)
         return call
 
 
