@@ -30,6 +30,10 @@ EXTRA: dict[str, dict[str, Any]] = {
     "two_heads": {"exporter": "dynamo"},
     "fft_filter": {"exporter": "dynamo"},  # FFTs: dynamo converts them; nothing to rewrite
     "shape_branch": {"dynamic": {"x": {"0": "x_dim0", "1": "x_dim1"}}},  # the shape test pins axis 0, axis 1 stays
+    # NOTE: a `while` left by `break` on tensor data is reported by dynamic-loop and by
+    # dynamic-branch (at the `if`); the masked-loop rewrite is the dynamic-branch fixer's.
+    "greedy_steps": {"rules": ("dynamic-loop", "dynamic-branch")},
+    "greedy_prefix": {"rules": ("dynamic-loop", "dynamic-branch")},
 }
 
 
@@ -73,6 +77,8 @@ def test_rendering_is_deterministic(case: Path) -> None:
 # What each case must show beyond "every comparison passed": extra case names, coverage.
 EXPECT: dict[str, dict[str, Any]] = {
     "frame_bank": {"cases": {"memory-0", "memory-1", "memory-2", "memory-3"}},
+    "sorted_keys": {"cases": {"memory-0", "memory-1", "memory-2", "memory-3"}},
+    "feature_and_pos": {"cases": {"memory-0", "memory-1", "memory-2", "memory-3", "memory-oldest"}},
     "nested_state": {"cases": {"memory-0", "memory-1", "memory-2"}},
     "data_where": {"both_outcomes": 2},
     "cond_modules": {"both_outcomes": 1},
@@ -80,6 +86,9 @@ EXPECT: dict[str, dict[str, Any]] = {
     "act_halting": {"both_outcomes": 1, "exit_counts": 3},
     "refine_tolerance": {"both_outcomes": 1, "exit_counts": 3},
     "greedy_decode": {"both_outcomes": 1, "exit_counts": 3},
+    # The counter stays a Python int (a static index); the prefix slice reads its exit count.
+    "greedy_steps": {"both_outcomes": 1, "exit_counts": 4},
+    "greedy_prefix": {"both_outcomes": 1, "exit_counts": 4},
     "early_return": {"both_outcomes": 1},
     "append_branch": {"both_outcomes": 1},
     "two_heads": {"both_outcomes": 1},

@@ -22,6 +22,9 @@ def input_name(entry_key: str) -> str:
 def slot_list_source(region: GatherRegion, layout: MemoryLayout) -> str:
     """`L = [...]`: one element per slot, built from the stacked memory inputs."""
     count = len(layout.slots[0].key) if layout.slots else 0
+    if region.parallel:  # one list per gathered list, each element one slot's tensor
+        return "\n".join(f"{name} = [{input_name(name)}[i] for i in range(len(MEMORY_SLOT_KEYS))]"
+                         for name in region.lists)
     if layout.bare:
         entry = [f"        {input_name(BARE)}[i],"]
         if layout.entry_index is None:

@@ -31,6 +31,17 @@ class GatherRegion:
     start: int
     end: int
     statements: list[cst.BaseStatement]
+    # Every list the region gathers into, `list_name` first: parallel lists (`tokens`, `pos`)
+    # get one element per frame each, and become one entry key each.
+    lists: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not self.lists:
+            self.lists = (self.list_name,)
+
+    @property
+    def parallel(self) -> bool:
+        return len(self.lists) > 1
 
 
 @dataclass
@@ -55,6 +66,9 @@ class MemoryLayout:
     frame_shapes: dict[str, tuple[int, ...]] = field(default_factory=dict)
     frame_dtypes: dict[str, str] = field(default_factory=dict)
     frame_bare: bool = False
+    # The gathering walked a dict of frames (its keys, items, values or length) rather than
+    # looking frames up by key: it holds at most as many frames as the example had.
+    enumerated: bool = False
 
 
 BARE = "slots"  # the entry key the layout gives the tensor of a bare tensor entry
@@ -95,22 +109,47 @@ def find_region(body: list[cst.BaseStatement], param: str) -> GatherRegion | str
     if not reads:
         return f"`{param}` is never read in forward"
     end = reads[-1]
-    appended = _appended_lists(body[end])
+    appended = list(dict.fromkeys(_appended_lists(body[end])))
+    built = _comprehension_list(body[end])
+    if built is not None:
+        appended = [built]
     if not appended:
-        return f"the last statement reading `{param}` appends to no list"
-    list_name = appended[-1]
-    starts = [i for i in range(end + 1) if list_name in _assigned(body[i])]
-    if not starts:
-        return f"`{list_name}` is not created in forward"
-    start = starts[0]
+        return (f"the last statement reading `{param}` appends to no list (nor builds one "
+                "with a list comprehension)")
     later = free_names(body[end + 1:])
+    # The list gathered last, and any other gathered list read after the region (parallel
+    # lists: `tokens.append(f["feat"]); pos.append(f["pos"])`); one only the region reads stays.
+    appended = [n for n in appended[:-1] if n in later] + appended[-1:]
+    starts = {}
+    for name in appended:
+        made = [i for i in range(end + 1) if name in _assigned(body[i])]
+        if not made:
+            return f"`{name}` is not created in forward"
+        starts[name] = made[0]
+    start = min(starts.values())
     # Statements just before it that only prepare the lookups (`cur = int(frame_idx)`) go too.
     while start > 0 and _only_for(body[start - 1], body[start:end + 1], later):
         start -= 1
-    leaked = sorted((_assigned_all(body[start:end + 1]) - {list_name}) & later)
+    leaked = sorted((_assigned_all(body[start:end + 1]) - set(appended)) & later)
     if leaked:
         return f"names set while gathering memory are used after it: {', '.join(leaked)}"
-    return GatherRegion(param, list_name, start, end, body[start:end + 1])
+    return GatherRegion(param, appended[-1], start, end, body[start:end + 1], tuple(appended))
+
+
+def _comprehension_list(stmt: cst.BaseStatement) -> str | None:
+    """`mem = [bank[k] for k in sorted(bank)]`: the name a list comprehension is assigned to."""
+    if not isinstance(stmt, cst.SimpleStatementLine) or len(stmt.body) != 1:
+        return None
+    small = stmt.body[0]
+    if isinstance(small, cst.Assign) and len(small.targets) == 1:
+        target, value = small.targets[0].target, small.value
+    elif isinstance(small, cst.AnnAssign) and small.value is not None:
+        target, value = small.target, small.value
+    else:
+        return None
+    if isinstance(target, cst.Name) and isinstance(value, cst.ListComp):
+        return target.value
+    return None
 
 
 def _only_for(stmt: cst.BaseStatement, region: list[cst.BaseStatement], later: set[str]) -> bool:
@@ -185,9 +224,33 @@ class _Present(dict):  # type: ignore[type-arg]
 
     def __init__(self, data: Mapping[Any, Any], template: Mapping[str, Any], path: tuple[Any, ...],
                  log: dict[int, tuple[tuple[Any, ...], Any, Any]],
-                 poisoned: tuple[Any, ...] | None = None) -> None:
+                 poisoned: tuple[Any, ...] | None = None, walks: list[tuple[Any, ...]] | None = None) -> None:
         super().__init__(data)
         self.template, self.path, self.log, self.poisoned = template, path, log, poisoned
+        self.walks = walks if walks is not None else []
+
+    def _walked(self) -> None:
+        self.walks.append(self.path)
+
+    def keys(self) -> Any:
+        self._walked()
+        return super().keys()
+
+    def values(self) -> Any:
+        self._walked()
+        return super().values()
+
+    def items(self) -> Any:
+        self._walked()
+        return super().items()
+
+    def __iter__(self) -> Any:
+        self._walked()
+        return super().__iter__()
+
+    def __len__(self) -> int:
+        self._walked()
+        return super().__len__()
 
     def _entry(self, key: Any) -> Any:
         # A new object per lookup (a tensor entry: a view), so each lookup is logged by its id.
@@ -217,9 +280,11 @@ def _nan_like(tensor: Any) -> Any:
 
 
 def full_memory(value: Any, template: Mapping[str, Any], log: dict[int, Any],
-                path: tuple[Any, ...] = (), poisoned: tuple[Any, ...] | None = None) -> Any:
+                path: tuple[Any, ...] = (), poisoned: tuple[Any, ...] | None = None,
+                walks: list[tuple[Any, ...]] | None = None) -> Any:
     """A copy of the memory dict whose dicts of entries answer every lookup (see `_Present`);
-    the entry at `poisoned` (a full key path) reads as NaN."""
+    the entry at `poisoned` (a full key path) reads as NaN; `walks` collects the paths of the
+    dicts of entries the gathering iterated over."""
     if is_entry(value):
         if poisoned == path:
             return make_entry({k: _nan_like(v) for k, v in entry_tensors(value).items()},
@@ -228,10 +293,10 @@ def full_memory(value: Any, template: Mapping[str, Any], log: dict[int, Any],
     holds_entries = isinstance(value, Mapping) and not is_entry(value) and \
         all(is_entry(v) for v in value.values())
     if holds_entries and (path or value):
-        data = {k: full_memory(v, template, log, (*path, k), poisoned) for k, v in value.items()}
-        return _Present(data, template, path, log, poisoned)
+        data = {k: full_memory(v, template, log, (*path, k), poisoned, walks) for k, v in value.items()}
+        return _Present(data, template, path, log, poisoned, walks)
     if isinstance(value, Mapping) and not is_entry(value):
-        return {k: full_memory(v, template, log, (*path, k), poisoned) for k, v in value.items()}
+        return {k: full_memory(v, template, log, (*path, k), poisoned, walks) for k, v in value.items()}
     return copy.copy(value)
 
 
@@ -267,7 +332,8 @@ def compute_layout(gather: Any, args: tuple[Any, ...], kwargs: dict[str, Any], p
         raise ValueError("the example memory holds no frame to take tensor shapes from")
     template = found[0][1]
     log: dict[int, tuple[tuple[Any, ...], Any, Any]] = {}
-    elements = _gathered(gather, args, kwargs, position, full_memory(memory, template, log))
+    walks: list[tuple[Any, ...]] = []
+    elements = _gathered(gather, args, kwargs, position, full_memory(memory, template, log, walks=walks))
     slots, index, entries = [], None, []
     paths = {id(entry): path for path, entry in entries_in(memory)}
     lookups: list[tuple[Any, ...]] = []
@@ -295,7 +361,7 @@ def compute_layout(gather: Any, args: tuple[Any, ...], kwargs: dict[str, Any], p
             split_element(elements[0])[1], Mapping),
         frame_shapes={k: tuple(v.shape) for k, v in frame.items()},
         frame_dtypes={k: str(v.dtype) for k, v in frame.items()},
-        frame_bare=not isinstance(template, Mapping))
+        frame_bare=not isinstance(template, Mapping), enumerated=bool(walks))
 
 
 def _gathered(gather: Any, args: tuple[Any, ...], kwargs: dict[str, Any], position: int | str,

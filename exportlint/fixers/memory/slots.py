@@ -84,7 +84,7 @@ class FixedSlotMemoryFixer(Fixer):
             plan.needs_manual(self.rule, forward.line, forward.symbol, str(error))
             return
         post = body[region.end + 1:]
-        guard = empty_guard(post, region.list_name)
+        guard = empty_guard(post, region.lists)
         if isinstance(guard, str):
             plan.needs_manual(self.rule, forward.line, forward.symbol, guard)
             return
@@ -94,7 +94,7 @@ class FixedSlotMemoryFixer(Fixer):
             return
         if guard is not None:
             _merge_guard(plan, forward.symbol, guard)
-        reason = _merge_tests(plan, forward.symbol, post, region.list_name,
+        reason = _merge_tests(plan, forward.symbol, post, region.lists,
                               guard.statement if guard else None)
         if reason:
             plan.needs_manual(self.rule, forward.line, forward.symbol, reason)
@@ -115,12 +115,12 @@ class EmptyGuard:
     final_statement: cst.SimpleStatementLine
 
 
-def empty_guard(post: list[cst.BaseStatement], list_name: str) -> EmptyGuard | str | None:
+def empty_guard(post: list[cst.BaseStatement], lists: tuple[str, ...]) -> EmptyGuard | str | None:
     """The early return taken when nothing was gathered (None: there is none; a reason when
     it cannot be merged). With fixed slots the list is never empty, so the wrapper computes
     both results and `memory_valid.any()` picks one."""
     for i, stmt in enumerate(post):
-        if not (isinstance(stmt, cst.If) and _tests_empty(stmt.test, list_name)):
+        if not (isinstance(stmt, cst.If) and _tests_empty(stmt.test, lists)):
             continue
         line = cst.Module([]).code_for_node(stmt.test)
         early = _single_return(stmt.body)
@@ -142,19 +142,19 @@ def empty_guard(post: list[cst.BaseStatement], list_name: str) -> EmptyGuard | s
     return None
 
 
-def _tests_empty(test: cst.BaseExpression, name: str) -> bool:
+def _tests_empty(test: cst.BaseExpression, lists: tuple[str, ...]) -> bool:
     code = " ".join(cst.Module([]).code_for_node(test).split())
-    return code in (f"not {name}", f"len({name}) == 0", f"len({name}) < 1", f"len({name}) <= 0",
-                    f"not len({name})", f"{name} == []", f"0 == len({name})")
+    return any(code in (f"not {name}", f"len({name}) == 0", f"len({name}) < 1", f"len({name}) <= 0",
+                        f"not len({name})", f"{name} == []", f"0 == len({name})") for name in lists)
 
 
-def _tests_found(test: cst.BaseExpression, name: str) -> bool:
+def _tests_found(test: cst.BaseExpression, lists: tuple[str, ...]) -> bool:
     code = " ".join(cst.Module([]).code_for_node(test).split())
-    return code in (name, f"len({name}) > 0", f"len({name}) >= 1", f"len({name})",
-                    f"len({name}) != 0", f"{name} != []", f"0 < len({name})")
+    return any(code in (name, f"len({name}) > 0", f"len({name}) >= 1", f"len({name})",
+                        f"len({name}) != 0", f"{name} != []", f"0 < len({name})") for name in lists)
 
 
-def _merge_tests(plan: WrapperPlan, symbol: str, post: list[cst.BaseStatement], list_name: str,
+def _merge_tests(plan: WrapperPlan, symbol: str, post: list[cst.BaseStatement], lists: tuple[str, ...],
                  skip: cst.If | None) -> str:
     """Merge the other `if` statements after the gathering that test whether anything was
     found (`if bank: x = x + self.read(x, torch.cat(bank))`): with fixed slots the test is
@@ -163,7 +163,7 @@ def _merge_tests(plan: WrapperPlan, symbol: str, post: list[cst.BaseStatement], 
     for i, stmt in enumerate(post):
         if not isinstance(stmt, cst.If) or stmt is skip:
             continue
-        found, empty = _tests_found(stmt.test, list_name), _tests_empty(stmt.test, list_name)
+        found, empty = _tests_found(stmt.test, lists), _tests_empty(stmt.test, lists)
         if not (found or empty):
             continue
         test = cst.Module([]).code_for_node(stmt.test)
@@ -286,7 +286,17 @@ def _merged_under(pred: str, name: str, drop: frozenset[str]) -> Any:
 def gather_source(forward: cst.FunctionDef, region: GatherRegion) -> str:
     """`gather_memory`: forward's code up to the end of the gather region, returning the list."""
     body = list(forward.body.body[:region.end + 1])
-    body.append(cst.parse_statement(f"return {region.list_name}"))
+    if region.parallel:  # one element per frame: the parallel lists' tensors side by side
+        names, items = " and ".join(f"`{n}`" for n in region.lists), ", ".join(f"{n}_i" for n in region.lists)
+        lengths = " == ".join(f"len({n})" for n in region.lists)
+        lengths = lengths.replace(" == ", " != ") if len(region.lists) == 2 else f"not {lengths}"
+        entry = ", ".join(f'"{n}": {n}_i' for n in region.lists)
+        body.extend(cst.parse_module(
+            f"if {lengths}:\n"
+            f"    raise ValueError(\"the gathered lists {names} differ in length\")\n"
+            f"return [{{{entry}}} for {items} in zip({', '.join(region.lists)})]\n").body)
+    else:
+        body.append(cst.parse_statement(f"return {region.list_name}"))
     doc = cst.parse_statement('"""Run the memory gathering of `forward` on the host; '
                               'return what it gathers."""')
     node = forward.with_changes(name=cst.Name("gather_memory"), leading_lines=[],
@@ -418,9 +428,15 @@ def _notes(plan: WrapperPlan, param: ParamFact, region: GatherRegion, layout: Me
               f"slots ({lookups} looked up by frame, {len(layout.slots) - lookups} always present): "
               f"inputs {', '.join(input_name(k) for k in layout.shapes)} and {VALID_NAME}.",
               _line(plan, body[region.start]))
-    plan.note(NOTE_RULE, f"the gathering loop (lines {_line(plan, body[region.start])}-"
-              f"{_end_line(plan, body[region.end])}) runs on the host in `gather_memory`; "
+    first, last = _line(plan, body[region.start]), _end_line(plan, body[region.end])
+    lines = f"line {first}" if first == last else f"lines {first}-{last}"
+    plan.note(NOTE_RULE, f"the gathering ({lines}) runs on the host in `gather_memory`; "
               "export_inputs stacks its result, zeros in empty slots.")
+    if layout.enumerated:
+        plan.note(NOTE_RULE, f"the gathering walks `{param.name}`'s frames (its keys, items or "
+                  "length) instead of looking them up: the export holds as many slots as the "
+                  f"example has frames ({len(layout.slots)}) and export_inputs refuses a memory "
+                  "with more; give make() a memory with the most frames the model will see.", first)
     dropped = [p.name for p in plan.params if p.kind in ("value", "none", "tensor") and
                p.name not in _forward_params(plan, param.name)]
     if dropped:

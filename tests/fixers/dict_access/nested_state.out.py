@@ -7,7 +7,7 @@ parameters, buffers and submodules (nothing is copied), and the user's code is n
 Frozen or rewritten (the export keeps only these paths):
 - dict-access (nested_state.in.py:26): `state` becomes 3 fixed memory slots (2 looked up by frame,
   1 always present): inputs memory_tokens and memory_valid.
-- dict-access: the gathering loop (lines 26-30) runs on the host in `gather_memory`; export_inputs
+- dict-access: the gathering (lines 26-30) runs on the host in `gather_memory`; export_inputs
   stacks its result, zeros in empty slots.
 - dict-access: `step` only chooses memory frames: it stays a host-side argument of export_inputs,
   not constants or graph inputs.

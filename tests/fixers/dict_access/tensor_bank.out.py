@@ -9,7 +9,7 @@ Frozen or rewritten (the export keeps only these paths):
   found: both results are computed and `memory_valid.any()` selects one.
 - dict-access (tensor_bank.in.py:19): `history` becomes 3 fixed memory slots (3 looked up by
   frame, 0 always present): inputs memory_slots and memory_valid.
-- dict-access: the gathering loop (lines 19-24) runs on the host in `gather_memory`; export_inputs
+- dict-access: the gathering (lines 19-24) runs on the host in `gather_memory`; export_inputs
   stacks its result, zeros in empty slots.
 - dict-access: `frame` only chooses memory frames: it stays a host-side argument of export_inputs,
   not constants or graph inputs.

@@ -9,7 +9,7 @@ Frozen or rewritten (the export keeps only these paths):
   both results are computed and `memory_valid.any()` selects one.
 - dict-access (sdpa_tracks.in.py:29): `bank` becomes 4 fixed memory slots (4 looked up by frame, 0
   always present): inputs memory_slots and memory_valid.
-- dict-access: the gathering loop (lines 29-33) runs on the host in `gather_memory`; export_inputs
+- dict-access: the gathering (lines 29-33) runs on the host in `gather_memory`; export_inputs
   stacks its result, zeros in empty slots.
 - dict-access: `frame_id` only chooses memory frames: it stays a host-side argument of
   export_inputs, not constants or graph inputs.

@@ -10,7 +10,7 @@ Frozen or rewritten (the export keeps only these paths):
   selects what they assign.
 - dict-access (video_read.in.py:34): `memory` becomes 4 fixed memory slots (4 looked up by frame,
   0 always present): inputs memory_slots and memory_valid.
-- dict-access: the gathering loop (lines 34-39) runs on the host in `gather_memory`; export_inputs
+- dict-access: the gathering (lines 34-39) runs on the host in `gather_memory`; export_inputs
   stacks its result, zeros in empty slots.
 - dict-access: `t` only chooses memory frames: it stays a host-side argument of export_inputs, not
   constants or graph inputs.
