@@ -324,9 +324,15 @@ def _loop_note(site: Site, made: LoopPlan, is_while: bool) -> str:
     else:
         runs = (f"the loop becomes a `for` of {made.bound} iterations (`--max-iters`; inputs that "
                 f"need more than {made.bound} iterations give different results)")
+    counter = ""
+    if made.counter is not None:
+        counter = (f" The counter `{made.counter}` stays a Python int that counts every "
+                   "iteration, masked ones included")
+        counter += (f"; after the loop it is `{made.counter}_exit_{made.tag}`, the count where "
+                    "the original stopped (a tensor)." if made.counter_read_after else ".")
     return (f"`{site.display}` depends on tensor data: {runs}, and once the original would have "
             f"stopped, `done_{made.tag}` freezes {frozen} with torch.where (exact for every input "
-            "that stops within the bound).")
+            f"that stops within the bound).{counter}")
 
 
 def _ends_in_return(block: cst.BaseSuite) -> bool:

@@ -5,6 +5,13 @@ static bound in which a boolean tensor `done_<line>` turns true once the origina
 stopped. From then on every loop-carried name keeps its value (`torch.where(done, kept, new)`)
 and a write into a slice writes back what was there, so the result equals the original's for
 every input that stops within the bound.
+
+The counter that gives a `while` its bound (`t = 0` before, `t += 1` once in the body, `while
+t < self.max_len`) is not frozen: it stays a Python int counting every iteration, masked ones
+included. While the original runs it has the original's value, and after the exit every write
+it indexes is masked, so `buf[:, t] = v` stays a static index (a tensor index is a data-dependent
+guard for the dynamo exporter). Code after the loop that reads the counter gets the count where
+the original stopped, kept beside it as a tensor (`<name>_exit_<line>`).
 """
 
 from __future__ import annotations
@@ -27,7 +34,9 @@ class LoopPlan:
     tag: str  # the loop's line: names `done_<tag>`, `<name>_kept_<tag>`
     bound: str  # a `while`'s static bound (an expression); a `for`'s iterable as written
     bound_source: str  # "configuration" (the loop's own) | "option" (`--max-iters`)
-    carried: tuple[str, ...]  # names bound before the loop that the loop reassigns
+    carried: tuple[str, ...]  # names bound before the loop that the loop reassigns (frozen)
+    counter: str | None = None  # the bounding counter of a `while`: stays a Python int
+    counter_read_after: bool = False  # code after the loop reads it: `<counter>_exit_<tag>`
 
 
 def is_break_if(node: cst.CSTNode, kind: type[cst.Break | cst.Continue] = cst.Break) -> bool:
@@ -76,7 +85,9 @@ def plan_loop(method: cst.FunctionDef, loop: Loop, positions: Mapping[cst.CSTNod
         return LoopPlan(tag, cst.Module([]).code_for_node(loop.iter), "configuration", carried)
     counted = _counter_bound(loop, before)
     if counted is not None:
-        return LoopPlan(tag, counted, "configuration", carried)
+        counter, bound = counted
+        return LoopPlan(tag, bound, "configuration", tuple(n for n in carried if n != counter),
+                        counter, counter in loaded_names(after))
     return LoopPlan(tag, str(max_iters), "option", carried)
 
 
@@ -213,9 +224,9 @@ def _conjuncts(test: cst.BaseExpression) -> list[cst.BaseExpression]:
     return [test]
 
 
-def _counter_bound(loop: cst.While, before: Sequence[cst.CSTNode]) -> str | None:
-    """`while n < self.max_steps and ...` with `n = 0` before and `n += 1` in the body: the bound
-    the configuration gives (`self.max_steps`), or None."""
+def _counter_bound(loop: cst.While, before: Sequence[cst.CSTNode]) -> tuple[str, str] | None:
+    """`while n < self.max_steps and ...` with `n = 0` before and `n += 1` in the body: the
+    counter and the bound the configuration gives (`"n"`, `"self.max_steps"`), or None."""
     code = cst.Module([]).code_for_node
     for part in _conjuncts(loop.test):
         if not (isinstance(part, cst.Comparison) and isinstance(part.left, cst.Name)
@@ -229,7 +240,7 @@ def _counter_bound(loop: cst.While, before: Sequence[cst.CSTNode]) -> str | None
             continue
         text = code(limit)
         extra = (1 if isinstance(op, cst.LessThanEqual) else 0) - start
-        return text if extra == 0 else f"{text} {'+' if extra > 0 else '-'} {abs(extra)}"
+        return name, text if extra == 0 else f"{text} {'+' if extra > 0 else '-'} {abs(extra)}"
     return None
 
 

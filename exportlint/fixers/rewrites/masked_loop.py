@@ -10,6 +10,10 @@
 Each top-level `if cond: break` ends a segment: `done_L` takes `cond` in, and the statements
 after it are frozen by the updated `done_L`. `buf[i] = v` writes `torch.where(done_L, buf[i], v)`;
 `x += v` becomes `x = x + v` so the kept value is never changed in place.
+
+The `while`'s own counter (`LoopPlan.counter`) is left as written, a Python int. When code after
+the loop reads it, `t_exit_L = torch.as_tensor(t)` before the loop follows it while not done,
+and `t = t_exit_L` after the loop hands that code the count where the original stopped.
 """
 
 from __future__ import annotations
@@ -52,7 +56,11 @@ def masked_loop(plan: LoopPlan) -> Edit:
             loop = node.with_changes(body=block, leading_lines=[])
         init = _line(f"{done} = torch.zeros((), dtype=torch.bool)").with_changes(
             leading_lines=node.leading_lines)
-        return cst.FlattenSentinel([init, loop])
+        if not plan.counter_read_after:
+            return cst.FlattenSentinel([init, loop])
+        exit_count = f"{plan.counter}_exit_{plan.tag}"
+        return cst.FlattenSentinel([init, _line(f"{exit_count} = torch.as_tensor({plan.counter})"),
+                                    loop, _line(f"{plan.counter} = {exit_count}")])
 
     return edit
 
@@ -93,6 +101,9 @@ def _frozen_segment(segment: list[cst.BaseStatement], plan: LoopPlan, done: str
     kept = [_line(f"{n}_kept_{plan.tag} = {n}") for n in frozen]
     rewritten = [s.visit(_MaskWrites(done)) for s in segment]
     merged = [_line(f"{n} = torch.where({done}, {n}_kept_{plan.tag}, {n})") for n in frozen]
+    if plan.counter_read_after and plan.counter in stored_names(segment):
+        exit_count = f"{plan.counter}_exit_{plan.tag}"
+        merged.append(_line(f"{exit_count} = torch.where({done}, {exit_count}, {plan.counter})"))
     if kept and rewritten:
         first = rewritten[0]
         assert isinstance(first, (cst.SimpleStatementLine, cst.BaseCompoundStatement))

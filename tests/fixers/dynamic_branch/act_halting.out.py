@@ -8,7 +8,8 @@ Frozen or rewritten (the export keeps only these paths):
 - dynamic-branch (act_halting.in.py:22): `(halted < self.threshold).any() and step <
   self.max_steps` depends on tensor data: the loop becomes a `for` of `self.max_steps` iterations
   (its own counter's bound), and once the original would have stopped, `done_22` freezes `halted`,
-  `output`, `state`, `step` with torch.where (exact for every input that stops within the bound).
+  `output`, `state` with torch.where (exact for every input that stops within the bound). The
+  counter `step` stays a Python int that counts every iteration, masked ones included.
 
 Graph inputs: x.
 Graph outputs: output_0, output_1.
@@ -88,7 +89,6 @@ class PonderCellForExport(PonderCell):
             halted_kept_22 = halted
             output_kept_22 = output
             state_kept_22 = state
-            step_kept_22 = step
             p = torch.sigmoid(self.halt(state)).squeeze(-1)
             p = torch.minimum(p, 1.0 - halted)
             state = torch.tanh(self.cell(state) + x)
@@ -98,7 +98,6 @@ class PonderCellForExport(PonderCell):
             halted = torch.where(done_22, halted_kept_22, halted)
             output = torch.where(done_22, output_kept_22, output)
             state = torch.where(done_22, state_kept_22, state)
-            step = torch.where(done_22, step_kept_22, step)
         return output, halted
 
 

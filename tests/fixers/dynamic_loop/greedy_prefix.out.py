@@ -1,0 +1,146 @@
+"""ONNX export wrapper for `PrefixDecoder`, written by `exportlint fix`.
+
+Target: tests/fixers/dynamic_loop/greedy_prefix.in.py:make
+The wrapper reuses the module the factory builds: its views share the original's
+parameters, buffers and submodules (nothing is copied), and the user's code is not edited.
+
+Frozen or rewritten (the export keeps only these paths):
+- dynamic-branch (greedy_prefix.in.py:29): `(prev == self.stop_id).all()` depends on tensor data:
+  the loop becomes a `for` of `self.limit + 1` iterations (its own counter's bound), and once the
+  original would have stopped, `done_25` freezes `prev`, `state` with torch.where (exact for every
+  input that stops within the bound). The counter `n` stays a Python int that counts every
+  iteration, masked ones included; after the loop it is `n_exit_25`, the count where the original
+  stopped (a tensor).
+
+Graph inputs: start.
+Graph outputs: output_0, output_1.
+Run this file to export `greedy_prefix.onnx` next to it.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+_USER_FILE = Path(__file__).resolve().parent / "greedy_prefix.in.py"
+_USER_MODULE = "exportlint_target_dynamic_loop_greedy_prefix"
+
+
+def _load_user_module() -> ModuleType:
+    """Load the user's file once, under the name `exportlint fix` used for it."""
+    loaded = sys.modules.get(_USER_MODULE)
+    if loaded is not None and Path(loaded.__file__ or "").resolve() == _USER_FILE.resolve():
+        return loaded
+    spec = importlib.util.spec_from_file_location(_USER_MODULE, _USER_FILE)
+    assert spec is not None and spec.loader is not None, f"cannot load {_USER_FILE}"
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[_USER_MODULE] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+_user = _load_user_module()
+PrefixDecoder = _user.PrefixDecoder
+make = _user.make
+
+
+def _adopt(model: nn.Module, classes: dict[str, type[nn.Module]]) -> nn.Module:
+    """A view of `model` in which the submodules at the paths in `classes` have those classes.
+
+    A view is a new object of the given class sharing the original's `__dict__` entries: the
+    same parameters, buffers and submodules, so nothing is copied and the weights stay the
+    user's. The original modules are not modified.
+    """
+    return _view(model, "", classes)
+
+
+def _view(module: nn.Module, path: str, classes: dict[str, type[nn.Module]]) -> nn.Module:
+    cls = classes.get(path, type(module))
+    view = cls.__new__(cls)
+    view.__dict__.update(module.__dict__)
+    prefix = f"{path}." if path else ""
+    children = dict(module._modules)
+    for name, child in children.items():
+        inner = f"{prefix}{name}"
+        if child is not None and any(p == inner or p.startswith(f"{inner}.") for p in classes):
+            children[name] = _view(child, inner, classes)
+    view.__dict__["_modules"] = children
+    # Own dicts (same tensors): attributes the wrapper adds never reach the original.
+    view.__dict__["_parameters"] = dict(module._parameters)
+    view.__dict__["_buffers"] = dict(module._buffers)
+    return view
+
+
+class PrefixDecoderForExport(PrefixDecoder):
+    """`PrefixDecoder` with rewritten copies of: forward."""
+
+    def forward(self, start: Tensor) -> tuple[Tensor, Tensor]:
+        state = torch.tanh(start)
+        ids = torch.full((start.shape[0], self.limit + 1), self.stop_id, dtype=torch.long)
+        prev = torch.full((start.shape[0],), 2, dtype=torch.long)
+        n = 0
+        done_25 = torch.zeros((), dtype=torch.bool)
+        n_exit_25 = torch.as_tensor(n)
+        for _step_25 in range(self.limit + 1):
+            done_25 = torch.logical_or(done_25, torch.logical_not(torch.as_tensor(n <= self.limit)))
+            prev_kept_25 = prev
+            state_kept_25 = state
+            state = self.update(self.token_table(prev), state)
+            prev = F.softmax(self.classify(state), dim=-1).argmax(dim=-1)
+            ids[:, n] = torch.where(done_25, ids[:, n], prev)
+            prev = torch.where(done_25, prev_kept_25, prev)
+            state = torch.where(done_25, state_kept_25, state)
+            done_25 = torch.logical_or(done_25, torch.as_tensor((prev == self.stop_id).all()))
+            n = n + 1
+            n_exit_25 = torch.where(done_25, n_exit_25, n)
+        n = n_exit_25
+        return ids[:, : n + 1], state
+
+
+class PrefixDecoderExport(nn.Module):
+    """Export view of `PrefixDecoder`: flat tensor inputs, flat tensor outputs."""
+
+    def __init__(self, model: PrefixDecoder) -> None:
+        super().__init__()
+        self.model = _adopt(model, {"": PrefixDecoderForExport})
+
+    def forward(self, start: Tensor) -> tuple[Tensor, Tensor]:
+        """Graph inputs: start."""
+        out = self.model(start)
+        return out[0], out[1]
+
+    def export_inputs(self, start) -> tuple[Tensor, ...]:
+        """The graph inputs for one call of the original module, in INPUT_NAMES order."""
+        return (start,)
+
+
+INPUT_NAMES = ("start",)
+OUTPUT_NAMES = ("output_0", "output_1")
+DYNAMIC_AXES: dict[str, dict[int, str]] = {}
+
+
+def make_export() -> tuple[PrefixDecoderExport, tuple[Tensor, ...]]:
+    """The wrapper around the module `make()` builds, and its example inputs."""
+    module, args = make()
+    wrapper = PrefixDecoderExport(module)
+    return wrapper, wrapper.export_inputs(*args)
+
+
+if __name__ == "__main__":
+    model, inputs = make_export()
+    torch.onnx.export(
+        model.eval(),
+        inputs,
+        str(Path(__file__).with_name("greedy_prefix.onnx")),
+        input_names=list(INPUT_NAMES),
+        output_names=list(OUTPUT_NAMES),
+        dynamic_axes=DYNAMIC_AXES or None,
+        dynamo=True,
+        external_data=False,
+    )

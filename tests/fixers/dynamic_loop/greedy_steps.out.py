@@ -1,0 +1,151 @@
+"""ONNX export wrapper for `StepDecoder`, written by `exportlint fix`.
+
+Target: tests/fixers/dynamic_loop/greedy_steps.in.py:make
+The wrapper reuses the module the factory builds: its views share the original's
+parameters, buffers and submodules (nothing is copied), and the user's code is not edited.
+
+Frozen or rewritten (the export keeps only these paths):
+- dynamic-branch (greedy_steps.in.py:37): `alive.sum() == 0` depends on tensor data: the loop
+  becomes a `for` of `self.max_steps` iterations (its own counter's bound), and once the original
+  would have stopped, `done_29` freezes `alive`, `c`, `h`, `token` with torch.where (exact for
+  every input that stops within the bound). The counter `step` stays a Python int that counts
+  every iteration, masked ones included.
+
+Graph inputs: context.
+Graph outputs: output_0, output_1.
+Run this file to export `greedy_steps.onnx` next to it.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import torch
+from torch import Tensor, nn
+
+_USER_FILE = Path(__file__).resolve().parent / "greedy_steps.in.py"
+_USER_MODULE = "exportlint_target_dynamic_loop_greedy_steps"
+
+
+def _load_user_module() -> ModuleType:
+    """Load the user's file once, under the name `exportlint fix` used for it."""
+    loaded = sys.modules.get(_USER_MODULE)
+    if loaded is not None and Path(loaded.__file__ or "").resolve() == _USER_FILE.resolve():
+        return loaded
+    spec = importlib.util.spec_from_file_location(_USER_MODULE, _USER_FILE)
+    assert spec is not None and spec.loader is not None, f"cannot load {_USER_FILE}"
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[_USER_MODULE] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+_user = _load_user_module()
+StepDecoder = _user.StepDecoder
+make = _user.make
+
+
+def _adopt(model: nn.Module, classes: dict[str, type[nn.Module]]) -> nn.Module:
+    """A view of `model` in which the submodules at the paths in `classes` have those classes.
+
+    A view is a new object of the given class sharing the original's `__dict__` entries: the
+    same parameters, buffers and submodules, so nothing is copied and the weights stay the
+    user's. The original modules are not modified.
+    """
+    return _view(model, "", classes)
+
+
+def _view(module: nn.Module, path: str, classes: dict[str, type[nn.Module]]) -> nn.Module:
+    cls = classes.get(path, type(module))
+    view = cls.__new__(cls)
+    view.__dict__.update(module.__dict__)
+    prefix = f"{path}." if path else ""
+    children = dict(module._modules)
+    for name, child in children.items():
+        inner = f"{prefix}{name}"
+        if child is not None and any(p == inner or p.startswith(f"{inner}.") for p in classes):
+            children[name] = _view(child, inner, classes)
+    view.__dict__["_modules"] = children
+    # Own dicts (same tensors): attributes the wrapper adds never reach the original.
+    view.__dict__["_parameters"] = dict(module._parameters)
+    view.__dict__["_buffers"] = dict(module._buffers)
+    return view
+
+
+class StepDecoderForExport(StepDecoder):
+    """`StepDecoder` with rewritten copies of: forward."""
+
+    def forward(self, context: Tensor) -> tuple[Tensor, Tensor]:
+        batch = context.shape[0]
+        h, c = context, torch.zeros_like(context)
+        token = torch.zeros(batch, dtype=torch.long)
+        alive = torch.ones(batch, dtype=torch.long)
+        scores = torch.zeros(batch, self.max_steps, self.proj.out_features)
+        tokens = torch.full((batch, self.max_steps), self.end_token, dtype=torch.long)
+        step = 0
+        done_29 = torch.zeros((), dtype=torch.bool)
+        for _step_29 in range(self.max_steps):
+            done_29 = torch.logical_or(done_29, torch.logical_not(torch.as_tensor(step < self.max_steps)))
+            alive_kept_29 = alive
+            c_kept_29 = c
+            h_kept_29 = h
+            token_kept_29 = token
+            h, c = self.rnn(self.embed(token), (h, c))
+            logits = self.proj(h)
+            scores[:, step] = torch.where(done_29, scores[:, step], logits.log_softmax(dim=-1))
+            token = logits.argmax(dim=-1)
+            tokens[:, step] = torch.where(done_29, tokens[:, step], torch.where(alive > 0, token, self.end_token))
+            alive = alive * (token != self.end_token).long()
+            step = step + 1
+            alive = torch.where(done_29, alive_kept_29, alive)
+            c = torch.where(done_29, c_kept_29, c)
+            h = torch.where(done_29, h_kept_29, h)
+            token = torch.where(done_29, token_kept_29, token)
+            done_29 = torch.logical_or(done_29, torch.as_tensor(alive.sum() == 0))
+        return tokens, scores
+
+
+class StepDecoderExport(nn.Module):
+    """Export view of `StepDecoder`: flat tensor inputs, flat tensor outputs."""
+
+    def __init__(self, model: StepDecoder) -> None:
+        super().__init__()
+        self.model = _adopt(model, {"": StepDecoderForExport})
+
+    def forward(self, context: Tensor) -> tuple[Tensor, Tensor]:
+        """Graph inputs: context."""
+        out = self.model(context)
+        return out[0], out[1]
+
+    def export_inputs(self, context) -> tuple[Tensor, ...]:
+        """The graph inputs for one call of the original module, in INPUT_NAMES order."""
+        return (context,)
+
+
+INPUT_NAMES = ("context",)
+OUTPUT_NAMES = ("output_0", "output_1")
+DYNAMIC_AXES: dict[str, dict[int, str]] = {}
+
+
+def make_export() -> tuple[StepDecoderExport, tuple[Tensor, ...]]:
+    """The wrapper around the module `make()` builds, and its example inputs."""
+    module, args = make()
+    wrapper = StepDecoderExport(module)
+    return wrapper, wrapper.export_inputs(*args)
+
+
+if __name__ == "__main__":
+    model, inputs = make_export()
+    torch.onnx.export(
+        model.eval(),
+        inputs,
+        str(Path(__file__).with_name("greedy_steps.onnx")),
+        input_names=list(INPUT_NAMES),
+        output_names=list(OUTPUT_NAMES),
+        dynamic_axes=DYNAMIC_AXES or None,
+        dynamo=True,
+        external_data=False,
+    )
