@@ -52,6 +52,7 @@ from exportlint.fixers.rewrites.loops import (
 from exportlint.fixers.rewrites.masked_loop import masked_loop
 from exportlint.fixers.wrapper.fixer import FixContext, Fixer
 from exportlint.fixers.wrapper.plan import WrapperPlan
+from exportlint.rules.dynamic_branch import COND_WORDS
 
 _SHAPE = re.compile(r"\.shape\b|\.size\(|\blen\(|\.dim\(|\.ndim\b|\.numel\(")
 _AXIS = re.compile(r"\b(\w+)(?:\[\d+\])?\.(?:shape\[|size\()(-?\d+)")
@@ -64,6 +65,7 @@ class DynamicBranchFixer(Fixer):
     def apply(self, ctx: FixContext) -> None:
         plan = ctx.plan
         merged: set[tuple[int, int]] = set()  # tests nested in a merged `if` (merged with it)
+        _written_cond(ctx)
         for site in _sites(ctx):
             if not plan.facts.ran(site.symbol) or not plan.facts.observed(site) or \
                     plan.is_claimed(site.line) or site.key in merged:
@@ -78,6 +80,20 @@ class DynamicBranchFixer(Fixer):
             elif any(o.kind == "value" for o in plan.facts.observed(site)):
                 plan.note(self.rule, f"`{site.display}` changes during one forward (loop or "
                           "repeated call): left as written, the export unrolls it.", site.line)
+
+
+def _written_cond(ctx: FixContext) -> None:
+    """A branch the user wrote with torch.cond: kept as written (an ONNX If under dynamo); the
+    legacy tracer cannot trace it, which no rewrite here changes."""
+    for finding in ctx.findings_for(DynamicBranchFixer.rule):
+        if COND_WORDS not in finding.message:
+            continue
+        if (finding.symbol and not ctx.plan.facts.ran(finding.symbol)) or not ctx.blocks(finding):
+            continue
+        ctx.plan.needs_manual(DynamicBranchFixer.rule, finding.location.line, finding.symbol,
+                              "`torch.cond` keeps both branches in the graph, which the legacy tracer "
+                              "cannot trace; compute both and select with torch.where for it, or run "
+                              "fix with `--exporter dynamo` (an ONNX If) to export it as written.")
 
 
 def _sites(ctx: FixContext) -> list[Site]:

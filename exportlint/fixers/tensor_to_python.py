@@ -67,9 +67,11 @@ class TensorToPythonFixer(Fixer):
                                   "torch.exp, np.clip -> torch.clamp, axis= -> dim=).")
                 continue
             if finding.outcomes.of("dynamo") == "ok" and ctx.exporter != "dynamo":
+                legacy = ("fails on it (sizes are traced tensors there)"
+                          if finding.outcomes.of("legacy") == "fails" else
+                          "records the example's values as constants (silently wrong on others)")
                 plan.needs_manual(self.rule, finding.location.line, finding.symbol, f"`{text}` "
-                                  "gives Python sizes or indices: the legacy tracer records the "
-                                  "example's values as constants (silently wrong on others) and "
+                                  f"gives Python sizes or indices: the legacy tracer {legacy} and "
                                   "no rewrite keeps them for it; the dynamo exporter keeps them "
                                   "symbolic: run fix with `--exporter dynamo` to export it as "
                                   "written.")

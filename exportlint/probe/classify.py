@@ -34,6 +34,8 @@ _DEVICE = re.compile(r"\.cuda\(|['\"]cuda|pin_memory|\.to\(\s*['\"]")
 _COMPLEX = re.compile(r"complex|polar|fft|1j\b")
 # Calls the legacy tracer cannot trace: torch's higher-order ops and symbolic-size helpers.
 _TRACED_ONLY = re.compile(r"\btorch\.cond\(|higher_order|\bsym_(min|max)\(|\bround\(.*\b(shape|size)\b")
+_COND_CALL = re.compile(r"\bcond\(")
+_SIZE_NUMBER = re.compile(r"\bsym_(min|max)\(|\bround\(.*\b(shape|size)\b")
 # A `def` line with keyword-only parameters or **kwargs, which the legacy tracer cannot call.
 _STARRED_SIGNATURE = re.compile(r"\bdef\b.*(\*\s*,|\*\*\w)")
 
@@ -68,6 +70,8 @@ def rule_for(kind: ErrorKind, source: str) -> str | None:
     """
     if kind == "device":
         return "hardcoded-device"
+    if kind == "op" and _TRACED_ONLY.search(source) and not _COMPLEX.search(source):
+        return _traced_rule(source)
     if kind == "op":
         # An op without ONNX function whose output size is data-dependent (masked_select):
         # the static scan files it under data-dependent-index, and so does the probe.
@@ -117,15 +121,28 @@ def _indexes_with_value(source: str) -> bool:
 def _rule_from_text(source: str) -> str | None:
     if _DEVICE.search(source):
         return "hardcoded-device"
+    if _TRACED_ONLY.search(source) and not _COMPLEX.search(source):
+        return _traced_rule(source)
     if _COMPLEX.search(source) or _TRACED_ONLY.search(source):
         return "unsupported-op"
     return None
 
 
+def _traced_rule(source: str) -> str:
+    """The rule of a call only the legacy tracer cannot trace: torch.cond is a branch on tensor
+    data (dynamic-branch), sym_min/sym_max and round() of a size make a size a Python number
+    (tensor-to-python); other higher-order ops are unsupported-op."""
+    if _COND_CALL.search(source):
+        return "dynamic-branch"
+    if _SIZE_NUMBER.search(source):
+        return "tensor-to-python"
+    return "unsupported-op"
+
+
 def pattern_hint(rule: str, source: str) -> str | None:
     """A hint for what the line itself shows, where the rule's general hint would mislead
     (unsupported-op's hint is about complex numbers; a legacy-only limit needs another)."""
-    if rule == "unsupported-op" and _TRACED_ONLY.search(source) and not _COMPLEX.search(source):
+    if rule == _traced_rule(source) and _TRACED_ONLY.search(source) and not _COMPLEX.search(source):
         what = ("torch.cond" if "cond(" in source else "torch.sym_min/sym_max" if "sym_" in source
                 else "round() of a size" if "round(" in source else "a higher-order op")
         return (f"the legacy tracer cannot trace {what}: export with the dynamo exporter "

@@ -49,6 +49,16 @@ def run_eager(module: Any, args: tuple[Any, ...], kwargs: Mapping[str, Any], dep
         kwargs: example keyword inputs.
         depth: record the inputs of submodules down to this depth (0: none).
     """
+    first = _run(module, args, kwargs, depth)
+    if first.failure is None or depth == 0:
+        return first
+    # The recording hooks are Python side effects that code compiled inside the forward
+    # (torch.cond's branches, run by torch.compile even in eager mode) refuses: run without.
+    plain = _run(module, args, kwargs, 0)
+    return plain if plain.failure is None else first
+
+
+def _run(module: Any, args: tuple[Any, ...], kwargs: Mapping[str, Any], depth: int) -> EagerRun:
     import torch
 
     start = time.perf_counter()

@@ -211,7 +211,7 @@ def _finding(event: Event, seen: dict[Exporter, Outcome], ctx: Context) -> Findi
         code=code_for(event.rule),
         rule=event.rule,
         message=message,
-        location=Location(event.frame.path, event.frame.line, 0, event.frame.line, 0),
+        location=_location(event.frame),
         origin="probe",
         outcomes=outcomes,
         severity="error" if event.exporter is None else severity_for(outcomes, ctx.choice),
@@ -220,3 +220,11 @@ def _finding(event: Event, seen: dict[Exporter, Outcome], ctx: Context) -> Findi
         exporter=event.exporter,
         evidence=event.evidence,
     )
+
+
+def _location(frame: Frame) -> Location:
+    """Where a finding sits: the frame's line, and the expression it was executing when the
+    traceback gave its columns (else column 0, which reports turn into the statement's start)."""
+    if frame.column and frame.end_line >= frame.line:
+        return Location(frame.path, frame.line, frame.column, frame.end_line, frame.end_column)
+    return Location(frame.path, frame.line, 0, frame.line, 0)

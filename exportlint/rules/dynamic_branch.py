@@ -5,7 +5,8 @@ from __future__ import annotations
 import libcst as cst
 
 from exportlint.analysis import Dep, FileFacts
-from exportlint.analysis.names import dotted_name, source_text
+from exportlint.analysis.names import dotted_name, resolve, source_text
+from exportlint.model import Outcomes
 from exportlint.cstwalk import visit
 from exportlint.rules.base import (
     DEP_WORDS,
@@ -37,7 +38,8 @@ _ALWAYS_FIXED = {"self.training", "torch.jit.is_scripting", "torch.jit.is_tracin
 class DynamicBranch(Rule):
     """## What it does
     Checks for `if`/`elif`/`while`, conditional expressions and `and`/`or` in code reachable from
-    `forward` whose outcome changes the traced graph, and says what the outcome depends on.
+    `forward` whose outcome changes the traced graph, and says what the outcome depends on; and
+    for branches written with `torch.cond`.
 
     ## Why is this bad?
     ONNX graphs are traced once. Depending on what decides the branch:
@@ -51,6 +53,9 @@ class DynamicBranch(Rule):
       graph cannot take another (the legacy tracer warns and turns Python bools into tensors). Warning.
     - module configuration (`if self.pre_norm`): both exporters keep this instance's path, which
       stays right for this instance. Info.
+    - `torch.cond(pred, true_fn, false_fn, operands)`: dynamo exports both branches as an ONNX
+      If and stays right; the legacy tracer cannot trace a higher-order op and fails. An error
+      for `--exporter both`, info for dynamo alone.
 
     ## Example
         def forward(self, x):
@@ -113,6 +118,8 @@ class DynamicBranch(Rule):
         Invalid(forward("x", "return x.mean() if x.any() else x"),
                 line=7, severity="error", column=27,
                 message="conditional expression on tensor values"),
+        Invalid(forward("x", "return torch.cond(x.sum() > 0, lambda t: t * 2, lambda t: t - 1, (x,))"),
+                line=7, severity="error", column=15, message="`torch.cond(x.sum() > 0"),
     ]
 
     def __init__(self, facts: FileFacts) -> None:
@@ -127,6 +134,14 @@ class DynamicBranch(Rule):
 
     def visit_IfExp(self, node: cst.IfExp) -> None:
         self._check(node.test, "conditional expression")
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if self.flow is None:
+            return
+        if (resolve(dotted_name(node.func), self.flow.imports) or "") in _COND:
+            self.report(node, f"`{source_text(node)}` {COND_WORDS}: dynamo exports it as an ONNX If "
+                        "and stays right; legacy fails (it cannot trace a higher-order op)",
+                        Outcomes(dynamo="ok", legacy="fails"), hint=_COND_HINT)
 
     def visit_BooleanOperation(self, node: cst.BooleanOperation) -> None:
         if node not in self._in_test:
@@ -153,6 +168,12 @@ class DynamicBranch(Rule):
         collector = _BoolOps()
         visit(test, collector)
         self._in_test.update(collector.found)
+
+
+COND_WORDS = "branches on tensor data inside the graph"  # the torch.cond finding's message
+_COND = {"torch.cond", "torch._higher_order_ops.cond.cond", "torch._higher_order_ops.cond"}
+_COND_HINT = ("For the legacy tracer compute both branches and select with torch.where (same-shaped "
+              "results); torch.cond needs the dynamo exporter (`--exporter dynamo`).")
 
 
 def _always_fixed(test: cst.BaseExpression) -> bool:

@@ -29,6 +29,8 @@ _TENSOR_DEPTH = 8
 _HINT = ("Keep the value a tensor: index or slice with the tensor itself, use torch ops instead of "
          "Python arithmetic, and take sizes from `x.shape` (`exportlint fix --rule tensor-to-python` "
          "does it for arithmetic).")
+_SIZE_HINT = ("Use integer arithmetic on the size (`(n + 1) // 2`, `min(n, 4)` via `x[:4]`) or `int(...)`: "
+              "both exporters take it; torch.sym_* and round() need the dynamo exporter.")
 _CONTROL_HINT = ("Keep it a tensor and express the decision in the graph (torch.where, a mask, "
                  "torch.cond); ONNX loop counts and container keys cannot depend on tensor values.")
 
@@ -57,6 +59,9 @@ class TensorToPython(Rule):
     - bounded by `torch._check(n >= 1)` (or `torch._check_is_size`): dynamo keeps it symbolic
       within the declared range and stays right; legacy fails, since `torch._check` receives a
       traced tensor there. An error for `--exporter both`, info for dynamo alone.
+    - a size made a Python number by `torch.sym_min` / `sym_max` or `round()` of a size
+      (`round(x.shape[1] / 2)`): dynamo keeps it symbolic and stays right; legacy fails (sizes
+      are traced tensors there). An error for `--exporter both`, info for dynamo alone.
     A conversion written directly in an `if`/`while` test is left to `dynamic-branch`.
 
     ## Example
@@ -126,6 +131,10 @@ class TensorToPython(Rule):
                         "        return x if prev is None else x + prev"),
                 line=7, severity="error", column=26,
                 message="`int(t)` turns a tensor into a Python int that decides Python control flow"),
+        Invalid(forward("x", "return x[: torch.sym_min(x.shape[0], 3)]"),
+                line=7, severity="error", column=19, message="`torch.sym_min(x.shape[0], 3)` takes a size"),
+        Invalid(forward("x", "return x[:, : round(x.shape[1] / 2)]"),
+                line=7, severity="error", column=22, message="`round(x.shape[1] / 2)` rounds a size"),
         Invalid(forward("x, k", "n = k.item()\n        torch._check(n >= 1)\n        return x[:n]"),
                 line=7, severity="error", column=12,
                 message="`k.item()` turns a tensor into a Python number whose range `torch._check` declares"),
@@ -137,6 +146,15 @@ class TensorToPython(Rule):
     def visit_Call(self, node: cst.Call) -> None:
         flow = self.flow
         if flow is None:
+            return
+        full = resolve(dotted_name(node.func), flow.imports) or ""
+        if full in ("torch.sym_min", "torch.sym_max") or (
+                full == "round" and node.args and _mentions_size(node.args[0].value)):
+            what = "rounds a size" if full == "round" else "takes a size as a Python number"
+            self.report(node, f"`{source_text(node)}` {what}: dynamo keeps the size symbolic and stays "
+                        "right; legacy fails (sizes are traced tensors there, which "
+                        f"{'have no __round__' if full == 'round' else 'torch.sym_* rejects'})",
+                        Outcomes(dynamo="ok", legacy="fails"), hint=_SIZE_HINT)
             return
         found = _conversion(node, flow)
         if found is None:
@@ -173,6 +191,13 @@ def _conversion(node: cst.Call, flow: FunctionFlow) -> tuple[str, cst.BaseExpres
     if (resolve(dotted_name(func), flow.imports) or "") in _NUMPY_CONVERTERS:
         return "numpy array", arg
     return None
+
+
+def _mentions_size(expr: cst.BaseExpression) -> bool:
+    """Whether an expression reads a tensor size (`x.shape[1]`, `x.size(0)`)."""
+    return any((isinstance(n, cst.Attribute) and n.attr.value == "shape") or
+               (isinstance(n, cst.Call) and isinstance(n.func, cst.Attribute) and n.func.attr.value == "size")
+               for n in nodes_in(expr))
 
 
 def _untyped_param(arg: cst.BaseExpression, flow: FunctionFlow) -> bool:

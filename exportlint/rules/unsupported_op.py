@@ -28,13 +28,8 @@ _OPS: dict[str, Outcomes] = {
 }
 # torch's higher-order and symbolic-size functions, measured alone the same way.
 _TRACED = {
-    "torch.cond": (_LEGACY, "dynamo exports it as an ONNX If; legacy fails (it cannot trace a higher-order op)"),
-    "torch._higher_order_ops.cond.cond": (_LEGACY, "dynamo exports it as an ONNX If; legacy fails (it cannot "
-                                          "trace a higher-order op)"),
     "torch._higher_order_ops.map.map": (_BOTH, "torch's higher-order map: dynamo fails at ONNX conversion and "
                                         "legacy cannot trace it"),
-    "torch.sym_min": (_LEGACY, "dynamo keeps the size symbolic; legacy fails (sizes are traced tensors there)"),
-    "torch.sym_max": (_LEGACY, "dynamo keeps the size symbolic; legacy fails (sizes are traced tensors there)"),
 }
 # Module classes built in __init__ whose forward has no legacy ONNX symbolic (measured alone).
 _LEGACY_MODULES = {"torch.nn.RMSNorm": "aten::rms_norm", "torch.nn.modules.normalization.RMSNorm": "aten::rms_norm"}
@@ -68,15 +63,12 @@ class UnsupportedOp(Rule):
     complex numbers (`torch.view_as_complex`, `torch.polar`, `torch.complex`, complex dtypes,
     complex tensors stored on the module in `__init__`, SAM-style RoPE), FFTs, operators without an
     ONNX conversion (`torch.linalg.inv`, `median`, `searchsorted`, `histc`, `cdist`...), Python-side
-    randomness (`random.*`, `np.random.*`), custom `torch.autograd.Function`s, torch's
-    higher-order ops (`torch.cond`, the higher-order `map`) and symbolic-size helpers
-    (`torch.sym_min`/`sym_max`, `round()` of a size).
+    randomness (`random.*`, `np.random.*`), custom `torch.autograd.Function`s and torch's
+    higher-order `map`.
 
     ## Why is this bad?
     Measured with torch 2.13, onnxruntime against eager on a second input, per exporter:
-    - `torch.cond`: dynamo exports an ONNX If and stays right; legacy fails. The higher-order
-      `map`: both fail. `torch.sym_min(x.shape[0], 3)` and `round(x.shape[1] / 2)`: dynamo
-      stays right; legacy fails (sizes are traced tensors under the tracer).
+    - the higher-order `map`: both fail.
     - complex values made in forward, or `.to(torch.complex64)`: the dynamo exporter
       (`torch.onnx.export(dynamo=True)`) converts them; the legacy tracer (`dynamo=False`)
       fails. A complex tensor stored on the module exports under dynamo too. But dynamo fails
@@ -102,8 +94,8 @@ class UnsupportedOp(Rule):
       every run of the graph reuses it, silently. Error.
     - a custom `torch.autograd.Function`: both trace its forward op by op (backward is
       ignored), so it exports when its forward does. Info.
-    `masked_select` is reported by `data-dependent-index`, numpy round trips by
-    `tensor-to-python`.
+    `masked_select` is reported by `data-dependent-index`; numpy round trips, `torch.sym_min` /
+    `sym_max` and `round()` of a size by `tensor-to-python`; `torch.cond` by `dynamic-branch`.
 
     ## Example
         xq_ = torch.view_as_complex(xq.reshape(*xq.shape[:-1], -1, 2))
@@ -199,15 +191,9 @@ class UnsupportedOp(Rule):
                 line=7, severity="info", column=15,
                 message="`torch.nn.functional.scaled_dot_product_attention(q, k, v,...` gets `is_causal=causal`, "
                         "a Python value forward takes (with a default"),
-        Invalid(forward("x", "return torch.cond(x.sum() > 0, lambda t: t * 2, lambda t: t - 1, (x,))"),
-                line=7, severity="error", column=15, message="`torch.cond(x.sum() > 0"),
         Invalid("import torch\nfrom torch import nn\nfrom torch._higher_order_ops.map import map\n\n\n"
                 "class M(nn.Module):\n    def forward(self, xs):\n        return map(lambda t: t.cos(), xs)\n",
                 line=8, severity="error", column=15, message="`map(lambda t: t.cos(), xs)`: torch's higher-order map"),
-        Invalid(forward("x", "return x[: torch.sym_min(x.shape[0], 3)]"),
-                line=7, severity="error", column=19, message="`torch.sym_min(x.shape[0], 3)`: dynamo keeps"),
-        Invalid(forward("x", "return x[:, : round(x.shape[1] / 2)]"),
-                line=7, severity="error", column=22, message="`round(x.shape[1] / 2)` rounds a size"),
     ]
 
     def __init__(self, facts: FileFacts) -> None:
@@ -268,11 +254,6 @@ class UnsupportedOp(Rule):
         elif full in _TRACED:
             outcomes, why = _TRACED[full]
             self.report(node, f"`{source_text(node)}`: {why}", outcomes, hint=_OP_HINT)
-        elif full == "round" and node.args and _mentions_size(node.args[0].value):
-            self.report(node, f"`{source_text(node)}` rounds a size: dynamo computes it symbolically; legacy fails "
-                        "(sizes are traced tensors there, and a tensor has no __round__)", _LEGACY,
-                        hint="Use integer arithmetic on the size (`(n + 1) // 2`) or `int(...)`: both exporters "
-                        "take it.")
         elif full.startswith(("random.", "numpy.random.")):
             self.report(node, f"`{source_text(node)}` draws a random number in Python: both exporters record the "
                         "value drawn at export as a constant, so every run of the graph reuses it, silently",
@@ -461,20 +442,3 @@ def _built_rank(expr: cst.BaseExpression) -> int | None:
         elements = expr.args[0].value.elements
         return None if any(isinstance(e, cst.StarredElement) for e in elements) else len(elements)
     return len(expr.args)
-
-
-def _mentions_size(expr: cst.BaseExpression) -> bool:
-    """Whether an expression reads a tensor size (`x.shape[1]`, `x.size(0)`)."""
-    found = []
-
-    class _Size(cst.CSTVisitor):
-        def visit_Attribute(self, node: cst.Attribute) -> None:
-            if node.attr.value == "shape":
-                found.append(node)
-
-        def visit_Call(self, node: cst.Call) -> None:
-            if isinstance(node.func, cst.Attribute) and node.func.attr.value == "size":
-                found.append(node)
-
-    expr.visit(_Size())
-    return bool(found)

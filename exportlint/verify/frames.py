@@ -91,14 +91,19 @@ def is_user_path(path: str) -> bool:
     return not under(_stdlib_roots())
 
 
-def make_frame(path: str, line: int, function: str = "") -> Frame:
-    """A `Frame` with the stripped source text of `path:line` filled in when readable."""
-    return Frame(path, line, function, linecache.getline(path, line).strip())
+def make_frame(path: str, line: int, function: str = "", summary: traceback.FrameSummary | None = None) -> Frame:
+    """A `Frame` with the stripped source text of `path:line` filled in when readable, and the
+    columns of the expression it was executing when a traceback's `summary` gives them."""
+    text = linecache.getline(path, line).strip()
+    if summary is None or not getattr(summary, "colno", None) or summary.end_lineno is None:
+        return Frame(path, line, function, text)
+    return Frame(path, line, function, text, int(summary.colno or 0), int(summary.end_lineno),
+                 int(summary.end_colno or 0))
 
 
 def frames_from_traceback(tb: TracebackType | None) -> tuple[Frame, ...]:
     """The frames of one traceback, outermost first."""
-    return tuple(make_frame(f.filename, f.lineno or 0, f.name) for f in traceback.extract_tb(tb))
+    return tuple(make_frame(f.filename, f.lineno or 0, f.name, f) for f in traceback.extract_tb(tb))
 
 
 def frames_from_stack(stack: Sequence[traceback.FrameSummary]) -> tuple[Frame, ...]:

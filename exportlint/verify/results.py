@@ -17,6 +17,10 @@ class Frame:
     line: int
     function: str = ""
     source: str = ""
+    # Where on the line the frame was executing (0-based columns, from the traceback; 0: unknown).
+    column: int = 0
+    end_line: int = 0
+    end_column: int = 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,5 +1,5 @@
 """`torch.cond`: dynamo exports an ONNX If; the legacy tracer cannot trace a higher-order op. The
-failure is the cond line's, under unsupported-op (not a line of a library imported meanwhile)."""
+failure is the cond line's, under dynamic-branch (not a line of a library imported meanwhile)."""
 
 from __future__ import annotations
 
@@ -19,4 +19,4 @@ def make() -> tuple[nn.Module, tuple[Any, ...]]:
     return Gate().eval(), (torch.randn(2, 4),)
 
 
-EXPECTED = [("unsupported-op", 14)]
+EXPECTED = [("dynamic-branch", 14)]

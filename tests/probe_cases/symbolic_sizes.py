@@ -1,4 +1,4 @@
-"""`round()` of a size and `torch.sym_min`: dynamo keeps sizes symbolic; under the legacy tracer
+"""`round()` of a size and `torch.sym_min` (tensor-to-python): dynamo keeps sizes symbolic; under the legacy tracer
 sizes are traced tensors and both fail. The export stops at the round line;
 the sym_min line comes from the scan of the lines the eager run executed."""
 
@@ -23,4 +23,4 @@ def make() -> tuple[nn.Module, tuple[Any, ...]]:
     return Resize().eval(), (torch.randn(1, 2, 8, 8),)
 
 
-EXPECTED = [("unsupported-op", 16), ("unsupported-op", 17)]  # 16: from the scan of executed lines
+EXPECTED = [("tensor-to-python", 16), ("tensor-to-python", 17)]  # 16: from the scan of executed lines
