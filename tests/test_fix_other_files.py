@@ -161,5 +161,5 @@ def test_a_helper_with_no_real_twin_is_manual_work_and_no_call_names_a_twin(
     assert "rotary_pairs" not in source
     report = json.loads((tmp_path / "out" / "untwinnable_report.json").read_text())
     assert [(m["line"], m["reason"].split(":")[0]) for m in report["manual"]] == [
-        (10, "complex code with no real-valued rewrite here")]
+        (13, "complex code with no real-valued rewrite here")]  # the `.conj()` line, not the def
     assert "`.conj()` on complex `fc`" in report["manual"][0]["reason"]
