@@ -70,7 +70,7 @@ def rule_for(kind: ErrorKind, source: str) -> str | None:
     """
     if kind == "device":
         return "hardcoded-device"
-    if kind == "op" and _TRACED_ONLY.search(source) and not _COMPLEX.search(source):
+    if kind == "op" and _traced_only(source):
         return _traced_rule(source)
     if kind == "op":
         # An op without ONNX function whose output size is data-dependent (masked_select):
@@ -121,11 +121,16 @@ def _indexes_with_value(source: str) -> bool:
 def _rule_from_text(source: str) -> str | None:
     if _DEVICE.search(source):
         return "hardcoded-device"
-    if _TRACED_ONLY.search(source) and not _COMPLEX.search(source):
+    if _traced_only(source):
         return _traced_rule(source)
-    if _COMPLEX.search(source) or _TRACED_ONLY.search(source):
+    if _COMPLEX.search(source):
         return "unsupported-op"
     return None
+
+
+def _traced_only(source: str) -> bool:
+    """A call only the legacy tracer cannot trace, on a line without complex numbers."""
+    return bool(_TRACED_ONLY.search(source)) and not _COMPLEX.search(source)
 
 
 def _traced_rule(source: str) -> str:
@@ -142,7 +147,7 @@ def _traced_rule(source: str) -> str:
 def pattern_hint(rule: str, source: str) -> str | None:
     """A hint for what the line itself shows, where the rule's general hint would mislead
     (unsupported-op's hint is about complex numbers; a legacy-only limit needs another)."""
-    if rule == _traced_rule(source) and _TRACED_ONLY.search(source) and not _COMPLEX.search(source):
+    if _traced_only(source) and rule == _traced_rule(source):
         what = ("torch.cond" if "cond(" in source else "torch.sym_min/sym_max" if "sym_" in source
                 else "round() of a size" if "round(" in source else "a higher-order op")
         return (f"the legacy tracer cannot trace {what}: export with the dynamo exporter "

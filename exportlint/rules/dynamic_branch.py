@@ -6,8 +6,8 @@ import libcst as cst
 
 from exportlint.analysis import Dep, FileFacts
 from exportlint.analysis.names import dotted_name, resolve, source_text
-from exportlint.model import Outcomes
 from exportlint.cstwalk import visit
+from exportlint.model import Outcomes
 from exportlint.rules.base import (
     DEP_WORDS,
     EXPORT_WORDS,
