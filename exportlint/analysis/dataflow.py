@@ -14,9 +14,11 @@ from exportlint.analysis.interpret import Interpreter, bind_loop_target
 from exportlint.analysis.names import dotted_name, resolve
 from exportlint.analysis.params import param_value
 from exportlint.analysis.values import (
+    BOOLEAN,
     CONFIG,
     CONST,
     MODULE,
+    RAGGED,
     TENSOR,
     Dep,
     Form,
@@ -45,6 +47,15 @@ _TORCH_RUNTIME_PREFIXES = ("torch.backends.", "torch.distributed.", "torch.cuda.
                            "torch._C.", "torch.jit.", "torch.compiler.", "torch._dynamo.", "torch.utils.")
 _PY_CONFIG_FUNCS = {"isinstance", "hasattr", "getattr", "callable", "type", "id", "str", "repr"}
 _PY_DATA_CASTS = {"int", "float", "bool", "complex"}
+# Ops whose output size tensor values decide; ops that give a boolean tensor; reductions, whose
+# result without a `dim` is one element whatever the input's size.
+_RAGGED_OPS = {"masked_select", "nonzero", "argwhere", "unique", "unique_consecutive"}
+_BOOL_OPS = {"bool", "logical_not", "logical_and", "logical_or", "logical_xor", "isnan", "isinf",
+             "isfinite", "eq", "ne", "gt", "ge", "lt", "le", "isin", "isclose"}
+_REDUCTIONS = {"sum", "mean", "max", "min", "amax", "amin", "any", "all", "prod", "std", "var",
+               "norm", "argmax", "argmin", "count_nonzero", "logsumexp", "median", "nansum", "nanmean"}
+# Size queries of a ragged tensor that are data: the whole size, or its first axis.
+_SIZE_QUERIES = {"size", "numel", "nelement"}
 
 
 class FunctionFlow:
@@ -124,7 +135,7 @@ class FunctionFlow:
             return max(self.loop_count(a.value) for a in expr.args)
         it = self.value(expr)
         if it.form is Form.TENSOR:
-            return Dep.SHAPE
+            return Dep.DATA if it.ragged else Dep.SHAPE
         if it.form in (Form.TLIST, Form.DICT):
             return max(it.dep, Dep.LAYOUT)
         if it.form is Form.MODULE:
@@ -173,7 +184,11 @@ class FunctionFlow:
         if isinstance(e, cst.Subscript):
             return self._subscript(e)
         if isinstance(e, cst.BinaryOperation):
-            return join(self.value(e.left), self.value(e.right))
+            left, right = self.value(e.left), self.value(e.right)
+            both = join(left, right)
+            if isinstance(e.operator, (cst.BitAnd, cst.BitOr, cst.BitXor)) and (left.boolean or right.boolean):
+                return Val(Form.TENSOR, Dep.DATA, both.legacy_miss, both.ragged, boolean=True)
+            return both
         if isinstance(e, cst.UnaryOperation):
             inner = self.value(e.expression)
             return scalar(inner.decision) if isinstance(e.operator, cst.Not) and inner.form is not Form.TENSOR else inner
@@ -215,10 +230,10 @@ class FunctionFlow:
         base = self.value(e.value)
         if base.form is Form.TENSOR:
             if attr in _SHAPE_ATTRS:
-                return scalar(Dep.SHAPE)
+                return scalar(Dep.DATA if base.ragged and attr == "shape" else Dep.SHAPE)
             if attr in _CONFIG_ATTRS or attr.startswith("is_"):
                 return CONFIG
-            return TENSOR
+            return RAGGED if base.ragged else TENSOR
         if base.form is Form.MODULE:
             return TENSOR if attr in ("weight", "bias") else CONFIG
         if base.form is Form.VALUE and base.dep == Dep.CONST:
@@ -236,7 +251,7 @@ class FunctionFlow:
         if name == "len" and e.args:
             arg = self.value(e.args[0].value)
             if arg.form is Form.TENSOR:
-                return scalar(Dep.SHAPE)
+                return scalar(Dep.DATA if arg.ragged else Dep.SHAPE)
             return scalar(max(arg.dep, Dep.LAYOUT) if arg.form in (Form.TLIST, Form.DICT) else arg.dep)
         if name in _PY_DATA_CASTS and e.args:
             arg = self.value(e.args[0].value)
@@ -252,7 +267,7 @@ class FunctionFlow:
         if full.startswith(("torch.", "numpy.", "np.")):
             if full.endswith(".Size"):
                 return scalar(Dep.SHAPE)
-            return TENSOR
+            return self._torch_call(full.rsplit(".", 1)[-1], e)
         return self._args_join(e)
 
     def _method_call(self, e: cst.Call, func: cst.Attribute) -> Val:
@@ -262,7 +277,10 @@ class FunctionFlow:
             if attr in self.methods:
                 self.called_methods.add(attr)
                 if attr in self.returns:
-                    return self.returns[attr]
+                    # a method's summary joins every caller's arguments: one caller's ragged
+                    # argument says nothing about this call's result
+                    back = self.returns[attr]
+                    return Val(back.form, back.dep, back.legacy_miss) if back.form is Form.TENSOR else back
                 if _PREDICATE.search(attr):
                     return CONFIG
                 return join(TENSOR, self._args_join(e)) if e.args else TENSOR
@@ -275,17 +293,39 @@ class FunctionFlow:
         ):
             return CONFIG
         if full.startswith(("torch.", "numpy.", "np.")):
-            return TENSOR if not full.endswith(".Size") else scalar(Dep.SHAPE)
+            return self._torch_call(attr, e) if not full.endswith(".Size") else scalar(Dep.SHAPE)
         return self._method_on(base, attr, e)
+
+    def _torch_call(self, name: str, e: cst.Call) -> Val:
+        """A torch function: ragged when its output size is data (or it keeps a ragged input's
+        size), boolean for comparisons and logical ops."""
+        positional = [a for a in e.args if a.keyword is None and not a.star]
+        if name in _RAGGED_OPS or (name == "where" and len(positional) == 1 and len(e.args) == 1):
+            return RAGGED
+        if name in _BOOL_OPS:
+            return Val(Form.TENSOR, Dep.DATA, ragged=self._ragged_args(e), boolean=True)
+        if name in _REDUCTIONS and len(e.args) == 1:
+            return TENSOR
+        return RAGGED if self._ragged_args(e) else TENSOR
+
+    def _ragged_args(self, e: cst.Call) -> bool:
+        return any(self.value(a.value).ragged for a in e.args)
 
     def _method_on(self, base: Val, attr: str, e: cst.Call) -> Val:
         if base.form is Form.TENSOR:
             if attr in _SHAPE_METHODS:
-                return scalar(Dep.SHAPE)
+                return scalar(Dep.DATA if base.ragged and attr in _SIZE_QUERIES and not _later_axis(e)
+                              else Dep.SHAPE)
             if attr in _DATA_METHODS:
                 return scalar(Dep.DATA)
             if attr in _CONFIG_METHODS:
                 return CONFIG
+            if attr in _RAGGED_OPS:
+                return RAGGED
+            if attr in _BOOL_OPS:
+                return Val(Form.TENSOR, Dep.DATA, ragged=base.ragged, boolean=True)
+            if base.ragged and not (attr in _REDUCTIONS and not e.args):
+                return RAGGED
             return TENSOR
         if base.form is Form.DICT:
             if attr in ("get", "pop", "setdefault", "__getitem__") and e.args:
@@ -305,8 +345,16 @@ class FunctionFlow:
 
     def _subscript(self, e: cst.Subscript) -> Val:
         base = self.value(e.value)
-        index = join(*(self._slice_value(s.slice) for s in e.slice))
+        slices = [self._slice_value(s.slice) for s in e.slice]
+        index = join(*slices)
+        if _shape_of(e.value) and base.dep == Dep.DATA and len(e.slice) == 1 and _later_axis_index(e.slice[0].slice):
+            return scalar(Dep.SHAPE)  # `picked.shape[1]`: only a ragged tensor's first axis is data
         if base.form is Form.TENSOR:
+            if any(v.form is Form.TENSOR and (v.boolean or v.ragged) for v in slices) or \
+                    any(self._mask_parameter(s.slice) for s in e.slice):
+                return RAGGED  # `boxes[keep]`, `x[idx]` with idx from nonzero
+            if base.ragged and not all(_int_literal(s.slice) for s in e.slice):
+                return RAGGED
             return TENSOR
         if base.form is Form.TLIST:
             return TENSOR if all(isinstance(s.slice, cst.Index) for s in e.slice) else base
@@ -323,6 +371,21 @@ class FunctionFlow:
         return join(*(self.value(p) for p in (s.lower, s.upper, s.step) if p is not None))
 
     def _comparison(self, e: cst.Comparison) -> Val:
+        out = self._compare(e)
+        if out.form is Form.TENSOR and not any(isinstance(c.operator, _NOT_VALUE_TESTS) for c in e.comparisons):
+            return Val(Form.TENSOR, Dep.DATA, out.legacy_miss, out.ragged, boolean=True)
+        return out
+
+    def _mask_parameter(self, s: cst.BaseSlice) -> bool:
+        """An unannotated forward parameter named like a mask (`keep`, `valid_mask`) used as an index."""
+        if not (isinstance(s, cst.Index) and isinstance(s.value, cst.Name)):
+            return False
+        name = s.value.value
+        val = self.env.get(name)
+        return val is not None and val.form is Form.TENSOR and not val.ragged and \
+            any(p.name.value == name for p in self.fn.params.params) and bool(_MASK_NAME.search(name))
+
+    def _compare(self, e: cst.Comparison) -> Val:
         left = self.value(e.left)
         vals = [left]
         for comp in e.comparisons:
@@ -365,7 +428,37 @@ class FunctionFlow:
         return scalar(max(elt.dep, count))
 
     def _args_join(self, e: cst.Call) -> Val:
-        return join(*(self.value(a.value) for a in e.args))
+        """The join of a call's arguments, for calls this flow does not know: a ragged argument
+        does not make their result ragged (a backbone on a selected batch returns a dict of
+        levels, not a selection)."""
+        out = join(*(self.value(a.value) for a in e.args))
+        return Val(out.form, out.dep, out.legacy_miss) if out.ragged else out
+
+
+_NOT_VALUE_TESTS = (cst.Is, cst.IsNot, cst.In, cst.NotIn)
+_MASK_NAME = re.compile(r"(^|_)(mask|keep|valid|selected)s?$")
+
+
+def _shape_of(expr: cst.BaseExpression) -> bool:
+    return isinstance(expr, cst.Attribute) and expr.attr.value == "shape"
+
+
+def _int_literal(s: cst.BaseSlice) -> bool:
+    value = s.value if isinstance(s, cst.Index) else None
+    if isinstance(value, cst.UnaryOperation) and isinstance(value.operator, cst.Minus):
+        value = value.expression
+    return isinstance(value, cst.Integer)
+
+
+def _later_axis_index(s: cst.BaseSlice) -> bool:
+    """`[1]`, `[2]`: an axis after the first (a ragged tensor's size is data along axis 0)."""
+    value = s.value if isinstance(s, cst.Index) else None
+    return isinstance(value, cst.Integer) and value.evaluated_value > 0
+
+
+def _later_axis(e: cst.Call) -> bool:
+    """`x.size(1)`: a size query of an axis after the first."""
+    return bool(e.args) and isinstance(e.args[0].value, cst.Integer) and e.args[0].value.evaluated_value > 0
 
 
 def _answers_a_question(full: str) -> bool:

@@ -247,7 +247,9 @@ class Sizes:
             return self.count(args[0])
         if how in ("split", "tensor_split") and args and isinstance(args[0], (cst.List, cst.Tuple)):
             return None
-        return Cause(Dep.SHAPE, e, f"`{source_text(e, width=50)}`")
+        split = [e.func.value] if isinstance(e.func, cst.Attribute) else []
+        ragged = any(self.flow.value(x).ragged for x in [*split, *(a.value for a in e.args)])
+        return Cause(Dep.DATA if ragged else Dep.SHAPE, e, f"`{source_text(e, width=50)}`")
 
     def _binary_length(self, e: cst.BinaryOperation, follow_growth: bool) -> Cause | None:
         if self.flow.value(e).form is Form.TENSOR:
@@ -263,7 +265,8 @@ class Sizes:
     def _shape_or_value(self, e: cst.BaseExpression) -> Cause | None:
         val = self.flow.value(e)
         if val.form is Form.TENSOR:
-            return Cause(Dep.SHAPE, e, f"`{source_text(e, width=50)}`")
+            # a tensor whose size tensor values decide (`x[mask]`, `nonzero`) counts as data
+            return Cause(Dep.DATA if val.ragged else Dep.SHAPE, e, f"`{source_text(e, width=50)}`")
         if val.form is Form.VALUE and val.dep >= Dep.ARGUMENT:
             return Cause(val.dep, e, f"`{source_text(e, width=50)}`")
         return None

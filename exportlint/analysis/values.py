@@ -35,11 +35,17 @@ class Val:
     `legacy_miss` marks values fetched from a runtime container with a key computed from a
     Python number passed to forward: the legacy tracer turns such numbers into tensors, so the
     lookup misses (or finds something else) in the traced graph, even on the example inputs.
+
+    `ragged` marks tensors whose size tensor values decide (`x[mask]`, `nonzero`,
+    `masked_select`, `unique`): their size is data, not shape. `boolean` marks boolean tensors
+    (comparisons, `~m`, `a & b`), so that indexing with one makes a ragged tensor.
     """
 
     form: Form
     dep: Dep
     legacy_miss: bool = False
+    ragged: bool = False
+    boolean: bool = False
 
     @property
     def decision(self) -> Dep:
@@ -56,6 +62,8 @@ class Val:
 CONST = Val(Form.VALUE, Dep.CONST)
 CONFIG = Val(Form.VALUE, Dep.CONFIG)
 TENSOR = Val(Form.TENSOR, Dep.DATA)
+RAGGED = Val(Form.TENSOR, Dep.DATA, ragged=True)
+BOOLEAN = Val(Form.TENSOR, Dep.DATA, boolean=True)
 MODULE = Val(Form.MODULE, Dep.CONFIG)
 
 
@@ -67,7 +75,7 @@ def join(*vals: Val) -> Val:
     miss = any(v.legacy_miss for v in vals)
     forms = {v.form for v in vals}
     if Form.TENSOR in forms:
-        return Val(Form.TENSOR, Dep.DATA, miss)
+        return Val(Form.TENSOR, Dep.DATA, miss, ragged=any(v.ragged for v in vals))
     for form in (Form.TLIST, Form.DICT):
         if form in forms:
             return Val(form, dep, miss)

@@ -11,7 +11,12 @@
   submodules becomes `torch.cond` (an ONNX `If`; the legacy exporter cannot trace torch.cond).
   `elif` clauses and `if` statements nested in a branch are merged inside it under their own
   predicates (or frozen, when they are configuration that ran); `if <tensor test>: continue`
-  directly in a loop body merges the rest of that body as its `else` branch.
+  (or `if <tensor test>: <appends/assignments>; continue`) directly in a loop body merges the
+  rest of that body as its `else` branch. Both sides run on every input: a side that raises on
+  the inputs the other takes (`amax` of an empty selection) fails the export, loudly.
+- A size that tensor values decide (`len(kept)` with `kept = boxes[mask]`, `idx.numel()` after
+  `nonzero`), which eager gives as a Python int, is computed in the graph (`_size`) so a test
+  on it is tensor data like any other.
 - A `while` loop on tensor data, or a loop with `if <tensor test>: break`, becomes a `for` loop of
   a static bound (its `range`, a counter compared to configuration such as `self.max_steps`,
   else `--max-iters`) in which a boolean tensor `done` freezes every loop-carried name once the
@@ -26,6 +31,7 @@ import re
 
 import libcst as cst
 
+from exportlint.cstwalk import nodes_in
 from exportlint.fixers.facts.source_index import Site
 from exportlint.fixers.rewrites.branches import (
     Decision,
@@ -49,10 +55,11 @@ from exportlint.fixers.rewrites.loops import (
     split_method,
     stored_names,
 )
-from exportlint.fixers.rewrites.masked_loop import masked_loop
+from exportlint.fixers.rewrites.masked_loop import KEEP_HELPER, masked_loop
+from exportlint.fixers.rewrites.sizes import SIZE_HELPER, size_queries
 from exportlint.fixers.wrapper.fixer import FixContext, Fixer
 from exportlint.fixers.wrapper.plan import WrapperPlan
-from exportlint.rules.dynamic_branch import COND_WORDS
+from exportlint.rules.dynamic_branch import COND_WORDS, SIZE_WORDS
 
 _SHAPE = re.compile(r"\.shape\b|\.size\(|\blen\(|\.dim\(|\.ndim\b|\.numel\(")
 _AXIS = re.compile(r"\b(\w+)(?:\[\d+\])?\.(?:shape\[|size\()(-?\d+)")
@@ -66,6 +73,7 @@ class DynamicBranchFixer(Fixer):
         plan = ctx.plan
         merged: set[tuple[int, int]] = set()  # tests nested in a merged `if` (merged with it)
         _written_cond(ctx)
+        sized = _sized_by_data(ctx)
         for site in _sites(ctx):
             if not plan.facts.ran(site.symbol) or not plan.facts.observed(site) or \
                     plan.is_claimed(site.line) or site.key in merged:
@@ -73,7 +81,9 @@ class DynamicBranchFixer(Fixer):
             node = _owner(plan, site)
             if node is None:
                 continue
-            if plan.facts.is_data_dependent(site):
+            if site.key in sized and not plan.facts.is_data_dependent(site):
+                _size_in_graph(plan, site)
+            if plan.facts.is_data_dependent(site) or site.key in sized:
                 merged |= _rewrite_data(plan, site, node, ctx.exporter == "dynamo")
             elif plan.facts.frozen_truth(site) is not None:
                 _freeze(plan, site, node)
@@ -94,6 +104,29 @@ def _written_cond(ctx: FixContext) -> None:
                               "`torch.cond` keeps both branches in the graph, which the legacy tracer "
                               "cannot trace; compute both and select with torch.where for it, or run "
                               "fix with `--exporter dynamo` (an ONNX If) to export it as written.")
+
+
+def _sized_by_data(ctx: FixContext) -> set[tuple[int, int]]:
+    """The sites whose test the scan found reading a size that tensor values decide
+    (`picked.numel() > 0` after `picked = x[mask]`): a Python number in eager, data all the same."""
+    keys = set()
+    for finding in ctx.findings_for(DynamicBranchFixer.rule):
+        if SIZE_WORDS in finding.message:
+            site = ctx.plan.index.site_at(finding.location.line, finding.location.column)
+            if site is not None:
+                keys.add(site.key)
+    return keys
+
+
+def _size_in_graph(plan: WrapperPlan, site: Site) -> None:
+    """Compute the test's sizes as tensors in the graph (`_size(picked)`), so it can be merged."""
+    owner = _owner(plan, site)
+    assert owner is not None
+    for node, edit in size_queries(owner.test).items():  # type: ignore[union-attr]
+        plan.edit(site.symbol, node, edit)
+    plan.helpers["_size"] = SIZE_HELPER
+    plan.note(DynamicBranchFixer.rule, f"`{site.display}` reads a size that tensor values decide: "
+              "the size is computed in the graph (`_size`), so the test is tensor data.", site.line)
 
 
 def _sites(ctx: FixContext) -> list[Site]:
@@ -206,7 +239,7 @@ def _rewrite_data(plan: WrapperPlan, site: Site, node: cst.CSTNode, cond_ok: boo
     assert isinstance(node, cst.If)  # `_owner` gives an If, IfExp or While
     if _chain_head(plan, site.symbol, node) is not node:
         return set()  # an `elif` test: merged with its chain, or named with the chain's manual item
-    skips = is_break_if(node, cst.Continue)
+    skips = _ends_in_continue(node)
     tail = _continue_tail(plan, site, node) if skips else _early_return_tail(plan, site, node)
     if tail:
         node = with_tail(_skipped(node) if skips else node, tail)
@@ -328,6 +361,7 @@ def _rewrite_loop(plan: WrapperPlan, site: Site, node: cst.CSTNode) -> None:
     first = plan.index.positions[loop.body.body[0]].start.line
     plan.loop_probes[site.key] = Site("while", site.symbol, first, -1, "True", first)
     plan.edit(site.symbol, loop, masked_loop(made))
+    plan.helpers["_keep"] = KEEP_HELPER
     plan.note(rule, _loop_note(site, made, isinstance(loop, cst.While)), site.line)
 
 
@@ -347,7 +381,7 @@ def _loop_note(site: Site, made: LoopPlan, is_while: bool) -> str:
         counter += (f"; after the loop it is `{made.counter}_exit_{made.tag}`, the count where "
                     "the original stopped (a tensor)." if made.counter_read_after else ".")
     return (f"`{site.display}` depends on tensor data: {runs}, and once the original would have "
-            f"stopped, `done_{made.tag}` freezes {frozen} with torch.where (exact for every input "
+            f"stopped, `done_{made.tag}` freezes {frozen} with torch.where, `_keep` (exact for every input "
             f"that stops within the bound).{counter}")
 
 
@@ -372,10 +406,27 @@ def _early_return_tail(plan: WrapperPlan, site: Site, node: cst.If) -> list[cst.
     return tail
 
 
+def _ends_in_continue(node: cst.If) -> bool:
+    """`if p: continue`, or `if p: <statements>; continue` with no `else` (`pooled.append(zero);
+    continue`): the rest of the loop body is what `p` skips."""
+    if node.orelse is not None or not node.body.body:
+        return False
+    last = node.body.body[-1]
+    if not (isinstance(last, cst.SimpleStatementLine) and isinstance(last.body[-1], cst.Continue)):
+        return False
+    before = [*node.body.body[:-1], *last.body[:-1]]
+    return not any(isinstance(n, (cst.Break, cst.Continue, cst.Return)) for stmt in before for n in nodes_in(stmt))
+
+
 def _skipped(node: cst.CSTNode) -> cst.If:
-    """`if p: continue` as `if p: pass` (its `else` is the rest of the loop body)."""
+    """`if p: ...; continue` as `if p: ...` (its `else` is the rest of the loop body)."""
     assert isinstance(node, cst.If)
-    return node.with_changes(body=cst.IndentedBlock([cst.SimpleStatementLine([cst.Pass()])]))
+    body = list(node.body.body)
+    last = body.pop()
+    assert isinstance(last, cst.SimpleStatementLine)
+    if len(last.body) > 1:
+        body.append(last.with_changes(body=last.body[:-1]))
+    return node.with_changes(body=cst.IndentedBlock(body or [cst.SimpleStatementLine([cst.Pass()])]))
 
 
 def _continue_tail(plan: WrapperPlan, site: Site, node: cst.If) -> list[cst.BaseStatement]:

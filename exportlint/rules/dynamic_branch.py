@@ -5,6 +5,7 @@ from __future__ import annotations
 import libcst as cst
 
 from exportlint.analysis import Dep, FileFacts
+from exportlint.analysis.dataflow import FunctionFlow
 from exportlint.analysis.names import dotted_name, resolve, source_text
 from exportlint.cstwalk import visit
 from exportlint.model import Outcomes
@@ -48,7 +49,10 @@ class DynamicBranch(Rule):
       the legacy tracer (`dynamo=False`) bakes in the path of the example input and is silently
       wrong on inputs that take the other path. Error.
     - a tensor shape (`if x.shape[0] > 1`): both exporters specialize to the example shape;
-      declared dynamic axes turn into guards or constraint violations. Warning.
+      declared dynamic axes turn into guards or constraint violations. Warning. The size of a
+      tensor that tensor values decide (`kept = boxes[scores > t]`, `nonzero`, `masked_select`,
+      `unique`; along its first axis) is tensor data, not shape: `if kept.numel() > 0` is an
+      error like any test on tensor values.
     - a non-tensor forward argument (`if dac:`): the value passed at export is baked in; the ONNX
       graph cannot take another (the legacy tracer warns and turns Python bools into tensors). Warning.
     - module configuration (`if self.pre_norm`): both exporters keep this instance's path, which
@@ -120,6 +124,13 @@ class DynamicBranch(Rule):
                 message="conditional expression on tensor values"),
         Invalid(forward("x", "return torch.cond(x.sum() > 0, lambda t: t * 2, lambda t: t - 1, (x,))"),
                 line=7, severity="error", column=15, message="`torch.cond(x.sum() > 0"),
+        # The size of a boolean-mask read is decided by the mask: a size test on it is data.
+        Invalid(forward("x", "kept = x[x > 0]\n        return kept.mean() if kept.numel() > 0 else x.sum()"),
+                line=8, severity="error", column=30,
+                message="conditional expression on tensor values (`kept.numel() > 0`; `kept` has a size"),
+        # Its later axes keep their static size: a shape test.
+        Invalid(forward("x", "kept = x[x > 0]\n        return kept * 2 if kept.shape[1] == 4 else kept"),
+                line=8, severity="warning", column=27, message="conditional expression on a tensor shape"),
     ]
 
     def __init__(self, facts: FileFacts) -> None:
@@ -156,10 +167,13 @@ class DynamicBranch(Rule):
         if dep == Dep.CONST or (dep == Dep.CONFIG and not _mentions_self(test)):
             return
         miss = self.flow.legacy_miss(test)
+        sized = _ragged_sizes(self.flow, test) if dep == Dep.DATA else []
         self.report(
             test,
-            f"{what} on {DEP_WORDS[dep]} (`{source_text(test)}`): {EXPORT_WORDS[dep]}"
-            + (LEGACY_MISS_WORDS if miss else ""),
+            f"{what} on {DEP_WORDS[dep]} (`{source_text(test)}`"
+            + (f"; {' and '.join(f'`{n}`' for n in sized)} {'has a size' if len(sized) == 1 else 'have sizes'}"
+               f" {SIZE_WORDS}" if sized else "")
+            + f"): {EXPORT_WORDS[dep]}" + (LEGACY_MISS_WORDS if miss else ""),
             outcomes_for(dep, miss),
             hint=_HINTS[dep],
         )
@@ -171,6 +185,7 @@ class DynamicBranch(Rule):
 
 
 COND_WORDS = "branches on tensor data inside the graph"  # the torch.cond finding's message
+SIZE_WORDS = "that tensor values decide"  # a test reading such a size (`x[mask]`, `nonzero`)
 _COND = {"torch.cond", "torch._higher_order_ops.cond.cond", "torch._higher_order_ops.cond"}
 _COND_HINT = ("For the legacy tracer compute both branches and select with torch.where (same-shaped "
               "results); torch.cond needs the dynamo exporter (`--exporter dynamo`).")
@@ -181,6 +196,28 @@ def _always_fixed(test: cst.BaseExpression) -> bool:
     if isinstance(inner, cst.Call):
         inner = inner.func
     return dotted_name(inner) in _ALWAYS_FIXED
+
+
+def _ragged_sizes(flow: FunctionFlow, test: cst.BaseExpression) -> list[str]:
+    """The names whose size the test reads, where that size is decided by tensor values
+    (`picked.numel()` after `picked = x[mask]`)."""
+    found: list[str] = []
+
+    class _V(cst.CSTVisitor):
+        def visit_Attribute(self, node: cst.Attribute) -> None:
+            if node.attr.value in ("shape", "size", "numel", "nelement") and isinstance(node.value, cst.Name):
+                self._add(node.value)
+
+        def visit_Call(self, node: cst.Call) -> None:
+            if dotted_name(node.func) == "len" and node.args and isinstance(node.args[0].value, cst.Name):
+                self._add(node.args[0].value)
+
+        def _add(self, name: cst.Name) -> None:
+            if flow.value(name).ragged and name.value not in found:
+                found.append(name.value)
+
+    visit(test, _V())
+    return found
 
 
 def _mentions_self(test: cst.BaseExpression) -> bool:

@@ -97,6 +97,9 @@ EXPECT: dict[str, dict[str, Any]] = {
     "elif_returns": {"both_outcomes": 2},
     "nested_gates": {"both_outcomes": 2},
     "skip_levels": {"both_outcomes": 1},  # `if <tensor test>: continue`
+    "kept_boxes": {"both_outcomes": 1},  # a size test of a boolean-mask read is tensor data
+    "hit_flags": {"both_outcomes": 1, "exit_counts": 4},  # a boolean tensor carried by a masked loop
+    "class_pool": {"both_outcomes": 1},  # `if len(members) == 0: append; continue`
     "shape_branch": {"cases": {"sizes"}, "static": {"x": [0]}},
     "item_slice": {"manual": "fix with `--exporter dynamo`"},  # legacy bakes it, dynamo does not
     "named_size": {"manual": "fix with `--exporter dynamo`"},

@@ -5,10 +5,11 @@
                                          done_L = torch.logical_or(done_L, torch.logical_not(torch.as_tensor(test)))
                                          x_kept_L = x
                                          x = f(x)
-                                         x = torch.where(done_L, x_kept_L, x)
+                                         x = _keep(done_L, x_kept_L, x)
 
+`_keep` is torch.where, through uint8 for boolean tensors (onnxruntime has no boolean Where).
 Each top-level `if cond: break` ends a segment: `done_L` takes `cond` in, and the statements
-after it are frozen by the updated `done_L`. `buf[i] = v` writes `torch.where(done_L, buf[i], v)`;
+after it are frozen by the updated `done_L`. `buf[i] = v` writes `_keep(done_L, buf[i], v)`;
 `x += v` becomes `x = x + v` so the kept value is never changed in place.
 
 The `while`'s own counter (`LoopPlan.counter`) is left as written, a Python int. When code after
@@ -33,6 +34,16 @@ _BINARY: dict[type, type] = {
 }
 
 
+KEEP_HELPER = '''
+def _keep(done: Tensor, kept: Tensor, new: Tensor) -> Tensor:
+    """`torch.where(done, kept, new)`: the value from before the step once the loop is done. A
+    boolean tensor goes through uint8 and back (onnxruntime has no boolean Where kernel)."""
+    if new.dtype == torch.bool:
+        return torch.where(done, kept.to(torch.uint8), new.to(torch.uint8)).to(torch.bool)
+    return torch.where(done, kept, new)
+'''
+
+
 def masked_loop(plan: LoopPlan) -> Edit:
     """The edit that rewrites the loop (`While` or `For`) `plan` was made for."""
 
@@ -42,11 +53,11 @@ def masked_loop(plan: LoopPlan) -> Edit:
         body: list[cst.BaseStatement] = []
         if isinstance(node, cst.While):
             body.append(_line(f"{done} = torch.logical_or({done}, torch.logical_not("
-                              f"{_as_tensor(node.test)}))"))
+                              f"{tensor_test(node.test)}))"))
         for segment, stop in _segments(node.body.body):
             body.extend(_frozen_segment(segment, plan, done))
             if stop is not None:
-                body.append(_line(f"{done} = torch.logical_or({done}, {_as_tensor(stop)})"))
+                body.append(_line(f"{done} = torch.logical_or({done}, {tensor_test(stop)})"))
         block = node.body.with_changes(body=body)
         if isinstance(node, cst.While):
             loop: cst.For = cst.parse_statement(  # type: ignore[assignment]
@@ -65,15 +76,15 @@ def masked_loop(plan: LoopPlan) -> Edit:
     return edit
 
 
-def _as_tensor(test: cst.BaseExpression) -> str:
+def tensor_test(test: cst.BaseExpression) -> str:
     """`test` as a bool tensor: `and` / `or` / `not` become tensor logic (no Python bool is taken
     of a tensor) and each operand goes through torch.as_tensor (a Python bool such as
     `step < self.max_steps` stays valid; measured: the legacy tracer rejects `tensor & bool`)."""
     if isinstance(test, cst.BooleanOperation):
         fn = "logical_and" if isinstance(test.operator, cst.And) else "logical_or"
-        return f"torch.{fn}({_as_tensor(test.left)}, {_as_tensor(test.right)})"
+        return f"torch.{fn}({tensor_test(test.left)}, {tensor_test(test.right)})"
     if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
-        return f"torch.logical_not({_as_tensor(test.expression)})"
+        return f"torch.logical_not({tensor_test(test.expression)})"
     bare = test.with_changes(lpar=[], rpar=[]) if test.lpar else test
     return f"torch.as_tensor({_code(bare)})"
 
@@ -100,7 +111,7 @@ def _frozen_segment(segment: list[cst.BaseStatement], plan: LoopPlan, done: str
     frozen = [n for n in plan.carried if n in stored_names(segment)]
     kept = [_line(f"{n}_kept_{plan.tag} = {n}") for n in frozen]
     rewritten = [s.visit(_MaskWrites(done)) for s in segment]
-    merged = [_line(f"{n} = torch.where({done}, {n}_kept_{plan.tag}, {n})") for n in frozen]
+    merged = [_line(f"{n} = _keep({done}, {n}_kept_{plan.tag}, {n})") for n in frozen]
     if plan.counter_read_after and plan.counter in stored_names(segment):
         exit_count = f"{plan.counter}_exit_{plan.tag}"
         merged.append(_line(f"{exit_count} = torch.where({done}, {exit_count}, {plan.counter})"))
@@ -140,7 +151,7 @@ class _MaskWrites(cst.CSTTransformer):
         return cst.Assign([cst.AssignTarget(target)], value)
 
     def _masked(self, target: cst.BaseExpression, value: cst.BaseExpression) -> cst.BaseExpression:
-        return parse_expr(f"torch.where({self.done}, {_code(target)}, {_code(value)})")
+        return parse_expr(f"_keep({self.done}, {_code(target)}, {_code(value)})")
 
 
 def _paren(expr: cst.BaseExpression) -> cst.BaseExpression:

@@ -8,8 +8,8 @@ Frozen or rewritten (the export keeps only these paths):
 - dynamic-branch (act_halting.in.py:22): `(halted < self.threshold).any() and step <
   self.max_steps` depends on tensor data: the loop becomes a `for` of `self.max_steps` iterations
   (its own counter's bound), and once the original would have stopped, `done_22` freezes `halted`,
-  `output`, `state` with torch.where (exact for every input that stops within the bound). The
-  counter `step` stays a Python int that counts every iteration, masked ones included.
+  `output`, `state` with torch.where, `_keep` (exact for every input that stops within the bound).
+  The counter `step` stays a Python int that counts every iteration, masked ones included.
 
 Graph inputs: x.
 Graph outputs: output_0, output_1.
@@ -75,6 +75,14 @@ def _view(module: nn.Module, path: str, classes: dict[str, type[nn.Module]]) -> 
     return view
 
 
+def _keep(done: Tensor, kept: Tensor, new: Tensor) -> Tensor:
+    """`torch.where(done, kept, new)`: the value from before the step once the loop is done. A
+    boolean tensor goes through uint8 and back (onnxruntime has no boolean Where kernel)."""
+    if new.dtype == torch.bool:
+        return torch.where(done, kept.to(torch.uint8), new.to(torch.uint8)).to(torch.bool)
+    return torch.where(done, kept, new)
+
+
 class PonderCellForExport(PonderCell):
     """`PonderCell` with rewritten copies of: forward."""
 
@@ -95,9 +103,9 @@ class PonderCellForExport(PonderCell):
             output = output + p.unsqueeze(-1) * state
             halted = halted + p
             step = step + 1
-            halted = torch.where(done_22, halted_kept_22, halted)
-            output = torch.where(done_22, output_kept_22, output)
-            state = torch.where(done_22, state_kept_22, state)
+            halted = _keep(done_22, halted_kept_22, halted)
+            output = _keep(done_22, output_kept_22, output)
+            state = _keep(done_22, state_kept_22, state)
         return output, halted
 
 

@@ -7,8 +7,8 @@ parameters, buffers and submodules (nothing is copied), and the user's code is n
 Frozen or rewritten (the export keeps only these paths):
 - dynamic-branch (greedy_decode.in.py:26): `(token == self.eos).all()` depends on tensor data: the
   loop keeps its iterations over `range(self.max_len)`, and once the original would have stopped,
-  `done_22` freezes `hidden`, `token` with torch.where (exact for every input that stops within
-  the bound).
+  `done_22` freezes `hidden`, `token` with torch.where, `_keep` (exact for every input that stops
+  within the bound).
 
 Graph inputs: memory.
 Graph outputs: output_0, output_1.
@@ -74,6 +74,14 @@ def _view(module: nn.Module, path: str, classes: dict[str, type[nn.Module]]) -> 
     return view
 
 
+def _keep(done: Tensor, kept: Tensor, new: Tensor) -> Tensor:
+    """`torch.where(done, kept, new)`: the value from before the step once the loop is done. A
+    boolean tensor goes through uint8 and back (onnxruntime has no boolean Where kernel)."""
+    if new.dtype == torch.bool:
+        return torch.where(done, kept.to(torch.uint8), new.to(torch.uint8)).to(torch.bool)
+    return torch.where(done, kept, new)
+
+
 class GreedyDecoderForExport(GreedyDecoder):
     """`GreedyDecoder` with rewritten copies of: forward."""
 
@@ -87,9 +95,9 @@ class GreedyDecoderForExport(GreedyDecoder):
             token_kept_22 = token
             hidden = self.cell(self.embed(token), hidden)
             token = self.head(hidden).argmax(dim=-1)
-            tokens[:, t] = torch.where(done_22, tokens[:, t], token)
-            hidden = torch.where(done_22, hidden_kept_22, hidden)
-            token = torch.where(done_22, token_kept_22, token)
+            tokens[:, t] = _keep(done_22, tokens[:, t], token)
+            hidden = _keep(done_22, hidden_kept_22, hidden)
+            token = _keep(done_22, token_kept_22, token)
             done_22 = torch.logical_or(done_22, torch.as_tensor((token == self.eos).all()))
         return tokens, hidden
 

@@ -8,7 +8,7 @@ Frozen or rewritten (the export keeps only these paths):
 - dynamic-branch (refine_tolerance.in.py:17): `delta.abs().max() > self.tol` depends on tensor
   data: the loop becomes a `for` of 16 iterations (`--max-iters`; inputs that need more than 16
   iterations give different results), and once the original would have stopped, `done_17` freezes
-  `delta`, `flow` with torch.where (exact for every input that stops within the bound).
+  `delta`, `flow` with torch.where, `_keep` (exact for every input that stops within the bound).
 
 Graph inputs: feat, flow.
 Graph outputs: output.
@@ -74,6 +74,14 @@ def _view(module: nn.Module, path: str, classes: dict[str, type[nn.Module]]) -> 
     return view
 
 
+def _keep(done: Tensor, kept: Tensor, new: Tensor) -> Tensor:
+    """`torch.where(done, kept, new)`: the value from before the step once the loop is done. A
+    boolean tensor goes through uint8 and back (onnxruntime has no boolean Where kernel)."""
+    if new.dtype == torch.bool:
+        return torch.where(done, kept.to(torch.uint8), new.to(torch.uint8)).to(torch.bool)
+    return torch.where(done, kept, new)
+
+
 class FlowRefinerForExport(FlowRefiner):
     """`FlowRefiner` with rewritten copies of: forward."""
 
@@ -86,8 +94,8 @@ class FlowRefinerForExport(FlowRefiner):
             flow_kept_17 = flow
             delta = 0.5 * torch.tanh(self.update(torch.cat([feat, flow], dim=1))) * delta.abs().mean()
             flow = flow + delta
-            delta = torch.where(done_17, delta_kept_17, delta)
-            flow = torch.where(done_17, flow_kept_17, flow)
+            delta = _keep(done_17, delta_kept_17, delta)
+            flow = _keep(done_17, flow_kept_17, flow)
         return flow
 
 

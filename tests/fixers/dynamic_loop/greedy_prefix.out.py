@@ -7,10 +7,10 @@ parameters, buffers and submodules (nothing is copied), and the user's code is n
 Frozen or rewritten (the export keeps only these paths):
 - dynamic-branch (greedy_prefix.in.py:29): `(prev == self.stop_id).all()` depends on tensor data:
   the loop becomes a `for` of `self.limit + 1` iterations (its own counter's bound), and once the
-  original would have stopped, `done_25` freezes `prev`, `state` with torch.where (exact for every
-  input that stops within the bound). The counter `n` stays a Python int that counts every
-  iteration, masked ones included; after the loop it is `n_exit_25`, the count where the original
-  stopped (a tensor).
+  original would have stopped, `done_25` freezes `prev`, `state` with torch.where, `_keep` (exact
+  for every input that stops within the bound). The counter `n` stays a Python int that counts
+  every iteration, masked ones included; after the loop it is `n_exit_25`, the count where the
+  original stopped (a tensor).
 
 Graph inputs: start.
 Graph outputs: output_0, output_1.
@@ -77,6 +77,14 @@ def _view(module: nn.Module, path: str, classes: dict[str, type[nn.Module]]) -> 
     return view
 
 
+def _keep(done: Tensor, kept: Tensor, new: Tensor) -> Tensor:
+    """`torch.where(done, kept, new)`: the value from before the step once the loop is done. A
+    boolean tensor goes through uint8 and back (onnxruntime has no boolean Where kernel)."""
+    if new.dtype == torch.bool:
+        return torch.where(done, kept.to(torch.uint8), new.to(torch.uint8)).to(torch.bool)
+    return torch.where(done, kept, new)
+
+
 class PrefixDecoderForExport(PrefixDecoder):
     """`PrefixDecoder` with rewritten copies of: forward."""
 
@@ -93,9 +101,9 @@ class PrefixDecoderForExport(PrefixDecoder):
             state_kept_25 = state
             state = self.update(self.token_table(prev), state)
             prev = F.softmax(self.classify(state), dim=-1).argmax(dim=-1)
-            ids[:, n] = torch.where(done_25, ids[:, n], prev)
-            prev = torch.where(done_25, prev_kept_25, prev)
-            state = torch.where(done_25, state_kept_25, state)
+            ids[:, n] = _keep(done_25, ids[:, n], prev)
+            prev = _keep(done_25, prev_kept_25, prev)
+            state = _keep(done_25, state_kept_25, state)
             done_25 = torch.logical_or(done_25, torch.as_tensor((prev == self.stop_id).all()))
             n = n + 1
             n_exit_25 = torch.where(done_25, n_exit_25, n)

@@ -7,9 +7,9 @@ parameters, buffers and submodules (nothing is copied), and the user's code is n
 Frozen or rewritten (the export keeps only these paths):
 - dynamic-branch (greedy_steps.in.py:37): `alive.sum() == 0` depends on tensor data: the loop
   becomes a `for` of `self.max_steps` iterations (its own counter's bound), and once the original
-  would have stopped, `done_29` freezes `alive`, `c`, `h`, `token` with torch.where (exact for
-  every input that stops within the bound). The counter `step` stays a Python int that counts
-  every iteration, masked ones included.
+  would have stopped, `done_29` freezes `alive`, `c`, `h`, `token` with torch.where, `_keep`
+  (exact for every input that stops within the bound). The counter `step` stays a Python int that
+  counts every iteration, masked ones included.
 
 Graph inputs: context.
 Graph outputs: output_0, output_1.
@@ -75,6 +75,14 @@ def _view(module: nn.Module, path: str, classes: dict[str, type[nn.Module]]) -> 
     return view
 
 
+def _keep(done: Tensor, kept: Tensor, new: Tensor) -> Tensor:
+    """`torch.where(done, kept, new)`: the value from before the step once the loop is done. A
+    boolean tensor goes through uint8 and back (onnxruntime has no boolean Where kernel)."""
+    if new.dtype == torch.bool:
+        return torch.where(done, kept.to(torch.uint8), new.to(torch.uint8)).to(torch.bool)
+    return torch.where(done, kept, new)
+
+
 class StepDecoderForExport(StepDecoder):
     """`StepDecoder` with rewritten copies of: forward."""
 
@@ -95,15 +103,15 @@ class StepDecoderForExport(StepDecoder):
             token_kept_29 = token
             h, c = self.rnn(self.embed(token), (h, c))
             logits = self.proj(h)
-            scores[:, step] = torch.where(done_29, scores[:, step], logits.log_softmax(dim=-1))
+            scores[:, step] = _keep(done_29, scores[:, step], logits.log_softmax(dim=-1))
             token = logits.argmax(dim=-1)
-            tokens[:, step] = torch.where(done_29, tokens[:, step], torch.where(alive > 0, token, self.end_token))
+            tokens[:, step] = _keep(done_29, tokens[:, step], torch.where(alive > 0, token, self.end_token))
             alive = alive * (token != self.end_token).long()
             step = step + 1
-            alive = torch.where(done_29, alive_kept_29, alive)
-            c = torch.where(done_29, c_kept_29, c)
-            h = torch.where(done_29, h_kept_29, h)
-            token = torch.where(done_29, token_kept_29, token)
+            alive = _keep(done_29, alive_kept_29, alive)
+            c = _keep(done_29, c_kept_29, c)
+            h = _keep(done_29, h_kept_29, h)
+            token = _keep(done_29, token_kept_29, token)
             done_29 = torch.logical_or(done_29, torch.as_tensor(alive.sum() == 0))
         return tokens, scores
 
