@@ -26,6 +26,7 @@ from exportlint.fixers.rewrites.complex_pairs import COMPLEX_MUL, ComplexToPairs
 from exportlint.fixers.rewrites.fft_pairs import helpers_for
 from exportlint.fixers.wrapper.fixer import FixContext, Fixer
 from exportlint.fixers.wrapper.plan import WrapperPlan
+from exportlint.rules.unsupported_op import ALL_AXES_WORDS
 
 _COMPLEX = re.compile(r"view_as_complex|view_as_real|torch\.polar|torch\.complex|\bcomplex64\b")
 _FFT = re.compile(r"\btorch\.fft\.\w+\(")
@@ -40,12 +41,13 @@ class UnsupportedOpFixer(Fixer):
         found = ctx.findings_for(self.rule)
         if found and not plan.twins and not any(ctx.blocks(f) for f in found):
             return  # every chosen exporter converts this file's ops (FFTs under dynamo): keep them
+        reduced = _every_axis_reductions(ctx)
         fft = rewrites_fft(plan)
         attrs = complex_attributes(ctx.module, str(plan.index.path))
         own = {name: twin_name(name) for name in complex_helpers(plan.index, plan.facts, fft)}
         # The twins of every file's helpers (other_files.register_twins), this file's included.
         twins = {**plan.twins, **own}
-        done = _Rewritten()
+        done = _Rewritten(reduced_lines=reduced)
         if not own and not attrs and not _complex_methods(plan, set(), twins, fft):
             _report_others(ctx, done)
             return
@@ -76,6 +78,7 @@ class _Rewritten:
 
     uses_mul: bool = False
     fft_helpers: set[str] = field(default_factory=set)
+    reduced_lines: set[int] = field(default_factory=set)  # amax()/amin() rewritten to max()/min()
     fft_lines: set[int] = field(default_factory=set)
     twins: list[str] = field(default_factory=list)  # this file's twins, rendered after the helpers
 
@@ -216,8 +219,33 @@ def _rewrite_method(plan: WrapperPlan, symbol: str, attrs: set[str], twins: dict
     return dry
 
 
+def _every_axis_reductions(ctx: FixContext) -> set[int]:
+    """`x.amax()` / `torch.amin(x)` over every axis become `x.max()` / `torch.min(x)`: the same
+    value, and both exporters convert it (dynamo's amax needs `dim`). The lines rewritten."""
+    plan, lines = ctx.plan, set()
+    for finding in ctx.findings_for(UnsupportedOpFixer.rule):
+        if ALL_AXES_WORDS not in finding.message or not ctx.blocks(finding) or not finding.symbol:
+            continue
+        where = (finding.location.line, finding.location.column)
+        for call, pos in plan.index.positions.items():
+            if not (isinstance(call, cst.Call) and (pos.start.line, pos.start.column) == where
+                    and isinstance(call.func, cst.Attribute) and call.func.attr.value in ("amax", "amin")):
+                continue
+            attr = call.func.attr.value
+            short = attr.removeprefix("a")
+            plan.edit(finding.symbol, call.func, lambda f, short=short: f.with_changes(attr=cst.Name(short)))
+            code = " ".join(plan.index.code(call).split())
+            plan.note(UnsupportedOpFixer.rule, f"`{code}` over every axis becomes "
+                      f"`{code.replace(f'.{attr}(', f'.{short}(', 1)}`: the same value, which both "
+                      "exporters convert.", finding.location.line)
+            lines.add(finding.location.line)
+    return lines
+
+
 def _report_others(ctx: FixContext, done: _Rewritten) -> None:
     for finding in ctx.findings_for(UnsupportedOpFixer.rule):
+        if ALL_AXES_WORDS in finding.message and finding.location.line in done.reduced_lines:
+            continue  # rewritten to max() / min()
         if _COMPLEX.search(finding.message) or "complex" in finding.message:
             continue
         if finding.location.line in done.fft_lines and _FFT.search(finding.message):

@@ -16,6 +16,7 @@ _KIND_PATTERNS: tuple[tuple[ErrorKind, re.Pattern[str]], ...] = (
                          r"Python boolean")),
     ("iter", re.compile(r"Iterating over a tensor")),
     ("op", re.compile(r"dynamo-optimized function|No ONNX function|DispatchError|UnsupportedOperator|is not supported|"
+                      r"Required parameter '\w+' is not provided|"
                       r"Complex(Float|Double|Half)|complex|Unsupported ONNX|not implemented for",
                       re.IGNORECASE)),
     ("constraint", re.compile(r"Constraints violated|ConstraintViolation|specialized to|"
@@ -36,6 +37,7 @@ _COMPLEX = re.compile(r"complex|polar|fft|1j\b")
 _TRACED_ONLY = re.compile(r"\btorch\.cond\(|higher_order|\bsym_(min|max)\(|\bround\(.*\b(shape|size)\b")
 _COND_CALL = re.compile(r"\bcond\(")
 _SIZE_NUMBER = re.compile(r"\bsym_(min|max)\(|\bround\(.*\b(shape|size)\b")
+_EVERY_AXIS = re.compile(r"\bamax\(|\bamin\(")
 # A `def` line with keyword-only parameters or **kwargs, which the legacy tracer cannot call.
 _STARRED_SIGNATURE = re.compile(r"\bdef\b.*(\*\s*,|\*\*\w)")
 
@@ -152,6 +154,9 @@ def pattern_hint(rule: str, source: str) -> str | None:
                 else "round() of a size" if "round(" in source else "a higher-order op")
         return (f"the legacy tracer cannot trace {what}: export with the dynamo exporter "
                 "(torch.onnx.export(..., dynamo=True)), or compute it with tensor ops for both")
+    if rule == "unsupported-op" and _EVERY_AXIS.search(source):
+        return ("dynamo's ONNX amax/amin needs `dim`: use `.max()` / `.min()` for every axis (the "
+                "same value) or name the axes; `exportlint fix --rule unsupported-op` rewrites it")
     if rule == "list-tensor-input" and _STARRED_SIGNATURE.search(source) and "**" not in source:
         return ("the legacy tracer passes inputs by position: make the keyword-only parameters "
                 "positional, or export with the dynamo exporter and pass them as kwargs")
@@ -173,7 +178,11 @@ def failed_op(failure: Failure) -> str | None:
     """The ATen operator an unsupported-op error names (`aten::polar`, `aten.masked_select`)."""
     text = f"{failure.message} {failure.root_message}"
     match = re.search(r"operator '(aten::\w+)'|op='(aten\.\w+)'|(aten[.:]{1,2}\w+)", text)
-    return next((g for g in match.groups() if g), None) if match else None
+    if match is None:
+        # an ONNX function called without a parameter it requires (`torch_lib::aten_amax`, no dim)
+        function = re.search(r"torch_lib::aten_(\w+)", text)
+        return f"aten::{function.group(1)}" if function else None
+    return next((g for g in match.groups() if g), None)
 
 
 COMPLEX_TOKENS = _COMPLEX

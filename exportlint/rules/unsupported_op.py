@@ -57,13 +57,16 @@ _COMPLEX = ("complex tensors: dynamo converts them (as real/imaginary pairs); le
             "(UnsupportedOperatorError / 'ScalarType ComplexFloat')")
 
 
+ALL_AXES_WORDS = "reduces over every axis without `dim`"  # an amax/amin finding's message
+
+
 class UnsupportedOp(Rule):
     """## What it does
     Checks code reachable from `forward` for operations the ONNX exporters cannot express:
     complex numbers (`torch.view_as_complex`, `torch.polar`, `torch.complex`, complex dtypes,
     complex tensors stored on the module in `__init__`, SAM-style RoPE), FFTs, operators without an
-    ONNX conversion (`torch.linalg.inv`, `median`, `searchsorted`, `histc`, `cdist`...), Python-side
-    randomness (`random.*`, `np.random.*`), custom `torch.autograd.Function`s and torch's
+    ONNX conversion (`torch.linalg.inv`, `median`, `searchsorted`, `histc`, `cdist`, `amax()`
+    without `dim`...), Python-side randomness (`random.*`, `np.random.*`), custom `torch.autograd.Function`s and torch's
     higher-order `map`.
 
     ## Why is this bad?
@@ -90,6 +93,8 @@ class UnsupportedOp(Rule):
     - `linalg.inv/svd/eigh/qr/solve/cholesky/lstsq/matrix_exp`, `median`, `kthvalue`, `mode`,
       `cummax`, `cummin`, `searchsorted`, `erfinv`, `digamma`, `lgamma`, `istft`: both fail.
       `cdist`: dynamo fails, legacy converts it. Error.
+    - `x.amax()` / `x.amin()` / `torch.amax(x)` without `dim` (over every axis): legacy
+      converts it, dynamo fails at conversion (its ONNX function requires `dim`). Error.
     - `random.random()`, `np.random.*`: both record the value drawn at export as a constant, so
       every run of the graph reuses it, silently. Error.
     - a custom `torch.autograd.Function`: both trace its forward op by op (backward is
@@ -118,7 +123,8 @@ class UnsupportedOp(Rule):
     onnxruntime matches eager. When the legacy exporter is chosen, `torch.fft` transforms
     (fft, ifft, rfft, irfft and their 2-D and n-D forms) become matmuls with DFT matrices on
     those pairs. Operator-table entries, other FFT functions, autograd Functions and Python
-    randomness have no faithful automatic rewrite and are reported as manual work.
+    randomness have no faithful automatic rewrite and are reported as manual work. `amax()` /
+    `amin()` over every axis become `max()` / `min()` (the same value).
     """
 
     code = "EXL302"
@@ -130,6 +136,7 @@ class UnsupportedOp(Rule):
     VALID = [
         Valid(forward("x", "return torch.view_as_real(torch.randn(3)) * x")),
         Valid(forward("x", "return x.cos() * 2 + x.sin()")),
+        Valid(forward("x", "return x / x.amax(dim=(0, 1)) + x.max()")),
         Valid(forward("x", "return x if x.dtype == torch.complex64 else x * 2")),
         Valid(forward("x", "return torch.rand(x.shape) * x")),
         Valid(forward("x", "return x[:, : x.shape[1] // 2] * round(2.5)")),
@@ -141,6 +148,8 @@ class UnsupportedOp(Rule):
                       "return torch.nn.functional.scaled_dot_product_attention(q, q, q)")),
     ]
     INVALID = [
+        Invalid(forward("x", "return x / x.amax()"), line=7, severity="error", column=19,
+                message="`x.amax()` reduces over every axis without `dim`"),
         Invalid(forward("x, a", "return torch.view_as_real(torch.polar(x, a))"),
                 line=7, severity="error", column=34,
                 message="`torch.polar(x, a)` makes complex tensors"),
@@ -262,6 +271,18 @@ class UnsupportedOp(Rule):
         else:
             self._operator(node, full)
 
+    def _every_axis(self, node: cst.Call, op: str) -> bool:
+        """`x.amax()` / `torch.amin(x)`: a reduction over every axis, no `dim` given."""
+        assert self.flow is not None
+        func = node.func
+        given = [a for a in node.args if a.keyword is None]
+        keywords = {a.keyword.value for a in node.args if a.keyword is not None}
+        if op in ("amax", "amin"):
+            return len(given) == 1 and not keywords & {"dim"}
+        if isinstance(func, cst.Attribute) and func.attr.value in ("amax", "amin") and not op:
+            return not given and "dim" not in keywords and self.flow.value(func.value).form is Form.TENSOR
+        return False
+
     def _operator(self, node: cst.Call, full: str) -> None:
         assert self.flow is not None
         func = node.func
@@ -296,6 +317,11 @@ class UnsupportedOp(Rule):
             self.report(node, f"`{source_text(node)}` on 5-D tensors: legacy converts it; dynamo fails at "
                         "conversion (its ONNX attention function takes 3-D or 4-D tensors)", _DYNAMO,
                         hint="Fold the extra dimension into the batch (`q.flatten(0, 1)`) around the call.")
+        elif self._every_axis(node, op):
+            self.report(node, f"`{source_text(node)}` {ALL_AXES_WORDS}: legacy converts it; dynamo fails at "
+                        "conversion (its ONNX function requires `dim`)", _DYNAMO,
+                        hint="Use `.max()` / `.min()` (the same value; both exporters convert it) or name "
+                        "the axes (`x.amax(dim=(0, 1))`): `exportlint fix --rule unsupported-op` rewrites it.")
         elif op in _OPS:
             self.report(node, f"`{source_text(node)}`: {_WHY[_OPS[op]]}", _OPS[op], hint=_OP_HINT)
         elif isinstance(func, cst.Attribute) and func.attr.value == "apply" and self._autograd(func.value):
