@@ -46,6 +46,15 @@ class TensorToPythonFixer(Fixer):
                 plan.note(self.rule, f"`{text}` only feeds arithmetic: the tensor is used "
                           "directly, so its value stays in the graph.", finding.location.line)
                 continue
+            bound = _clamped(plan, finding.symbol, call, parent) if call is not None else None
+            if bound is not None:
+                outer, index, limit = bound
+                plan.edit(finding.symbol, outer, _to_clamped_index(index, limit))
+                plan.note(self.rule, f"`{' '.join(plan.index.code(outer).split())}` only bounds "
+                          f"slices: written `.long().clamp({limit}=...)`, a 0-d tensor, so the sliced "
+                          "size follows the data under both exporters instead of the example's number.",
+                          finding.location.line)
+                continue
             if call is not None and _integer_of(call) is not None and (
                     isinstance(parent, cst.Slice) or _named_for_slices(plan, finding.symbol, parent)):
                 plan.edit(finding.symbol, call, _to_index_tensor())
@@ -137,6 +146,45 @@ def _named_for(plan: WrapperPlan, symbol: str, parent: cst.CSTNode | None,
     name = parent.targets[0].target.value
     stores, reads = _uses(plan.index.methods[symbol].node, name)
     return stores == 1 and bool(reads) and all(use(r) for r in reads)
+
+
+def _clamped(plan: WrapperPlan, symbol: str, call: cst.Call, parent: cst.CSTNode | None
+             ) -> tuple[cst.Call, int, str] | None:
+    """`min(int(t), k)` / `max(int(t), k)` bounding slices only (`x[:n]` with `n` named for
+    slices): the min/max call, the position of `int(t)` in it, and clamp's keyword ("max" for
+    min); None otherwise."""
+    if _integer_of(call) is None or not isinstance(parent, cst.Arg):
+        return None
+    outer = _parent(plan, symbol, parent)
+    if not (isinstance(outer, cst.Call) and isinstance(outer.func, cst.Name)
+            and outer.func.value in ("min", "max") and len(outer.args) == 2
+            and all(a.keyword is None and not a.star for a in outer.args)):
+        return None
+    above = _parent(plan, symbol, outer)
+    if not (isinstance(above, cst.Slice) or _named_for_slices(plan, symbol, above)):
+        return None
+    return outer, list(outer.args).index(parent), "max" if outer.func.value == "min" else "min"
+
+
+def _to_clamped_index(index: int, limit: str) -> Edit:
+    """`min(int(t), k)` -> `t.long().clamp(max=k)` (max -> clamp(min=k)): a 0-d integer tensor."""
+
+    def edit(node: cst.CSTNode) -> Replacement:
+        assert isinstance(node, cst.Call)
+        inner = node.args[index].value
+        other = node.args[1 - index].value
+        tensor = _integer_of(inner) if isinstance(inner, cst.Call) else None
+        if tensor is None:
+            return node
+        if not isinstance(tensor, (cst.Name, cst.Attribute, cst.Call, cst.Subscript)):
+            tensor = tensor.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+        long = cst.Call(cst.Attribute(tensor, cst.Name("long")), [])
+        clamp = cst.Call(cst.Attribute(long, cst.Name("clamp")),
+                         [cst.Arg(other, keyword=cst.Name(limit), equal=cst.AssignEqual(
+                             whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace("")))])
+        return keep_parens(node, clamp)
+
+    return edit
 
 
 def _integer_of(call: cst.Call) -> cst.BaseExpression | None:

@@ -101,6 +101,10 @@ class TensorToPython(Rule):
     INVALID = [
         Invalid(forward("x, n", "return x[: n.sum().item()]"), line=7, severity="error", column=19,
                 message="`n.sum().item()` turns a tensor into a Python number used"),
+        # a count of a mask (a comparison of tensors), capped by configuration
+        Invalid(forward("x", "keep = x > 0\n        return x[: min(int(keep.sum()), 3)]"),
+                line=8, severity="error", column=23,
+                message="`int(keep.sum())` turns a tensor into a Python int used"),
         Invalid(forward("x, n", "return [x * i for i in range(int(n.max()))]"),
                 line=7, severity="error", column=37,
                 message="`int(n.max())` turns a tensor into a Python int that"),
@@ -241,6 +245,9 @@ def _surely_tensor(expr: cst.BaseExpression, flow: FunctionFlow, depth: int) -> 
         return any(_surely_tensor(e, flow, depth + 1) for e in (expr.left, expr.right))
     if isinstance(expr, cst.UnaryOperation):
         return _surely_tensor(expr.expression, flow, depth + 1)
+    if isinstance(expr, cst.Comparison):  # `scores > self.thr`: a boolean tensor
+        return not any(isinstance(c.operator, (cst.Is, cst.IsNot, cst.In, cst.NotIn)) for c in expr.comparisons) \
+            and any(_surely_tensor(e, flow, depth + 1) for e in [expr.left, *(c.comparator for c in expr.comparisons)])
     return False
 
 
