@@ -125,15 +125,27 @@ class ComplexToPairs(cst.CSTTransformer):
         return updated_node
 
     def leave_Assign(self, original_node: cst.Assign, updated_node: cst.Assign) -> cst.Assign:
+        targets = []
         for target in updated_node.targets:
             if isinstance(target.target, cst.Name):
                 if self._is(updated_node.value):
                     self.names.add(target.target.value)
                 else:
                     self.names.discard(target.target.value)
+            elif self._is(updated_node.value) and self._complex_attribute(target.target):
+                # `self.freqs_cis = self.freqs_cis.to(x.device)`: the pairs go to the pairs view
+                assert isinstance(target.target, cst.Attribute)
+                attr = target.target.attr.value
+                target = target.with_changes(target=target.target.with_changes(attr=cst.Name(f"{attr}_pairs")))
             elif self._is(updated_node.value):
                 self._refuse(f"complex value unpacked into `{_code(target.target)}`", original_node)
-        return updated_node
+            targets.append(target)
+        return updated_node.with_changes(targets=targets)
+
+    def _complex_attribute(self, target: cst.BaseExpression) -> bool:
+        """`self.<attr>` for a complex attribute, read through its `<attr>_pairs` view."""
+        return isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name) and \
+            target.value.value == "self" and target.attr.value in self.attrs
 
     def leave_BinaryOperation(self, original_node: cst.BinaryOperation,
                               updated_node: cst.BinaryOperation) -> cst.BaseExpression:
