@@ -67,8 +67,11 @@ class MemoryLayout:
     frame_dtypes: dict[str, str] = field(default_factory=dict)
     frame_bare: bool = False
     # The gathering walked a dict of frames (its keys, items, values or length) rather than
-    # looking frames up by key: it holds at most as many frames as the example had.
+    # looking frames up by key: it holds at most as many frames as the example had, unless
+    # `bounded` says the code itself caps the count (see `grow_walked`).
     enumerated: bool = False
+    walked: tuple[tuple[Any, ...], ...] = ()  # key paths of the dicts of frames it walked
+    bounded: bool = False  # a memory with more frames gathers no more: the code's own cap
 
 
 BARE = "slots"  # the entry key the layout gives the tensor of a bare tensor entry
@@ -349,6 +352,8 @@ def compute_layout(gather: Any, args: tuple[Any, ...], kwargs: dict[str, Any], p
             path = _lineage(gather, args, kwargs, position, memory, template, j,
                             list(dict.fromkeys([*lookups, *(p for p, _ in found)])))
             source = (path[:-1], path[-1]) if path in lookups else None
+        if source is None and path and tuple(path[:-1]) in walks:
+            source = (tuple(path[:-1]), path[-1])  # a frame the walk reached (`.items()`, `.values()`)
         slots.append(Slot(key, source, path))
         entries.append(entry_tensors(entry))
     shapes = {k: tuple(v.shape) for k, v in entries[0].items()} if entries else {}
@@ -361,7 +366,70 @@ def compute_layout(gather: Any, args: tuple[Any, ...], kwargs: dict[str, Any], p
             split_element(elements[0])[1], Mapping),
         frame_shapes={k: tuple(v.shape) for k, v in frame.items()},
         frame_dtypes={k: str(v.dtype) for k, v in frame.items()},
-        frame_bare=not isinstance(template, Mapping), enumerated=bool(walks))
+        frame_bare=not isinstance(template, Mapping), enumerated=bool(walks),
+        walked=tuple(dict.fromkeys(walks)))
+
+
+# Frames added to a walked dict to find the code's own cap on how many it gathers.
+_GROWTH = (8, 16)
+
+
+def grow_walked(gather: Any, args: tuple[Any, ...], kwargs: dict[str, Any], position: int | str,
+                memory: Any, layout: MemoryLayout) -> tuple[Any, MemoryLayout] | None:
+    """For a gathering that walks one dict of frames keyed by ints: add frames (newer keys,
+    else older ones) and gather again. When 8 and 16 extra frames gather the same number of
+    elements, more than the example, that number is the code's cap (`sorted(bank)[-self.n:]`):
+    the memory with 16 extra frames and its layout. None when there is no such dict, or the count
+    keeps growing (no cap in the code) or never grows."""
+    if len(layout.walked) != 1:
+        return None
+    path = layout.walked[0]
+    holder = _at(memory, path)
+    if not isinstance(holder, Mapping) or not holder or \
+            not all(isinstance(k, int) and not isinstance(k, bool) for k in holder):
+        return None
+    for newer in (True, False):
+        counts, grown = [], None
+        for extra in _GROWTH:
+            grown = _with_frames(memory, path, layout, extra, newer)
+            try:
+                counts.append((compute_layout(gather, args, kwargs, position, grown), grown))
+            except (ValueError, RuntimeError, TypeError, KeyError, IndexError):
+                break
+        if len(counts) == len(_GROWTH):
+            sizes = [len(c[0].slots) for c in counts]
+            if sizes[0] == sizes[1] > len(layout.slots):
+                bounded, memory_used = counts[-1]
+                bounded.bounded = True
+                return memory_used, bounded
+            if sizes[0] < sizes[1]:
+                return None  # grows with the memory: no cap in the code
+    return None
+
+
+def _at(memory: Any, path: tuple[Any, ...]) -> Any:
+    holder = memory
+    for part in path:
+        holder = holder[part]
+    return holder
+
+
+def _with_frames(memory: Any, path: tuple[Any, ...], layout: MemoryLayout, extra: int, newer: bool) -> Any:
+    """A copy of `memory` whose dict at `path` holds `extra` more frames of random values, keyed
+    after its newest key (`newer`) or before its oldest."""
+    import torch
+
+    result = _copy_dicts(memory)
+    holder = _at(result, path)
+    generator = torch.Generator().manual_seed(extra)
+    keys = sorted(holder)
+    new = [keys[-1] + i for i in range(1, extra + 1)] if newer else [keys[0] - i for i in range(1, extra + 1)]
+    for key in new:
+        holder[key] = make_entry({
+            name: torch.randn(shape, generator=generator).to(getattr(torch, dtype[6:]))
+            for (name, shape), dtype in zip(layout.frame_shapes.items(), layout.frame_dtypes.values())},
+            layout.frame_bare)
+    return result
 
 
 def _gathered(gather: Any, args: tuple[Any, ...], kwargs: dict[str, Any], position: int | str,
@@ -401,6 +469,11 @@ def memory_with(memory: Any, layout: MemoryLayout, present: set[int], seed: int)
 
     result = _copy_dicts(memory)
     generator = torch.Generator().manual_seed(seed)
+    sources = {(tuple(s.source[0]), s.source[1]) for s in layout.slots if s.source is not None}
+    for path in layout.walked:  # a walked dict holds only the slots' frames, so the count is exact
+        holder = _at(result, path)
+        for key in [k for k in holder if (tuple(path), k) not in sources]:
+            holder.pop(key)
     for i, slot in enumerate(layout.slots):
         if slot.source is None:
             continue

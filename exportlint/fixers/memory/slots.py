@@ -12,6 +12,7 @@ into a list and concatenates it exports only for the memory layout seen at expor
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import types
 from dataclasses import dataclass
@@ -36,6 +37,7 @@ from exportlint.fixers.memory.layout import (
     compute_layout,
     entries_in,
     find_region,
+    grow_walked,
     is_entry,
     memory_with,
 )
@@ -80,6 +82,12 @@ class FixedSlotMemoryFixer(Fixer):
             gather = compile_gather(plan, gather_src, ctx.module)
             layout = compute_layout(gather, ctx.args, dict(ctx.kwargs), _position(ctx, param),
                                     param.value)
+            if layout.enumerated:
+                grown = grow_walked(gather, ctx.args, dict(ctx.kwargs), _position(ctx, param),
+                                    param.value, layout)
+                if grown is not None:  # the code caps the frames it gathers: that many slots
+                    param = dataclasses.replace(param, value=grown[0])
+                    layout = grown[1]
         except ValueError as error:
             plan.needs_manual(self.rule, forward.line, forward.symbol, str(error))
             return
@@ -432,7 +440,12 @@ def _notes(plan: WrapperPlan, param: ParamFact, region: GatherRegion, layout: Me
     lines = f"line {first}" if first == last else f"lines {first}-{last}"
     plan.note(NOTE_RULE, f"the gathering ({lines}) runs on the host in `gather_memory`; "
               "export_inputs stacks its result, zeros in empty slots.")
-    if layout.enumerated:
+    if layout.bounded:
+        plan.note(NOTE_RULE, f"the gathering walks `{param.name}`'s frames (its keys, items or "
+                  "length) and takes at most "
+                  f"{len(layout.slots)} of them, measured by gathering from a memory with 8 and 16 "
+                  "more frames: that many slots, which export_inputs fills from any memory.", first)
+    elif layout.enumerated:
         plan.note(NOTE_RULE, f"the gathering walks `{param.name}`'s frames (its keys, items or "
                   "length) instead of looking them up: the export holds as many slots as the "
                   f"example has frames ({len(layout.slots)}) and export_inputs refuses a memory "

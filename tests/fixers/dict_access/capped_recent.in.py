@@ -1,0 +1,27 @@
+"""A tracker memory read that walks the bank's frames and keeps only the newest `keep` of them:
+the cap is in the code, so the export holds `keep` slots even when the example has fewer."""
+
+import torch
+from torch import nn
+
+
+class CappedRecall(nn.Module):
+    def __init__(self, dim: int = 8, keep: int = 3) -> None:
+        super().__init__()
+        self.keep = keep
+        self.read = nn.MultiheadAttention(dim, 2, batch_first=True)
+        self.out = nn.Linear(dim, dim)
+
+    def forward(self, tokens: torch.Tensor, bank: dict[int, torch.Tensor]) -> torch.Tensor:
+        feats = [feat * 0.5 for _, feat in sorted(bank.items(), reverse=True)[: self.keep]]
+        if not feats:
+            return self.out(tokens)
+        context = torch.cat(feats, dim=1)
+        update, _ = self.read(tokens, context, context, need_weights=False)
+        return self.out(tokens + update)
+
+
+def make():
+    torch.manual_seed(0)
+    bank = {t: torch.randn(1, 2, 8) for t in (3, 7)}
+    return CappedRecall().eval(), (torch.randn(1, 5, 8), bank)
