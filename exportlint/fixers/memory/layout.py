@@ -352,8 +352,6 @@ def compute_layout(gather: Any, args: tuple[Any, ...], kwargs: dict[str, Any], p
             path = _lineage(gather, args, kwargs, position, memory, template, j,
                             list(dict.fromkeys([*lookups, *(p for p, _ in found)])))
             source = (path[:-1], path[-1]) if path in lookups else None
-        if source is None and path and tuple(path[:-1]) in walks:
-            source = (tuple(path[:-1]), path[-1])  # a frame the walk reached (`.items()`, `.values()`)
         slots.append(Slot(key, source, path))
         entries.append(entry_tensors(entry))
     shapes = {k: tuple(v.shape) for k, v in entries[0].items()} if entries else {}
@@ -401,6 +399,9 @@ def grow_walked(gather: Any, args: tuple[Any, ...], kwargs: dict[str, Any], posi
             if sizes[0] == sizes[1] > len(layout.slots):
                 bounded, memory_used = counts[-1]
                 bounded.bounded = True
+                for slot in bounded.slots:  # a frame the walk reached (`.items()`, `.values()`)
+                    if slot.source is None and slot.path and tuple(slot.path[:-1]) == path:
+                        slot.source = (tuple(slot.path[:-1]), slot.path[-1])
                 return memory_used, bounded
             if sizes[0] < sizes[1]:
                 return None  # grows with the memory: no cap in the code
@@ -470,7 +471,7 @@ def memory_with(memory: Any, layout: MemoryLayout, present: set[int], seed: int)
     result = _copy_dicts(memory)
     generator = torch.Generator().manual_seed(seed)
     sources = {(tuple(s.source[0]), s.source[1]) for s in layout.slots if s.source is not None}
-    for path in layout.walked:  # a walked dict holds only the slots' frames, so the count is exact
+    for path in layout.walked if layout.bounded else ():  # the grown memory: only the slots' frames
         holder = _at(result, path)
         for key in [k for k in holder if (tuple(path), k) not in sources]:
             holder.pop(key)
