@@ -47,11 +47,16 @@ _TORCH_RUNTIME_PREFIXES = ("torch.backends.", "torch.distributed.", "torch.cuda.
                            "torch._C.", "torch.jit.", "torch.compiler.", "torch._dynamo.", "torch.utils.")
 _PY_CONFIG_FUNCS = {"isinstance", "hasattr", "getattr", "callable", "type", "id", "str", "repr"}
 _PY_DATA_CASTS = {"int", "float", "bool", "complex"}
-# Ops whose output size tensor values decide; ops that give a boolean tensor; reductions, whose
-# result without a `dim` is one element whatever the input's size.
+# Ops whose output size tensor values decide; ops that give a boolean tensor (`masks` adds the
+# spelled-out comparisons); reductions, whose result without a `dim` is one element whatever the
+# input's size.
 _RAGGED_OPS = {"masked_select", "nonzero", "argwhere", "unique", "unique_consecutive"}
-_BOOL_OPS = {"bool", "logical_not", "logical_and", "logical_or", "logical_xor", "isnan", "isinf",
-             "isfinite", "eq", "ne", "gt", "ge", "lt", "le", "isin", "isclose"}
+BOOL_OPS = frozenset({"bool", "logical_not", "logical_and", "logical_or", "logical_xor", "isnan", "isinf",
+                      "isfinite", "eq", "ne", "gt", "ge", "lt", "le", "isin", "isclose"})
+# Comparison operators that test identity or membership, not tensor values.
+NOT_VALUE_TESTS = (cst.Is, cst.IsNot, cst.In, cst.NotIn)
+# Unannotated tensor parameters whose name says they hold a boolean mask.
+MASK_NAME = re.compile(r"(^|_)(mask|keep|valid|selected)s?$")
 _REDUCTIONS = {"sum", "mean", "max", "min", "amax", "amin", "any", "all", "prod", "std", "var",
                "norm", "argmax", "argmin", "count_nonzero", "logsumexp", "median", "nansum", "nanmean"}
 # Size queries of a ragged tensor that are data: the whole size, or its first axis.
@@ -280,7 +285,7 @@ class FunctionFlow:
                     # a method's summary joins every caller's arguments: one caller's ragged
                     # argument says nothing about this call's result
                     back = self.returns[attr]
-                    return Val(back.form, back.dep, back.legacy_miss) if back.form is Form.TENSOR else back
+                    return back.unmarked() if back.form is Form.TENSOR else back
                 if _PREDICATE.search(attr):
                     return CONFIG
                 return join(TENSOR, self._args_join(e)) if e.args else TENSOR
@@ -302,7 +307,7 @@ class FunctionFlow:
         positional = [a for a in e.args if a.keyword is None and not a.star]
         if name in _RAGGED_OPS or (name == "where" and len(positional) == 1 and len(e.args) == 1):
             return RAGGED
-        if name in _BOOL_OPS:
+        if name in BOOL_OPS:
             return Val(Form.TENSOR, Dep.DATA, ragged=self._ragged_args(e), boolean=True)
         if name in _REDUCTIONS and len(e.args) == 1:
             return TENSOR
@@ -322,7 +327,7 @@ class FunctionFlow:
                 return CONFIG
             if attr in _RAGGED_OPS:
                 return RAGGED
-            if attr in _BOOL_OPS:
+            if attr in BOOL_OPS:
                 return Val(Form.TENSOR, Dep.DATA, ragged=base.ragged, boolean=True)
             if base.ragged and not (attr in _REDUCTIONS and not e.args):
                 return RAGGED
@@ -372,7 +377,7 @@ class FunctionFlow:
 
     def _comparison(self, e: cst.Comparison) -> Val:
         out = self._compare(e)
-        if out.form is Form.TENSOR and not any(isinstance(c.operator, _NOT_VALUE_TESTS) for c in e.comparisons):
+        if out.form is Form.TENSOR and not any(isinstance(c.operator, NOT_VALUE_TESTS) for c in e.comparisons):
             return Val(Form.TENSOR, Dep.DATA, out.legacy_miss, out.ragged, boolean=True)
         return out
 
@@ -383,7 +388,7 @@ class FunctionFlow:
         name = s.value.value
         val = self.env.get(name)
         return val is not None and val.form is Form.TENSOR and not val.ragged and \
-            any(p.name.value == name for p in self.fn.params.params) and bool(_MASK_NAME.search(name))
+            any(p.name.value == name for p in self.fn.params.params) and bool(MASK_NAME.search(name))
 
     def _compare(self, e: cst.Comparison) -> Val:
         left = self.value(e.left)
@@ -432,11 +437,7 @@ class FunctionFlow:
         does not make their result ragged (a backbone on a selected batch returns a dict of
         levels, not a selection)."""
         out = join(*(self.value(a.value) for a in e.args))
-        return Val(out.form, out.dep, out.legacy_miss) if out.ragged else out
-
-
-_NOT_VALUE_TESTS = (cst.Is, cst.IsNot, cst.In, cst.NotIn)
-_MASK_NAME = re.compile(r"(^|_)(mask|keep|valid|selected)s?$")
+        return out.unmarked() if out.ragged else out
 
 
 def _shape_of(expr: cst.BaseExpression) -> bool:
@@ -452,13 +453,16 @@ def _int_literal(s: cst.BaseSlice) -> bool:
 
 def _later_axis_index(s: cst.BaseSlice) -> bool:
     """`[1]`, `[2]`: an axis after the first (a ragged tensor's size is data along axis 0)."""
-    value = s.value if isinstance(s, cst.Index) else None
-    return isinstance(value, cst.Integer) and value.evaluated_value > 0
+    return isinstance(s, cst.Index) and _after_first(s.value)
 
 
 def _later_axis(e: cst.Call) -> bool:
     """`x.size(1)`: a size query of an axis after the first."""
-    return bool(e.args) and isinstance(e.args[0].value, cst.Integer) and e.args[0].value.evaluated_value > 0
+    return bool(e.args) and _after_first(e.args[0].value)
+
+
+def _after_first(axis: cst.BaseExpression) -> bool:
+    return isinstance(axis, cst.Integer) and axis.evaluated_value > 0
 
 
 def _answers_a_question(full: str) -> bool:

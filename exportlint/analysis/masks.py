@@ -2,26 +2,19 @@
 
 from __future__ import annotations
 
-import re
-
 import libcst as cst
 
 from exportlint.analysis.control import Structure
-from exportlint.analysis.dataflow import FunctionFlow
+from exportlint.analysis.dataflow import BOOL_OPS, MASK_NAME, NOT_VALUE_TESTS, FunctionFlow
 from exportlint.analysis.names import dotted_name
 from exportlint.analysis.params import annotation_text, named_params
 from exportlint.analysis.values import Form
 
-# Tensor methods and torch functions that return a boolean tensor.
-_BOOL_OPS = frozenset({
-    "bool", "logical_not", "logical_and", "logical_or", "logical_xor", "isnan", "isinf", "isfinite",
-    "isneginf", "isposinf", "eq", "ne", "gt", "ge", "lt", "le", "greater", "greater_equal", "less",
-    "less_equal", "not_equal", "isin", "signbit", "isclose",
-})
-_NOT_VALUE_TESTS = (cst.Is, cst.IsNot, cst.In, cst.NotIn)
+# Tensor methods and torch functions that return a boolean tensor: the dataflow's, and their
+# spelled-out names.
+_BOOL_OPS = BOOL_OPS | {"isneginf", "isposinf", "greater", "greater_equal", "less", "less_equal",
+                        "not_equal", "signbit"}
 _MAX_DEPTH = 4
-# Unannotated tensor parameters whose name says they hold a boolean mask.
-_MASK_NAME = re.compile(r"(^|_)(mask|keep|valid|selected)s?$")
 
 
 def is_bool_tensor(flow: FunctionFlow, structure: Structure, expr: cst.BaseExpression, depth: int = 0) -> bool:
@@ -30,7 +23,7 @@ def is_bool_tensor(flow: FunctionFlow, structure: Structure, expr: cst.BaseExpre
     if depth > _MAX_DEPTH:
         return False
     if isinstance(expr, cst.Comparison):
-        return all(not isinstance(c.operator, _NOT_VALUE_TESTS) for c in expr.comparisons) and any(
+        return all(not isinstance(c.operator, NOT_VALUE_TESTS) for c in expr.comparisons) and any(
             flow.value(e).form is Form.TENSOR for e in [expr.left, *(c.comparator for c in expr.comparisons)])
     if isinstance(expr, cst.UnaryOperation) and isinstance(expr.operator, cst.BitInvert):
         return is_bool_tensor(flow, structure, expr.expression, depth + 1)
@@ -66,7 +59,7 @@ def _bool_name(flow: FunctionFlow, structure: Structure, name: cst.Name, depth: 
     if not sites:
         for p in named_params(flow.fn):
             if p.name.value == name.value:
-                return "BoolTensor" in annotation_text(p) or bool(_MASK_NAME.search(name.value))
+                return "BoolTensor" in annotation_text(p) or bool(MASK_NAME.search(name.value))
         return False
     return any(s.kind == "assign" and s.value is not None and is_bool_tensor(flow, structure, s.value, depth + 1)
                for s in sites)

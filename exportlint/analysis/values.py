@@ -47,6 +47,10 @@ class Val:
     ragged: bool = False
     boolean: bool = False
 
+    def unmarked(self) -> Val:
+        """The same value without the `ragged` / `boolean` marks."""
+        return Val(self.form, self.dep, self.legacy_miss)
+
     @property
     def decision(self) -> Dep:
         """What `if <this>:` depends on."""

@@ -82,7 +82,7 @@ class DynamicBranchFixer(Fixer):
             if node is None:
                 continue
             if site.key in sized and not plan.facts.is_data_dependent(site):
-                _size_in_graph(plan, site)
+                _size_in_graph(plan, site, node)
             if plan.facts.is_data_dependent(site) or site.key in sized:
                 merged |= _rewrite_data(plan, site, node, ctx.exporter == "dynamo")
             elif plan.facts.frozen_truth(site) is not None:
@@ -118,11 +118,9 @@ def _sized_by_data(ctx: FixContext) -> set[tuple[int, int]]:
     return keys
 
 
-def _size_in_graph(plan: WrapperPlan, site: Site) -> None:
+def _size_in_graph(plan: WrapperPlan, site: Site, owner: cst.CSTNode) -> None:
     """Compute the test's sizes as tensors in the graph (`_size(picked)`), so it can be merged."""
-    owner = _owner(plan, site)
-    assert owner is not None
-    for node, edit in size_queries(owner.test).items():  # type: ignore[union-attr]
+    for node, edit in size_queries(owner.test).items():  # type: ignore[attr-defined]
         plan.edit(site.symbol, node, edit)
     plan.helpers["_size"] = SIZE_HELPER
     plan.note(DynamicBranchFixer.rule, f"`{site.display}` reads a size that tensor values decide: "

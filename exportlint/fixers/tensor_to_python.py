@@ -176,10 +176,7 @@ def _to_clamped_index(index: int, limit: str) -> Edit:
         tensor = _integer_of(inner) if isinstance(inner, cst.Call) else None
         if tensor is None:
             return node
-        if not isinstance(tensor, (cst.Name, cst.Attribute, cst.Call, cst.Subscript)):
-            tensor = tensor.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
-        long = cst.Call(cst.Attribute(tensor, cst.Name("long")), [])
-        clamp = cst.Call(cst.Attribute(long, cst.Name("clamp")),
+        clamp = cst.Call(cst.Attribute(_long(tensor), cst.Name("clamp")),
                          [cst.Arg(other, keyword=cst.Name(limit), equal=cst.AssignEqual(
                              whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace("")))])
         return keep_parens(node, clamp)
@@ -204,11 +201,16 @@ def _to_index_tensor() -> Edit:
         assert isinstance(node, cst.Call)
         tensor = _integer_of(node)
         assert tensor is not None
-        inner = tensor if isinstance(tensor, (cst.Name, cst.Attribute, cst.Call, cst.Subscript)) \
-            else tensor.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
-        return keep_parens(node, cst.Call(cst.Attribute(inner, cst.Name("long")), []))
+        return keep_parens(node, _long(tensor))
 
     return edit
+
+
+def _long(tensor: cst.BaseExpression) -> cst.Call:
+    """`tensor.long()`, parenthesising an operand that needs it (`(a + b).long()`)."""
+    inner = tensor if isinstance(tensor, (cst.Name, cst.Attribute, cst.Call, cst.Subscript)) \
+        else tensor.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+    return cst.Call(cst.Attribute(inner, cst.Name("long")), [])
 
 
 def _uses(method: cst.CSTNode, name: str) -> tuple[int, list[cst.CSTNode | None]]:

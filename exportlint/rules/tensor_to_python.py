@@ -5,7 +5,7 @@ from __future__ import annotations
 import libcst as cst
 
 from exportlint.analysis import FileFacts, Form
-from exportlint.analysis.dataflow import FunctionFlow
+from exportlint.analysis.dataflow import NOT_VALUE_TESTS, FunctionFlow
 from exportlint.analysis.names import dotted_name, resolve
 from exportlint.analysis.params import ARGUMENT, param_names
 from exportlint.analysis.uses import Parents
@@ -246,7 +246,7 @@ def _surely_tensor(expr: cst.BaseExpression, flow: FunctionFlow, depth: int) -> 
     if isinstance(expr, cst.UnaryOperation):
         return _surely_tensor(expr.expression, flow, depth + 1)
     if isinstance(expr, cst.Comparison):  # `scores > self.thr`: a boolean tensor
-        return not any(isinstance(c.operator, (cst.Is, cst.IsNot, cst.In, cst.NotIn)) for c in expr.comparisons) \
+        return not any(isinstance(c.operator, NOT_VALUE_TESTS) for c in expr.comparisons) \
             and any(_surely_tensor(e, flow, depth + 1) for e in [expr.left, *(c.comparator for c in expr.comparisons)])
     return False
 

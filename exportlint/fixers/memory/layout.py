@@ -382,12 +382,12 @@ def grow_walked(gather: Any, args: tuple[Any, ...], kwargs: dict[str, Any], posi
     if len(layout.walked) != 1:
         return None
     path = layout.walked[0]
-    holder = _at(memory, path)
+    holder = at_path(memory, path)
     if not isinstance(holder, Mapping) or not holder or \
             not all(isinstance(k, int) and not isinstance(k, bool) for k in holder):
         return None
     for newer in (True, False):
-        counts, grown = [], None
+        counts = []
         for extra in _GROWTH:
             grown = _with_frames(memory, path, layout, extra, newer)
             try:
@@ -408,7 +408,8 @@ def grow_walked(gather: Any, args: tuple[Any, ...], kwargs: dict[str, Any], posi
     return None
 
 
-def _at(memory: Any, path: tuple[Any, ...]) -> Any:
+def at_path(memory: Any, path: tuple[Any, ...]) -> Any:
+    """The value at a key path of nested dicts."""
     holder = memory
     for part in path:
         holder = holder[part]
@@ -421,16 +422,23 @@ def _with_frames(memory: Any, path: tuple[Any, ...], layout: MemoryLayout, extra
     import torch
 
     result = _copy_dicts(memory)
-    holder = _at(result, path)
+    holder = at_path(result, path)
     generator = torch.Generator().manual_seed(extra)
     keys = sorted(holder)
     new = [keys[-1] + i for i in range(1, extra + 1)] if newer else [keys[0] - i for i in range(1, extra + 1)]
     for key in new:
-        holder[key] = make_entry({
-            name: torch.randn(shape, generator=generator).to(getattr(torch, dtype[6:]))
-            for (name, shape), dtype in zip(layout.frame_shapes.items(), layout.frame_dtypes.values())},
-            layout.frame_bare)
+        holder[key] = _random_frame(layout, generator)
     return result
+
+
+def _random_frame(layout: MemoryLayout, generator: Any) -> Any:
+    """A memory frame of the layout's frame shapes and dtypes, filled with random values."""
+    import torch
+
+    return make_entry({
+        name: torch.randn(shape, generator=generator).to(getattr(torch, dtype[6:]))
+        for (name, shape), dtype in zip(layout.frame_shapes.items(), layout.frame_dtypes.values())},
+        layout.frame_bare)
 
 
 def _gathered(gather: Any, args: tuple[Any, ...], kwargs: dict[str, Any], position: int | str,
@@ -472,24 +480,18 @@ def memory_with(memory: Any, layout: MemoryLayout, present: set[int], seed: int)
     generator = torch.Generator().manual_seed(seed)
     sources = {(tuple(s.source[0]), s.source[1]) for s in layout.slots if s.source is not None}
     for path in layout.walked if layout.bounded else ():  # the grown memory: only the slots' frames
-        holder = _at(result, path)
+        holder = at_path(result, path)
         for key in [k for k in holder if (tuple(path), k) not in sources]:
             holder.pop(key)
     for i, slot in enumerate(layout.slots):
         if slot.source is None:
             continue
         path, key = slot.source
-        holder = result
-        for part in path:
-            holder = holder[part]
+        holder = at_path(result, path)
         if i not in present:
             holder.pop(key, None)
         elif key not in holder:
-            holder[key] = make_entry({
-                name: torch.randn(shape, generator=generator).to(getattr(torch, dtype[6:]))
-                for (name, shape), dtype in zip(layout.frame_shapes.items(),
-                                                layout.frame_dtypes.values())},
-                layout.frame_bare)
+            holder[key] = _random_frame(layout, generator)
     return result
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 from typing import Any
 
-from exportlint.fixers.memory.layout import MemoryLayout, entry_tensors, make_entry, memory_with
+from exportlint.fixers.memory.layout import MemoryLayout, at_path, entry_tensors, make_entry, memory_with
 
 Runs = tuple[tuple[int, int], ...]
 
@@ -73,9 +73,7 @@ def poison(memory: Any, path: tuple[Any, ...]) -> None:
     """Set every tensor of the entry at `path` to NaN."""
     import torch
 
-    holder = memory
-    for part in path[:-1]:
-        holder = holder[part]
+    holder = at_path(memory, path[:-1])
     entry = holder[path[-1]]
     holder[path[-1]] = make_entry({k: torch.full_like(v, float("nan"))
                                    for k, v in entry_tensors(entry).items()},
