@@ -144,8 +144,111 @@ class Structure:
                 child = up
         return result
 
+    def items_per_pass(self, owner: cst.If | cst.For | cst.While, name: str) -> int | None:
+        """How many items one run of `owner` (an `if` statement, or one iteration of a loop body)
+        appends to the list `name`, when every path through it appends the same number.
+
+        None when paths differ (`if t: xs.append(a)` without an else), when a path leaves the loop
+        (`break`, `return`), or when the list changes otherwise (`extend`, `pop`, a new value). An
+        `if` holding a `continue` is judged with its loop, where the skipped appends are seen.
+        """
+        body = _statements(owner.body)
+        if isinstance(owner, cst.If):
+            body = [owner]
+        touched = [s.node for s in self.sites.get(name, [])]
+        ends = self._passes(body, name, touched, frozenset({0}))
+        if ends is None:
+            return None
+        running, continued = ends
+        if isinstance(owner, cst.If) and continued:
+            return None
+        counts = running | continued
+        return next(iter(counts)) if len(counts) == 1 else None
+
+    def _passes(self, body: list[cst.CSTNode], name: str, touched: list[cst.CSTNode],
+                running: frozenset[int]) -> tuple[frozenset[int], frozenset[int]] | None:
+        """The item counts of the paths through `body` that run to its end, and of those that
+        reach a `continue`; None when the count cannot be followed."""
+        continued: frozenset[int] = frozenset()
+        for stmt in body:
+            if not running:
+                break
+            if isinstance(stmt, (cst.SimpleStatementLine, cst.SimpleStatementSuite)):
+                for small in stmt.body:
+                    step = self._step(small, name, touched)
+                    if step is None:
+                        return None
+                    if step < 0:  # `continue` (-1) or `raise` (-2): this path ends here
+                        continued |= running if step == -1 else frozenset()
+                        running = frozenset()
+                        break
+                    running = frozenset(c + step for c in running)
+            elif isinstance(stmt, cst.If):
+                orelse = stmt.orelse
+                other = [orelse] if isinstance(orelse, cst.If) else _statements(orelse.body) if orelse else []
+                then = self._passes(_statements(stmt.body), name, touched, running)
+                rest = self._passes(other, name, touched, running)
+                if then is None or rest is None or self._holds(stmt.test, touched):
+                    return None
+                running, continued = then[0] | rest[0], continued | then[1] | rest[1]
+            elif isinstance(stmt, cst.With):
+                inner = self._passes(_statements(stmt.body), name, touched, running)
+                if inner is None:
+                    return None
+                running, continued = inner[0], continued | inner[1]
+            elif self._holds(stmt, touched) or _leaves(stmt):
+                return None
+        return running, continued
+
+    def _step(self, small: cst.CSTNode, name: str, touched: list[cst.CSTNode]) -> int | None:
+        """Items one small statement adds: 1 for `name.append(...)`, 0 when it leaves `name`
+        alone, -1 for `continue`, -2 for `raise`; None for `break`/`return` or another change."""
+        if isinstance(small, cst.Continue):
+            return -1
+        if isinstance(small, cst.Raise):
+            return -2
+        if isinstance(small, (cst.Break, cst.Return)):
+            return None
+        call = small.value if isinstance(small, cst.Expr) else None
+        if (isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute)
+                and isinstance(call.func.value, cst.Name) and call.func.value.value == name
+                and call.func.attr.value in ("append", "insert")
+                and not any(self._holds(a.value, touched) for a in call.args)):
+            return 1
+        return None if self._holds(small, touched) else 0
+
+    def _holds(self, node: cst.CSTNode, touched: list[cst.CSTNode]) -> bool:
+        return any(t is node or node in self.ancestors(t) for t in touched)
+
     def _suites(self, node: cst.CSTNode) -> set[cst.CSTNode]:
         return {a for a in self.ancestors(node) if isinstance(a, _SUITES)}
+
+
+def _statements(block: cst.BaseSuite) -> list[cst.CSTNode]:
+    """The statements of a block; a one-line suite (`if t: a(); b()`) is one statement line."""
+    return list(block.body) if isinstance(block, cst.IndentedBlock) else [block]
+
+
+def _leaves(stmt: cst.CSTNode) -> bool:
+    """True when a compound statement holds a `return`, or a `break`/`continue` of a loop around it."""
+    class _V(cst.CSTVisitor):
+        found = False
+
+        def visit_Return(self, node: cst.Return) -> None:
+            self.found = True
+
+        def visit_Continue(self, node: cst.Continue) -> None:
+            self.found = self.found or not isinstance(stmt, (cst.For, cst.While))
+
+        def visit_Break(self, node: cst.Break) -> None:
+            self.found = self.found or not isinstance(stmt, (cst.For, cst.While))
+
+        def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+            return False
+
+    v = _V()
+    stmt.visit(v)
+    return v.found
 
 
 def _runs_under(ctrl: cst.If | cst.For | cst.While, child: cst.CSTNode) -> bool:

@@ -181,9 +181,17 @@ class Sizes:
             if earlier and (init is None or self.structure.dominates(other.node, site.node)):
                 init = other
         causes: list[Cause | None] = []
-        for ctrl in self.structure.controls(site.node, init.node if init else None):
+        controls = self.structure.controls(site.node, init.node if init else None)
+        # NOTE: a loop whose every pass appends the same number of items (`if t: xs.append(a);
+        # continue` then `xs.append(b)`) holds one count per trip: its tests decide values only
+        steady = [c for c in controls if not isinstance(c, cst.If)
+                  and self.structure.items_per_pass(c, site.name) is not None]
+        for i, ctrl in enumerate(controls):
             if isinstance(ctrl, cst.If):
-                causes.append(self.decision(ctrl.test))
+                if not any(c in steady for c in controls[i:]) and self.structure.items_per_pass(ctrl, site.name) is None:
+                    causes.append(self.decision(ctrl.test))
+            elif ctrl in steady:
+                causes.append(self.trip(ctrl.iter) if isinstance(ctrl, cst.For) else self.decision(ctrl.test))
             else:
                 causes.append(self.loop(ctrl))
         if site.method in ("extend", "+=") and site.value is not None:

@@ -42,6 +42,22 @@ class M(nn.Module):
         return torch.cat(outs, dim=1)
 """
 
+_BOTH_SIDES = """\
+import torch
+from torch import nn
+
+
+class M(nn.Module):
+    def forward(self, x):
+        outs = []
+        for i in range(4):
+            if x[i].sum() > 0:
+                outs.append(x[i] * 2)
+                continue
+            outs.append(x[i] - 1)
+        return torch.stack(outs)
+"""
+
 _HINTS = {
     "data": "Keep a fixed number of items and mask the unused ones (torch.where, a validity mask) instead "
     "of choosing them by tensor values.",
@@ -58,7 +74,10 @@ class VariableLengthCat(Rule):
     loop with a runtime trip count or after a runtime `continue`, comprehensions over runtime
     counts or with runtime filters, the entries of a runtime dict. Fixed tuples
     (`torch.cat((a, b))`), lists filled once per `self.layers`, and `List[Tensor]` forward
-    arguments (fixed by the graph's inputs, see list-tensor-input) are not reported.
+    arguments (fixed by the graph's inputs, see list-tensor-input) are not reported. Nor is a
+    list that every path appends to equally (`if t: outs.append(a); continue` then
+    `outs.append(b)`, or an `if`/`else` appending on both sides): its length is the loop's trip
+    count, whatever the tests decide (the tests themselves are dynamic-branch findings).
 
     ## Why is this bad?
     The exporters run the Python that builds the list once: the graph concatenates exactly the
@@ -104,6 +123,7 @@ class VariableLengthCat(Rule):
     VALID = [
         Valid(forward("x", "return torch.cat((x, x * 2), dim=-1)")),
         Valid(_LAYERS),
+        Valid(_BOTH_SIDES),
         Valid(forward("x, feats: list[torch.Tensor]", "return torch.cat(feats, dim=1)")),
         Valid(forward("x", "return torch.stack([x * i for i in range(self.num_heads)])")),
     ]
