@@ -118,7 +118,11 @@ class FunctionFlow:
         if isinstance(expr, cst.Call):
             name = dotted_name(expr.func)
             if name == "range":
-                return scalar(self._args_join(expr).dep)
+                # the counter of pass k is start + k * step: the stop decides how many passes
+                # run (the loop's trip count, see loop_count), not what each pass's counter holds
+                args = [a.value for a in expr.args if a.keyword is None]
+                kept = [args[0]] if len(args) == 2 else [args[0], args[2]] if len(args) == 3 else []
+                return scalar(join(CONST, *(self.value(a) for a in kept)).dep)
             if name in ("enumerate", "zip", "reversed", "sorted", "list", "tuple") and expr.args:
                 return join(*(self.iter_element(a.value) for a in expr.args))
         it = self.value(expr)

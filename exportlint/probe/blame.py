@@ -12,6 +12,7 @@ from typing import Any
 
 from exportlint.model import ExporterChoice
 from exportlint.probe.capture import op_frame
+from exportlint.probe.eager import EagerPath
 from exportlint.probe.classify import COMPLEX_TOKENS, error_kind, failed_op, mentions_op, rule_for
 from exportlint.probe_model import GraphBreak
 from exportlint.verify.frames import first_user_frame, make_frame
@@ -29,6 +30,8 @@ class Context:
     graph_breaks: tuple[GraphBreak, ...] = ()
     dict_param: Frame | None = None
     choice: ExporterChoice = "both"
+    # eager paths of the example ("example") and of input sets an export diverged on
+    paths: Mapping[str, EagerPath] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

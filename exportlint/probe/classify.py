@@ -82,6 +82,9 @@ def rule_for(kind: ErrorKind, source: str) -> str | None:
         return "dynamic-loop"
     if kind == "guard":
         return _guard_rule(source)
+    if kind == "int" and _LOOP.search(source) and not _CONVERSION.search(source):
+        # `for i in range(len(idx))` with `idx` from nonzero: the trip count is the data's
+        return "dynamic-loop"
     if kind == "int":
         return "data-dependent-index" if _indexes_with_value(source) else "tensor-to-python"
     if kind == "constraint":
@@ -89,6 +92,13 @@ def rule_for(kind: ErrorKind, source: str) -> str | None:
     if kind == "signature" and _STARRED_SIGNATURE.search(source):
         return "list-tensor-input"
     return _rule_from_text(source)
+
+
+def control_rule(source: str) -> str | None:
+    """dynamic-loop for a loop header, dynamic-branch for a branch, else None."""
+    if _LOOP.search(source):
+        return "dynamic-loop"
+    return "dynamic-branch" if _BRANCH.search(source) else None
 
 
 def _guard_rule(source: str) -> str:

@@ -146,3 +146,73 @@ def _trace_lines(lines: dict[str, set[int]]) -> Iterator[None]:
         yield
     finally:
         sys.settrace(previous)
+
+
+Line = tuple[str, int]
+
+
+@dataclass(frozen=True, slots=True)
+class EagerPath:
+    """Where each executed user line led next in one eager run, in order (0: its frame returned),
+    and the lines in the order they first ran. Two runs that agree at a line took the same
+    branch there on every pass; the first line where they disagree is where control flow forks."""
+
+    next_lines: Mapping[Line, tuple[int, ...]] = field(default_factory=dict)
+    order: tuple[Line, ...] = ()
+
+    def fork(self, other: EagerPath) -> Line | None:
+        """The first line (in this run's order) after which `other` went another way."""
+        return next((at for at in self.order if self.next_lines.get(at) != other.next_lines.get(at)), None)
+
+    def agrees(self, other: EagerPath, at: Line) -> bool:
+        """Both runs passed `at` the same number of times and went on the same way each time."""
+        mine = self.next_lines.get(at)
+        return mine is not None and mine == other.next_lines.get(at)
+
+
+_MAX_EVENTS = 500_000  # a path longer than this is not recorded (a forward looping on and on)
+
+
+def eager_path(module: Any, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> EagerPath | None:
+    """Run `module` once on copies of the inputs, recording the path through user lines; None
+    when eager raises or the path is too long to keep."""
+    import torch
+
+    steps: dict[Line, list[int]] = {}  # in the order the lines first ran
+    last: dict[FrameType, int] = {}
+    events = 0
+
+    def local(frame: FrameType, event: str, _arg: Any) -> Any:
+        nonlocal events
+        events += 1
+        if events > _MAX_EVENTS:
+            return None
+        path = frame.f_code.co_filename
+        if event in ("line", "return"):
+            before = last.get(frame)
+            if before is not None:
+                steps[(path, before)].append(frame.f_lineno if event == "line" else 0)
+            if event == "line":
+                last[frame] = frame.f_lineno
+                steps.setdefault((path, frame.f_lineno), [])
+            else:
+                last.pop(frame, None)
+        return local
+
+    def on_call(frame: FrameType, event: str, _arg: Any) -> Any:
+        if event == "call" and is_user_path(frame.f_code.co_filename):
+            return local
+        return None
+
+    previous = sys.gettrace()
+    sys.settrace(on_call)
+    try:
+        with torch.no_grad():
+            module(*_detach(args), **_detach(dict(kwargs)))
+    except Exception:  # noqa: BLE001 - a perturbed input the model rejects leaves no path
+        return None
+    finally:
+        sys.settrace(previous)
+    if events > _MAX_EVENTS:
+        return None
+    return EagerPath({k: tuple(v) for k, v in steps.items()}, tuple(steps))

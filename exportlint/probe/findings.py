@@ -9,8 +9,9 @@ from dataclasses import dataclass
 
 from exportlint.model import EXPORTERS, Exporter, Finding, Location, Outcome, Outcomes, severity_for
 from exportlint.probe.blame import Context, blame_failure
-from exportlint.probe.classify import error_kind, pattern_hint, rule_for, warning_kind
+from exportlint.probe.classify import control_rule, error_kind, pattern_hint, rule_for, warning_kind
 from exportlint.probe.custom_ops import CustomOp, unrunnable_ops
+from exportlint.probe.eager import EagerPath
 from exportlint.probe.symbols import enclosing_symbol, last_return
 from exportlint.rules.catalog import code_for, probe_hint
 from exportlint.verify.frames import is_user_path, make_frame
@@ -127,6 +128,8 @@ def _divergence_events(report: VerifyReport, ctx: Context) -> list[Event]:
         kind = warning_kind(warning)
         if kind is None or warning.line <= 0 or not is_user_path(warning.origin_path):
             continue
+        if kind == "guard" and diverged and _same_way(ctx, diverged, (warning.path, warning.line)):
+            continue  # eager decided this test alike on the diverging inputs: not what broke
         rule = rule_for(kind, warning.source) or "tensor-to-python"
         first = warning.message.splitlines()[0].split(". ")[0].rstrip(".")
         evidence = f"TracerWarning: {first}{suffix}"
@@ -136,11 +139,52 @@ def _divergence_events(report: VerifyReport, ctx: Context) -> list[Event]:
         if not diverged and _is_assertion(frame.source):
             continue  # the tracer drops the check itself; no value of the graph depends on it
         events.append(Event(rule, frame, report.exporter, outcome, evidence, unchecked=unchecked))
+    fork = _fork(ctx, diverged, report.exporter) if diverged and not events else None
+    if fork is not None:
+        events.append(fork)
     if diverged and not events:
         events.append(Event("output-divergence", ctx.forward, report.exporter, "wrong",
                             _describe(diverged[0]) + _dropped(report),
                             "onnxruntime differs from eager on other inputs"))
     return _unique(events)
+
+
+def _diverging_paths(ctx: Context, diverged: Sequence[Comparison]) -> list[tuple[str, EagerPath]]:
+    return [(c.case, ctx.paths[c.case]) for c in diverged if c.case != "example" and c.case in ctx.paths]
+
+
+def _same_way(ctx: Context, diverged: Sequence[Comparison], at: tuple[str, int]) -> bool:
+    """True when eager, on each diverging input set it could follow, passed `at` as often as on
+    the example and went on to the same lines: the test there decided alike."""
+    example = ctx.paths.get("example")
+    others = _diverging_paths(ctx, diverged)
+    return example is not None and bool(others) and all(example.agrees(p, at) for _, p in others)
+
+
+def _fork(ctx: Context, diverged: Sequence[Comparison], exporter: Exporter) -> Event | None:
+    """The branch or loop where eager leaves the example's path on a diverging input set, when
+    no warning names the line: the export kept the example's way there."""
+    example = ctx.paths.get("example")
+    if example is None:
+        return None
+    for case, path in _diverging_paths(ctx, diverged):
+        at = example.fork(path)
+        if at is None or not is_user_path(at[0]):
+            continue
+        frame = make_frame(at[0], at[1])
+        rule = control_rule(frame.source)
+        if rule is None:
+            continue
+        mine, theirs = example.next_lines.get(at, ()), path.next_lines.get(at, ())
+        if len(mine) != len(theirs):
+            how = f"runs this line {len(mine)} times on the example and {len(theirs)} on '{case}'"
+        else:
+            went, other = next((a, b) for a, b in zip(mine, theirs) if a != b)
+            how = (f"goes on to line {other} here on '{case}', to line {went} on the example"
+                   if went and other else f"leaves here on one of the example and '{case}' only")
+        evidence = f"eager {how}; the export keeps the example's way; {_describe(diverged[0])}"
+        return Event(rule, frame, exporter, "wrong", evidence)
+    return None
 
 
 # What the exporters say of a Python number among forward's outputs (legacy: "output 1 (0.7)

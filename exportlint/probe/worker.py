@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import logging
 import tempfile
@@ -15,7 +16,7 @@ from exportlint import progress
 from exportlint.model import Exporter, selected_exporters
 from exportlint.probe.blame import Context, blame_failure, forward_frame, param_frame
 from exportlint.probe.capture import Capture, explain, export_program, symbolic_trace
-from exportlint.probe.eager import EagerRun, run_eager
+from exportlint.probe.eager import EagerPath, EagerRun, eager_path, run_eager
 from exportlint.probe.findings import Event, build_findings, eager_events, export_events
 from exportlint.probe.options import ProbeOptions
 from exportlint.probe.report import report_to_data
@@ -25,7 +26,7 @@ from exportlint.target import Target, load_target, target_location
 from exportlint.verify.frames import is_user_path, make_frame
 from exportlint.verify.parity import verify_module
 from exportlint.verify.perturb import perturb_inputs
-from exportlint.verify.results import VerifyReport
+from exportlint.verify.results import InputSet, VerifyReport
 
 
 def probe_target(payload: Mapping[str, Any]) -> dict[str, Any]:
@@ -57,7 +58,8 @@ def probe_loaded(target: Target, options: ProbeOptions) -> ProbeReport:
     ctx = _with_captures(ctx, captures)
     steps += [_capture_step(c, ctx) for c in captures]
     with tempfile.TemporaryDirectory(prefix="exportlint-probe-") as folder:
-        reports = _exports(target, options, Path(folder))
+        sets, reports = _exports(target, options, Path(folder))
+        ctx = dataclasses.replace(ctx, paths=_diverging_paths(target, sets, reports))
         events = [e for r in reports for e in export_events(r, ctx)]
         steps += [_export_step(r, events) for r in reports]
         rows = probe_children(eager.children, options, ctx, Path(folder)) if eager.children else ()
@@ -116,8 +118,6 @@ def _captures(target: Target, options: ProbeOptions) -> list[Capture]:
 
 
 def _with_captures(ctx: Context, captures: list[Capture]) -> Context:
-    import dataclasses
-
     program = next((c.program for c in captures if c.strategy == "torch.export" and c.ok), None)
     breaks = tuple(b for c in captures for b in c.graph_breaks)
     return dataclasses.replace(ctx, program=program, graph_breaks=breaks)
@@ -133,16 +133,32 @@ def _capture_step(capture: Capture, ctx: Context) -> Step:
     return Step(capture.strategy, "ok", capture.seconds, detail)
 
 
-def _exports(target: Target, options: ProbeOptions, folder: Path) -> list[VerifyReport]:
+def _exports(target: Target, options: ProbeOptions, folder: Path
+             ) -> tuple[tuple[InputSet, ...], list[VerifyReport]]:
     module, args, kwargs = target.module, target.args, target.kwargs
     sets = perturb_inputs(module.forward, args, kwargs, seed=options.seed,
                           dynamic=options.dynamic or None)
-    return [
+    return sets, [
         verify_module(module, args, kwargs, path=folder / f"model.{exporter}.onnx",
                       exporter=exporter, input_sets=sets, rtol=options.rtol, atol=options.atol,
                       dynamic_axes=options.dynamic or None)
         for exporter in selected_exporters(options.exporter)
     ]
+
+
+def _diverging_paths(target: Target, sets: tuple[InputSet, ...], reports: list[VerifyReport]
+                     ) -> dict[str, EagerPath]:
+    """The eager paths of the example and of the input sets an export diverged on: where they
+    part tells which branch or loop the export kept from the example."""
+    wanted = {c.case for r in reports for c in r.diverged}
+    if not wanted:
+        return {}
+    progress.step("following the eager path of the diverging inputs")
+    by_name = {s.name: s for s in sets}
+    runs = {"example": (target.args, target.kwargs),
+            **{name: (by_name[name].args, by_name[name].kwargs) for name in sorted(wanted) if name in by_name}}
+    paths = {name: eager_path(target.module, args, kwargs) for name, (args, kwargs) in runs.items()}
+    return {name: path for name, path in paths.items() if path is not None}
 
 
 def _export_step(report: VerifyReport, events: list[Event]) -> Step:
@@ -166,8 +182,6 @@ def _report(target: Target, options: ProbeOptions, steps: list[Step], events: li
 
 
 def _with_results(report: ProbeReport, reports: list[VerifyReport], rows: Any) -> ProbeReport:
-    import dataclasses
-
     parity = tuple(
         # An input set eager rejects (raises, or NaN where the examples were finite) is no
         # divergence: the row is ok and says why it was not compared.
