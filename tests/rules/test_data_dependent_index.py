@@ -118,3 +118,30 @@ class Mae(nn.Module):
 def test_mask_named_inputs_and_method_chains_are_masks(tmp_path: Path) -> None:
     assert _scan(tmp_path, MASKED) == [(8, "error"), (11, "error"), (11, "info")]
     assert _scan(tmp_path, MASKED, exporter="dynamo") == [(8, "info"), (11, "info"), (11, "info")]
+
+
+COUNTED = """\
+import torch
+from torch import nn
+
+
+class Walk(nn.Module):
+    def forward(self, x, scores):
+        idx = torch.nonzero(scores > 0).flatten()
+        total = x[0] * 0
+        for i in range(len(idx)):
+            total = total + x[idx[i]]
+        for j in range(1, int(scores.sum().item())):
+            total = total + x[j - 1]
+        for v in idx.tolist():
+            total = total + x[v]
+        for k in range(int(scores.max()), 4):
+            total = total + x[k]
+        return total
+"""
+
+
+def test_a_range_counter_holds_its_pass_number_whatever_decides_the_count(tmp_path: Path) -> None:
+    # `i` and `j` count passes (the data-decided counts are dynamic-loop's findings); `v` is an
+    # element of the data and `k` starts at a number from the data: both index with data
+    assert _scan(tmp_path, COUNTED) == [(7, "info"), (14, "error"), (16, "error")]
