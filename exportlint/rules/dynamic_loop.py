@@ -62,6 +62,10 @@ def why(cause: Cause) -> str:
 
 def consequence(cause: Cause, what: str) -> str:
     """The per-exporter consequence of a count decided by `cause`, for messages about `what`."""
+    if cause.dep >= Dep.DATA and isinstance(cause.node, cst.Continue):
+        # a `continue` skips the rest of a pass: the count of passes stays, which ones skip is baked
+        return ("dynamo fails (data-dependent guard); legacy skips the passes the example input "
+                "skipped, silently wrong on other inputs")
     if cause.dep >= Dep.DATA:
         return ("dynamo fails (data-dependent guard); legacy keeps the count of the example input, "
                 "silently wrong on other inputs")
@@ -92,7 +96,8 @@ class DynamicLoop(Rule):
     - trip count or exit from tensor values (`if x[i].sum() > 0: break`,
       `range(int(n.item()))`): the dynamo exporter (`torch.onnx.export(dynamo=True)`,
       `torch.export`) fails with a data-dependent guard; the legacy tracer keeps the iterations
-      of the example input and is silently wrong on other inputs. Error.
+      of the example input (for a `continue`, the passes the example skipped) and is silently
+      wrong on other inputs. Error.
 
     ## Example
         for t in range(1, self.num_mem):

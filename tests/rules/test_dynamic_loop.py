@@ -137,3 +137,30 @@ def test_zip_over_tensors_unrolls_over_their_first_dimension(tmp_path: Path) -> 
     findings = _scan(tmp_path, ZIPPED)
     assert [(f.location.line, f.severity) for f in findings] == [(10, "warning")]
     assert "tensor shape" in findings[0].message
+
+
+SKIPS = """\
+import torch
+from torch import nn
+
+
+class Skip(nn.Module):
+    def forward(self, x):
+        total = x[0] * 0
+        for i in range(4):
+            if x[i].sum() > 0:
+                continue
+            total = total + x[i]
+        for i in range(4):
+            if x[i].sum() > 0:
+                break
+            total = total + x[i]
+        return total
+"""
+
+
+def test_a_data_continue_bakes_which_passes_skip_a_data_break_the_count(tmp_path: Path) -> None:
+    skip, stop = _scan(tmp_path, SKIPS)
+    assert (skip.location.line, skip.severity, stop.location.line, stop.severity) == (8, "error", 12, "error")
+    assert "legacy skips the passes the example input skipped" in skip.message
+    assert "legacy keeps the count of the example input" in stop.message
