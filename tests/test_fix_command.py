@@ -171,3 +171,46 @@ def test_unknown_rule_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFix
     assert main(["fix", f"{SAM3}/encoder.py:make", "--rule", "no-such-rule", "--out",
                  str(tmp_path), "--diff"]) == 2
     assert "no fixer for no-such-rule" in capsys.readouterr().err
+
+
+EMPTY_SIDE = '''\
+import torch
+from torch import nn
+
+
+class ClassPeaks(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.embed = nn.Linear(4, 4)
+
+    def forward(self, feats, labels):
+        peaks = []
+        for c in range(3):
+            members = feats[labels == c]
+            if len(members) == 0:
+                peaks.append(torch.zeros_like(feats[0]))
+                continue
+            peaks.append(self.embed(members).amax(dim=0))
+        return torch.stack(peaks, dim=0)
+
+
+def make():
+    torch.manual_seed(0)
+    return ClassPeaks(), (torch.randn(5, 4), torch.tensor([0, 2, 0, 2, 2]))
+'''
+
+
+@pytest.mark.ort
+def test_a_merged_side_that_raises_on_the_example_names_its_wrapper_line(tmp_path: Path) -> None:
+    """The skipped class (1) has no members: the merged side's amax(dim=0) raises when the legacy
+    tracer runs it on the example. The run fails, and says where and why, in one line."""
+    source = tmp_path / "peaks.py"
+    source.write_text(EMPTY_SIDE)
+    code, report = _fix(tmp_path / "out", f"{source}:make", "--exporter", "legacy")
+    assert code != 0 and report["verified"] is False
+    error = next(v for v in report["exporters"] if v["exporter"] == "legacy")["export_error"]
+    wrapper = (tmp_path / "out" / "peaks_export.py").read_text().splitlines()
+    line = int(error.split("peaks_export.py:")[1].split(":")[0])
+    assert "amax(dim=0)" in wrapper[line - 1] and "_if_false" in wrapper[line - 1]
+    assert "both sides of a branch merged with torch.where run on every input" in error
+    assert "\n" not in error

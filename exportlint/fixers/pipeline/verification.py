@@ -9,6 +9,7 @@ user's module called with the original arguments, never the wrapper.
 from __future__ import annotations
 
 import dataclasses
+import re
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
@@ -100,7 +101,7 @@ def _verify_one(
                                dropped_inputs=tuple(export.dropped_inputs))
     if not export.ok or export.path is None:
         error = export.failure.evidence if export.failure else "export failed"
-        return dataclasses.replace(exported, export_error=error)
+        return dataclasses.replace(exported, export_error=error + _raised_at(export.failure, path.parent))
     progress.step(f"checking {path.name} with onnx.checker")
     check = check_onnx(export.path)
     results = []
@@ -110,6 +111,27 @@ def _verify_one(
         results.append(_case_result(result, names))
     return dataclasses.replace(exported, check_ok=check.ok, cases=tuple(results),
                                check_error=check.failure.evidence if check.failure else "")
+
+
+def _raised_at(failure: Any, folder: Path) -> str:
+    """Where in the user's code (the wrapper included) an export failure was raised, when the
+    exporter ran it: " (raised at fix_out/m_export.py:31: `emb.amax(dim=0)`)"; "" when unknown."""
+    import os
+
+    from exportlint.verify.frames import first_user_frame
+
+    frame = first_user_frame(failure.frames) if failure is not None else None
+    if frame is None or frame.line <= 0:
+        return ""
+    inside = os.path.realpath(frame.path).startswith(os.path.realpath(folder) + os.sep)
+    shown = os.path.relpath(frame.path) if inside else frame.path
+    source = f": `{frame.source.strip()}`" if frame.source.strip() else ""
+    merged = ""
+    if inside and re.search(r"\w_if_(true|false)\b", frame.source):
+        merged = ("; both sides of a branch merged with torch.where run on every input, and this "
+                  "side raises on the example (an empty selection?): the dynamo exporter traces it "
+                  "without running it, or make that side safe on the input it skipped")
+    return f" (raised at {shown}:{frame.line}{source}{merged})"
 
 
 def _compare(path: str, export_module: Any, module: Any, case: Case, request: FixRequest,
