@@ -56,3 +56,20 @@ def test_files_left_for_inspection_are_only_files_that_exist(tmp_path, capsys: p
     footer = capsys.readouterr().out.split("files left for inspection", 1)[1]
     listed = [line.strip() for line in footer.splitlines() if line.strip()]
     assert listed == ["/tmp/m_export.py", str(written)]
+
+
+def test_a_pass_says_which_rewritten_test_took_one_outcome_only(capsys: pytest.CaptureFixture[str],
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    from exportlint.fix_model import BranchCoverage
+
+    monkeypatch.setenv("COLUMNS", "200")
+    good = ExporterVerdict("dynamo", LONG, True, check_ok=True, cases=(_case("example", True),))
+    sites = (BranchCoverage(20, "total.min() > 0.99", "Ponder.forward", (), ("example", "flipped")),
+             BranchCoverage(9, "x.sum() > 0", "Ponder.forward", ("example",), ("flipped",)))
+    report = FixReport("m.py:make", "m", ("dynamic-branch",), (), (), (), "/tmp/m_export.py", "",
+                       Verification(True, (good,), sites, 1e-3, 1e-4, ("out",)))
+    render_fix_report(report)
+    out = capsys.readouterr().out
+    assert "PASSED" in out
+    assert "unverified: line 20 `total.min() > 0.99` was true on no case tried" in out
+    assert "unverified: line 9" not in out  # both outcomes were checked there

@@ -91,6 +91,12 @@ def _verdict(console: Any, report: FixReport) -> None:
     if verification is not None and verification.ok:
         console.print(Text(f"PASSED (rtol={verification.rtol}, atol={verification.atol})",
                            style="bold green"))
+        for site in verification.coverage:
+            if not site.both:
+                never = "true" if not site.when_true else "false"
+                console.print(Text(f"  unverified: line {site.line} `{site.test}` was {never} on no case "
+                                   "tried (neither the example nor a perturbed input took it): the "
+                                   "wrapper is checked on the other outcome only", style="yellow"), soft_wrap=True)
     else:
         console.print(Text(f"FAILED: {failure_reason(report)}; files left for inspection", style="bold red"),
                       soft_wrap=True)
