@@ -1,7 +1,8 @@
 """Make sure verification takes both sides of every rewritten data-dependent branch.
 
 Each case runs the eager original under the site tracer; a rewritten test seen with only one
-outcome gets extra cases (scaled and shifted float inputs) until the other outcome shows up.
+outcome gets extra cases (scaled and shifted float inputs, then farther ones while a test is still
+one-sided or a masked loop ran one count only) until the other outcome shows up.
 A masked loop's test also counts the iterations the original ran: every scaled or shifted case
 that gives a count not seen before is added too, so the loop is checked exiting at different
 iterations. The report lists, per site, the cases that took each outcome (and the counts).
@@ -24,6 +25,11 @@ from exportlint.fixers.wrapper.plan import WrapperPlan
 _FLIPS: tuple[tuple[str, float, float], ...] = (
     ("scaled-up", 4.0, 0.0), ("scaled-down", 0.25, 0.0), ("shifted-up", 1.0, 3.0),
     ("shifted-down", 1.0, -3.0), ("zeros", 0.0, 0.0), ("negated-scaled-up", -4.0, 0.0),
+)
+# Tried after those only while a test is still one-sided or every masked loop ran one count.
+_FARTHER: tuple[tuple[str, float, float], ...] = (
+    ("negated", -1.0, 0.0), ("scaled-far-up", 16.0, 0.0), ("scaled-far-down", 0.0625, 0.0),
+    ("shifted-far-up", 1.0, 10.0), ("shifted-far-down", 1.0, -10.0),
 )
 
 
@@ -60,8 +66,11 @@ def cover_branches(plan: WrapperPlan, built: Built, cases: list[Case]) -> Covera
     counts: dict[tuple[int, int], dict[str, int]] = {k: {} for k in plan.loop_probes}
     for case in cases:
         _record(plan, built, case, seen, counts)
-    for flip, scale, shift in _FLIPS:
+    for flip, scale, shift in (*_FLIPS, *_FARTHER):
         if all(len(outcomes) == 2 for outcomes in seen.values()) and not counts:
+            break
+        settled = all(len(o) == 2 for o in seen.values()) and all(len(set(v.values())) > 1 for v in counts.values())
+        if flip == _FARTHER[0][0] and settled:
             break
         case = _flipped(built, flip, scale, shift)
         before = {k: set(v) for k, v in seen.items()}
