@@ -40,6 +40,14 @@ _TORCH_CONFIG_FUNCS = {
     "torch.compiler.is_compiling", "torch.compiler.is_exporting", "torch._dynamo.is_compiling",
     "torch.get_default_dtype", "torch.is_autocast_enabled", "torch.finfo", "torch.iinfo",
 }
+# Library helpers that return an image's sizes as Python ints (torchvision's functional API):
+# what they give is a shape, whatever tensor they are handed.
+_SIZE_FUNCS = frozenset(
+    f"torchvision.transforms.{api}functional.{name}"
+    for api in ("", "v2.")
+    for name in ("get_dimensions", "get_image_size", "get_image_num_channels", "get_size",
+                 "get_num_channels", "_get_image_size", "_get_image_num_channels")
+)
 # Functions and methods named like predicates return Python bools, not tensors.
 _PREDICATE = re.compile(r"^_*(is|has|have|should|will|can|use|uses|needs?|check)_|_(enabled|available|supported)$")
 # torch namespaces whose functions answer questions about the runtime, not about tensors.
@@ -273,6 +281,8 @@ class FunctionFlow:
             return Val(Form.DICT, self._args_join(e).dep)
         if full in _TORCH_CONFIG_FUNCS or _answers_a_question(full):
             return CONFIG
+        if full in _SIZE_FUNCS:
+            return scalar(Dep.SHAPE)
         if full.startswith(("torch.", "numpy.", "np.")):
             if full.endswith(".Size"):
                 return scalar(Dep.SHAPE)
@@ -301,6 +311,8 @@ class FunctionFlow:
             base.form is not Form.TENSOR and _PREDICATE.search(attr)
         ):
             return CONFIG
+        if full in _SIZE_FUNCS:
+            return scalar(Dep.SHAPE)
         if full.startswith(("torch.", "numpy.", "np.")):
             return self._torch_call(attr, e) if not full.endswith(".Size") else scalar(Dep.SHAPE)
         return self._method_on(base, attr, e)

@@ -92,3 +92,27 @@ def test_runtime_queries_and_method_return_values(tmp_path: Path) -> None:
     found = _findings(tmp_path, PREDICATES)
     assert [(line, sev) for line, sev, _ in found if sev == "error"] == [(17, "error")]
     assert all(sev != "error" for line, sev, _ in found if line in (13, 15))
+
+
+IMAGE_SIZES = """\
+import torch
+import torchvision.transforms.functional as F
+from torchvision.transforms.functional import get_image_size
+from torch import nn
+
+
+class CenterCropOrPad(nn.Module):
+    def forward(self, img):
+        _, height, width = F.get_dimensions(img)
+        w, h = get_image_size(img)
+        if self.size > width or self.size > h:
+            img = F.pad(img, [1, 1, 1, 1])
+        if img.sum() > 0:
+            img = img * 2
+        return img
+"""
+
+
+def test_torchvision_size_helpers_give_shapes_not_tensor_values(tmp_path: Path) -> None:
+    assert _findings(tmp_path, IMAGE_SIZES) == [(11, "warning", "CenterCropOrPad.forward"),
+                                                (13, "error", "CenterCropOrPad.forward")]
