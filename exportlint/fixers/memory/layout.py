@@ -111,7 +111,7 @@ def find_region(body: list[cst.BaseStatement], param: str) -> GatherRegion | str
     reads = [i for i, stmt in enumerate(body) if param in free_names([stmt])]
     if not reads:
         return f"`{param}` is never read in forward"
-    end = reads[-1]
+    end = _gathered_later(body, reads[-1])
     appended = list(dict.fromkeys(_appended_lists(body[end])))
     built = _comprehension_list(body[end])
     if built is not None:
@@ -137,6 +137,25 @@ def find_region(body: list[cst.BaseStatement], param: str) -> GatherRegion | str
     if leaked:
         return f"names set while gathering memory are used after it: {', '.join(leaked)}"
     return GatherRegion(param, appended[-1], start, end, body[start:end + 1], tuple(appended))
+
+
+def _gathered_later(body: list[cst.BaseStatement], end: int) -> int:
+    """The statement that builds the gathered list, when the last read of the memory only picks
+    frames for it: `newest = sorted(bank.items())[-k:]` then `feats = [f for _, f in newest]`.
+    The picked names must be read by that statement and by nothing after it."""
+    while True:
+        stmt = body[end]
+        picked = _assigned(stmt)
+        if not picked or _appended_lists(stmt) or _comprehension_list(stmt) is not None:
+            return end
+        users = [i for i in range(end + 1, len(body)) if picked & free_names([body[i]])]
+        if not users or picked & free_names(body[users[0] + 1:]):
+            return end
+        following = body[users[0]]
+        if not (_appended_lists(following) or _comprehension_list(following) is not None
+                or _assigned(following)):
+            return end
+        end = users[0]
 
 
 def _comprehension_list(stmt: cst.BaseStatement) -> str | None:
