@@ -59,6 +59,8 @@ from exportlint.fixers.rewrites.masked_loop import KEEP_HELPER, masked_loop
 from exportlint.fixers.rewrites.sizes import SIZE_HELPER, size_queries
 from exportlint.fixers.wrapper.fixer import FixContext, Fixer
 from exportlint.fixers.wrapper.plan import WrapperPlan
+from exportlint.analysis.values import Dep
+from exportlint.rules.base import DEP_WORDS
 from exportlint.rules.dynamic_branch import COND_WORDS, SIZE_WORDS
 
 _SHAPE = re.compile(r"\.shape\b|\.size\(|\blen\(|\.dim\(|\.ndim\b|\.numel\(")
@@ -74,12 +76,21 @@ class DynamicBranchFixer(Fixer):
         merged: set[tuple[int, int]] = set()  # tests nested in a merged `if` (merged with it)
         _written_cond(ctx)
         sized = _sized_by_data(ctx)
+        layout = _on_layout(ctx)
         for site in _sites(ctx):
             if not plan.facts.ran(site.symbol) or not plan.facts.observed(site) or \
                     plan.is_claimed(site.line) or site.key in merged:
                 continue
             node = _owner(plan, site)
             if node is None:
+                continue
+            if site.key in layout and not plan.facts.is_data_dependent(site):
+                # never frozen: which frames a runtime dict holds changes from call to call
+                plan.needs_manual(self.rule, site.line, site.symbol,
+                                  f"`{site.display}` depends on what a runtime container holds "
+                                  "(which keys, how many items): it is not frozen to the example's "
+                                  "layout; a fixed-slot memory with a validity mask expresses it "
+                                  "(the dict-access item says why that rewrite did not apply).")
                 continue
             if site.key in sized and not plan.facts.is_data_dependent(site):
                 _size_in_graph(plan, site, node)
@@ -112,6 +123,19 @@ def _sized_by_data(ctx: FixContext) -> set[tuple[int, int]]:
     keys = set()
     for finding in ctx.findings_for(DynamicBranchFixer.rule):
         if SIZE_WORDS in finding.message:
+            site = ctx.plan.index.site_at(finding.location.line, finding.location.column)
+            if site is not None:
+                keys.add(site.key)
+    return keys
+
+
+def _on_layout(ctx: FixContext) -> set[tuple[int, int]]:
+    """The sites whose test the scan found depending on a runtime container's layout (`not
+    feats` after gathering from a memory dict): only the memory rewrite may claim them."""
+    words = DEP_WORDS[Dep.LAYOUT]
+    keys = set()
+    for finding in ctx.findings_for(DynamicBranchFixer.rule):
+        if f"on {words}" in finding.message:
             site = ctx.plan.index.site_at(finding.location.line, finding.location.column)
             if site is not None:
                 keys.add(site.key)

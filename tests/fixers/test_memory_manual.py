@@ -105,3 +105,35 @@ def test_a_memory_forward_only_passes_on_is_not_a_gathering(tmp_path: Path) -> N
     plan = plan_fixes(build_target(request.target, tmp_path), request)[0]
     assert not any("appends to no list" in m.reason for m in plan.manual), plan.manual
     assert not any(i.name == "memory_valid" for i in plan.inputs)
+
+
+READ_AGAIN = '''
+import torch
+from torch import nn
+
+
+class Recall(nn.Module):
+    def forward(self, x, bank: dict):
+        newest = sorted(bank.items(), reverse=True)[:2]
+        feats = [f for _, f in newest]
+        if not feats:
+            return x
+        return x + torch.cat(feats).sum(0) * len(bank)
+
+
+def make():
+    return Recall(), (torch.randn(4), {1: torch.randn(1, 4), 2: torch.randn(1, 4)})
+'''
+
+
+def test_a_test_on_what_a_memory_holds_is_never_frozen_when_the_memory_stays_a_dict(tmp_path: Path) -> None:
+    """`bank` is read again after the gathering, so no fixed-slot rewrite applies; `not feats`
+    then depends on the runtime dict's layout, and freezing it to the example's would be wrong."""
+    path = tmp_path / "recall.py"
+    path.write_text(READ_AGAIN, encoding="utf-8")
+    request = FixRequest(target=f"{path}:make", cwd=str(tmp_path))
+    plan = plan_fixes(build_target(request.target, tmp_path), request)[0]
+    branch = [m for m in plan.manual if m.rule == "dynamic-branch"]
+    assert [m.line for m in branch] == [10], plan.manual
+    assert "not frozen to the example's layout" in branch[0].reason
+    assert not any(n.rule == "dynamic-branch" and n.line == 10 for n in plan.notes)
