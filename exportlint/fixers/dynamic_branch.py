@@ -64,6 +64,7 @@ from exportlint.rules.base import DEP_WORDS
 from exportlint.rules.dynamic_branch import COND_WORDS, SIZE_WORDS
 
 _SHAPE = re.compile(r"\.shape\b|\.size\(|\blen\(|\.dim\(|\.ndim\b|\.numel\(")
+_TYPE_TEST = re.compile(r"\b(isinstance|issubclass|type|hasattr|callable|getattr)\(")
 _AXIS = re.compile(r"\b(\w+)(?:\[\d+\])?\.(?:shape\[|size\()(-?\d+)")
 
 
@@ -137,7 +138,8 @@ def _on_layout(ctx: FixContext) -> set[tuple[int, int]]:
     for finding in ctx.findings_for(DynamicBranchFixer.rule):
         if f"on {words}" in finding.message:
             site = ctx.plan.index.site_at(finding.location.line, finding.location.column)
-            if site is not None:
+            # `isinstance(src, list)` asks what type an input has, fixed for one export
+            if site is not None and not _TYPE_TEST.search(site.test):
                 keys.add(site.key)
     return keys
 
