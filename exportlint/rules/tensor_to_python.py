@@ -59,6 +59,13 @@ class TensorToPython(Rule):
     - bounded by `torch._check(n >= 1)` (or `torch._check_is_size`): dynamo keeps it symbolic
       within the declared range and stays right; legacy fails, since `torch._check` receives a
       traced tensor there. An error for `--exporter both`, info for dynamo alone.
+    - a size that tensor values decide (`kept = scores[scores > t]`, `nonzero`) made a Python
+      number by `len(kept)` or Python's `min`/`max` (`k = min(self.max_det, kept.numel())`,
+      then `kept.topk(k)`): dynamo keeps it symbolic and stays right; legacy records the
+      example's size and is silently wrong (onnxruntime's TopK rejects a k above the size). A
+      bare `kept.shape[0]` or `kept.numel()` stays a traced size under legacy and is not
+      reported; tests, loop counts and slice bounds on such sizes are dynamic-branch,
+      dynamic-loop and data-dependent-index findings. Error.
     - a size made a Python number by `torch.sym_min` / `sym_max` or `round()` of a size
       (`round(x.shape[1] / 2)`): dynamo keeps it symbolic and stays right; legacy fails (sizes
       are traced tensors there). An error for `--exporter both`, info for dynamo alone.
@@ -97,10 +104,15 @@ class TensorToPython(Rule):
         # a conversion inside a branch test is dynamic-branch's finding
         Valid(forward("x", "return x * 2 if x.sum().item() > 0 else x")),
         Valid(forward("x", "return x.size(0) * x")),
+        # a bare size of a selection stays a traced size under legacy
+        Valid(forward("x", "kept = x[x > 0]\n        return kept.topk(kept.shape[0])[0]")),
     ]
     INVALID = [
         Invalid(forward("x, n", "return x[: n.sum().item()]"), line=7, severity="error", column=19,
                 message="`n.sum().item()` turns a tensor into a Python number used"),
+        Invalid(forward("x", "kept = x[x > 0]\n        return kept.topk(min(5, kept.numel()))[0]"),
+                line=8, severity="error", column=25,
+                message="`min(5, kept.numel())` makes a size that tensor values decide a Python number"),
         # a count of a mask (a comparison of tensors), capped by configuration
         Invalid(forward("x", "keep = x > 0\n        return x[: min(int(keep.sum()), 3)]"),
                 line=8, severity="error", column=23,
@@ -160,6 +172,8 @@ class TensorToPython(Rule):
                         f"{'have no __round__' if full == 'round' else 'torch.sym_* rejects'})",
                         Outcomes(dynamo="ok", legacy="fails"), hint=_SIZE_HINT)
             return
+        if self._data_size(node, full, flow):
+            return
         found = _conversion(node, flow)
         if found is None:
             return
@@ -172,6 +186,58 @@ class TensorToPython(Rule):
         message, outcomes = _verdict(what, uses, state)
         hint = _CONTROL_HINT if "control" in uses else _HINT
         self.report(node, f"`{source_text(node)}` turns a tensor into a Python {what}{message}", outcomes, hint=hint)
+
+
+    def _data_size(self, node: cst.Call, full: str, flow: FunctionFlow) -> bool:
+        """`min(self.max_det, kept.numel())` or `len(kept)` of a tensor whose size tensor values
+        decide (`kept = scores[scores > t]`), used as a size or in arithmetic. Measured: a bare
+        size (`kept.shape[0]`, `kept.numel()`) stays a traced size under legacy, but `len()` and
+        Python's min/max make it a number the legacy tracer records; dynamo keeps it symbolic."""
+        if full not in ("min", "max", "len"):
+            return False
+        sizes = [a.value for a in node.args if _ragged_size(a.value, flow)]
+        if full == "len":
+            sizes = [node] if node.args and _ragged_first_axis(node.args[0].value, flow) else []
+        if not sizes:
+            return False
+        parents = Parents.of(flow.fn)
+        up = parents.parent(parents.parent(node) or node)
+        if full == "len" and isinstance(up, cst.Call) and dotted_name(up.func) in ("min", "max"):
+            return True  # reported as the min/max around it
+        if parents.in_test(node):
+            return True  # a test on the size: dynamic-branch's finding
+        if isinstance(up, (cst.Index, cst.Slice)) or isinstance(parents.parent(node), (cst.Index, cst.Slice)):
+            return True  # a slice bound or an index: data-dependent-index's finding
+        uses = _use_kinds(node, parents, flow, 0)
+        if "control" in uses or "tensor" not in uses:
+            return True  # a loop count or a branch (dynamic-loop, dynamic-branch), or no use
+        which = "" if sizes[0] is node else f" (`{source_text(sizes[0])}`)"
+        self.report(node, f"`{source_text(node)}` makes a size that tensor values decide a Python number"
+                    f"{which}{_DATA_SIZE}", Outcomes(dynamo="ok", legacy="wrong"), hint=_HINT)
+        return True
+
+
+def _ragged_first_axis(expr: cst.BaseExpression, flow: FunctionFlow) -> bool:
+    value = flow.value(expr)
+    return value.form is Form.TENSOR and value.ragged
+
+
+def _ragged_size(expr: cst.BaseExpression, flow: FunctionFlow) -> bool:
+    """`kept.numel()`, `kept.size(0)`, `kept.shape[0]`, `len(kept)` of a tensor whose first axis
+    tensor values decide."""
+    if isinstance(expr, cst.Call):
+        func = expr.func
+        if isinstance(func, cst.Name) and func.value == "len" and expr.args:
+            return _ragged_first_axis(expr.args[0].value, flow)
+        if isinstance(func, cst.Attribute) and func.attr.value in ("numel", "nelement", "size"):
+            first = not expr.args or (isinstance(expr.args[0].value, cst.Integer) and expr.args[0].value.value == "0")
+            return first and _ragged_first_axis(func.value, flow)
+        return False
+    if isinstance(expr, cst.Subscript) and isinstance(expr.value, cst.Attribute) and expr.value.attr.value == "shape":
+        index = expr.slice[0].slice if len(expr.slice) == 1 else None
+        return (isinstance(index, cst.Index) and isinstance(index.value, cst.Integer)
+                and index.value.value == "0" and _ragged_first_axis(expr.value.value, flow))
+    return False
 
 
 def _conversion(node: cst.Call, flow: FunctionFlow) -> tuple[str, cst.BaseExpression] | None:
@@ -399,6 +465,9 @@ _CHECKED = (" whose range `torch._check` declares: dynamo keeps it symbolic with
             "right; legacy fails (`torch._check` receives a traced tensor, not a bool)")
 _NUMPY = (": dynamo traces the numpy code as torch ops (a numpy function without an ONNX counterpart, like "
           "np.sort, fails at conversion); legacy records the result as a constant, silently wrong on other inputs")
+_DATA_SIZE = (" used in tensor operations (a size, a slice bound, arithmetic): dynamo keeps it symbolic "
+              "and stays right; legacy records the example's size as a constant, silently wrong on other "
+              "inputs (a bare `kept.shape[0]` or `kept.numel()` stays a traced size there)")
 _DATA_TENSOR = (" used in tensor operations (an index, a slice bound, a size, arithmetic): dynamo keeps it "
                 "symbolic and stays right; legacy records the example's value as a constant, silently wrong "
                 "on other inputs")

@@ -137,3 +137,40 @@ def test_a_test_on_what_a_memory_holds_is_never_frozen_when_the_memory_stays_a_d
     assert [m.line for m in branch] == [10], plan.manual
     assert "not frozen to the example's layout" in branch[0].reason
     assert not any(n.rule == "dynamic-branch" and n.line == 10 for n in plan.notes)
+
+
+TOP_OF_SELECTION = '''
+import torch
+from torch import nn
+
+
+class TopBoxes(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.max_det = 3
+
+    def forward(self, boxes, scores):
+        keep = scores > 0.5
+        boxes, scores = boxes[keep], scores[keep]
+        k = min(self.max_det, scores.numel())
+        top, order = scores.topk(k)
+        return boxes[order], top
+
+
+def make():
+    return TopBoxes(), (torch.rand(6, 4), torch.tensor([0.9, 0.8, 0.7, 0.6, 0.2, 0.1]))
+'''
+
+
+@pytest.mark.parametrize("exporter", ["both", "dynamo"])
+def test_a_capped_size_of_a_selection_is_manual_work_for_legacy_only(tmp_path: Path, exporter: str) -> None:
+    path = tmp_path / "top.py"
+    path.write_text(TOP_OF_SELECTION, encoding="utf-8")
+    request = FixRequest(target=f"{path}:make", cwd=str(tmp_path), exporter=exporter)
+    plan = plan_fixes(build_target(request.target, tmp_path), request)[0]
+    items = [(m.rule, m.line) for m in plan.manual]
+    if exporter == "dynamo":
+        assert items == []
+    else:
+        assert items == [("tensor-to-python", 14)]
+        assert "run fix with `--exporter dynamo`" in plan.manual[0].reason

@@ -117,6 +117,12 @@ FACTS: dict[str, tuple[Any, tuple[Any, ...], tuple[Any, ...], str, str]] = {
                        (R(3), N([1, 2])), "fails", "wrong"),
     "int() as dict key": (mod(lambda s, x, i: {0: x * 2, 1: x * 3}[int(i.argmax())]), (R(3), N([0.0, 3.0])),
                           (R(3), N([5.0, 2.0])), "fails", "wrong"),
+    "min() of a selection's size as topk's k": (
+        mod(lambda s, x: x[x > 0].topk(min(3, x[x > 0].numel()))[0] * 2), (N([3.0, -1, 2, 5, 1]),),
+        (N([3.0, -1, -2, -5, 1]),), "ok", "wrong"),
+    "bare size of a selection as topk's k": (
+        mod(lambda s, x: x[x > 0].topk(x[x > 0].shape[0])[0] * 2), (N([3.0, -1, 2, 5, 1]),),
+        (N([3.0, -1, -2, -5, 1]),), "ok", "ok"),
     "numpy round trip": (mod(lambda s, x: torch.from_numpy(np.exp(x.numpy())) * 2), (R(5),), (R(5),),
                          "ok", "wrong"),
     # unsupported-op
