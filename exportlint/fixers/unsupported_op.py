@@ -19,6 +19,7 @@ from typing import Any
 
 import libcst as cst
 
+from exportlint.analysis.names import dotted_name
 from exportlint.fixers.facts.runtime import RuntimeFacts, same_file
 from exportlint.fixers.facts.source_index import SourceIndex
 from exportlint.fixers.rewrites.codemods import Replacement
@@ -41,7 +42,7 @@ class UnsupportedOpFixer(Fixer):
         found = ctx.findings_for(self.rule)
         if found and not plan.twins and not any(ctx.blocks(f) for f in found):
             return  # every chosen exporter converts this file's ops (FFTs under dynamo): keep them
-        reduced = _every_axis_reductions(ctx)
+        reduced = _every_axis_reductions(ctx) | _euclidean_distances(ctx)
         fft = rewrites_fft(plan)
         attrs = complex_attributes(ctx.module, str(plan.index.path))
         own = {name: twin_name(name) for name in complex_helpers(plan.index, plan.facts, fft)}
@@ -242,10 +243,61 @@ def _every_axis_reductions(ctx: FixContext) -> set[int]:
     return lines
 
 
+CDIST_HELPER = '''
+def _cdist(a: Tensor, b: Tensor) -> Tensor:
+    """`torch.cdist(a, b)` (p=2) from matmuls: sqrt(|a|^2 + |b|^2 - 2 a.b), clamped at 0 before
+    the root; the dynamo exporter has no cdist, both exporters convert these ops."""
+    squared = a.pow(2).sum(-1).unsqueeze(-1) + b.pow(2).sum(-1).unsqueeze(-2) - 2 * (a @ b.transpose(-1, -2))
+    return squared.clamp_min(0).sqrt()
+'''
+
+
+def _euclidean_distances(ctx: FixContext) -> set[int]:
+    """`torch.cdist(a, b)` with the Euclidean norm (no `p`, or `p=2`) becomes `_cdist(a, b)`:
+    the same distances from matmuls, which dynamo converts. The lines rewritten."""
+    plan, lines = ctx.plan, set()
+    for finding in ctx.findings_for(UnsupportedOpFixer.rule):
+        if "cdist" not in finding.message or not ctx.blocks(finding) or not finding.symbol:
+            continue
+        where = (finding.location.line, finding.location.column)
+        for call, pos in plan.index.positions.items():
+            if not (isinstance(call, cst.Call) and (pos.start.line, pos.start.column) == where
+                    and _euclidean_cdist(call)):
+                continue
+            plan.edit(finding.symbol, call, lambda c: c.with_changes(
+                func=cst.Name("_cdist"), args=[a.with_changes(comma=cst.MaybeSentinel.DEFAULT)
+                                               for a in c.args if a.keyword is None]))
+            plan.helpers["_cdist"] = CDIST_HELPER
+            code = " ".join(plan.index.code(call).split())
+            plan.note(UnsupportedOpFixer.rule, f"`{code}` becomes `_cdist(...)`: the same Euclidean "
+                      "distances from matmuls (sqrt(|a|^2 + |b|^2 - 2 a.b)), which both exporters "
+                      "convert.", finding.location.line)
+            lines.add(finding.location.line)
+    return lines
+
+
+def _euclidean_cdist(call: cst.Call) -> bool:
+    """`torch.cdist(a, b)` or `torch.cdist(a, b, p=2)`: two positional tensors, the 2-norm."""
+    if dotted_name(call.func) not in ("torch.cdist", "cdist"):
+        return False
+    positional = [a for a in call.args if a.keyword is None and not a.star]
+    others = [a for a in call.args if a.keyword is not None]
+    if len(positional) != 2 or len(call.args) != len(positional) + len(others):
+        return False
+    for arg in others:
+        if arg.keyword is None or arg.keyword.value != "p":
+            return False
+        if not (isinstance(arg.value, (cst.Integer, cst.Float)) and float(arg.value.value) == 2.0):
+            return False
+    return True
+
+
 def _report_others(ctx: FixContext, done: _Rewritten) -> None:
     for finding in ctx.findings_for(UnsupportedOpFixer.rule):
         if ALL_AXES_WORDS in finding.message and finding.location.line in done.reduced_lines:
             continue  # rewritten to max() / min()
+        if "cdist" in finding.message and finding.location.line in done.reduced_lines:
+            continue  # rewritten to _cdist()
         if _COMPLEX.search(finding.message) or "complex" in finding.message:
             continue
         if finding.location.line in done.fft_lines and _FFT.search(finding.message):
