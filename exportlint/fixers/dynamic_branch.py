@@ -78,6 +78,7 @@ class DynamicBranchFixer(Fixer):
         _written_cond(ctx)
         sized = _sized_by_data(ctx)
         layout = _on_layout(ctx)
+        hidden = _hidden_data(ctx)
         for site in _sites(ctx):
             if not plan.facts.ran(site.symbol) or not plan.facts.observed(site) or \
                     plan.is_claimed(site.line) or site.key in merged:
@@ -95,7 +96,7 @@ class DynamicBranchFixer(Fixer):
                 continue
             if site.key in sized and not plan.facts.is_data_dependent(site):
                 _size_in_graph(plan, site, node)
-            if plan.facts.is_data_dependent(site) or site.key in sized:
+            if plan.facts.is_data_dependent(site) or site.key in sized or site.key in hidden:
                 merged |= _rewrite_data(plan, site, node, ctx.exporter == "dynamo")
             elif plan.facts.frozen_truth(site) is not None:
                 _freeze(plan, site, node)
@@ -127,6 +128,21 @@ def _sized_by_data(ctx: FixContext) -> set[tuple[int, int]]:
             site = ctx.plan.index.site_at(finding.location.line, finding.location.column)
             if site is not None:
                 keys.add(site.key)
+    return keys
+
+
+def _hidden_data(ctx: FixContext) -> set[tuple[int, int]]:
+    """`and`/`or` tests the scan found on tensor values: Python gives the last operand it
+    evaluated, so when the tensor operand never decides on the cases run (`shift > eps and it <
+    self.max_iter` ended by its counter) the tracer sees a Python bool; dynamo still guards on it."""
+    keys = set()
+    for finding in ctx.findings_for(DynamicBranchFixer.rule):
+        if f"on {DEP_WORDS[Dep.DATA]}" not in finding.message:
+            continue
+        site = ctx.plan.index.site_at(finding.location.line, finding.location.column)
+        node = _owner(ctx.plan, site) if site is not None else None
+        if site is not None and node is not None and isinstance(getattr(node, "test", None), cst.BooleanOperation):
+            keys.add(site.key)
     return keys
 
 

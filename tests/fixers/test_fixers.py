@@ -34,6 +34,7 @@ EXTRA: dict[str, dict[str, Any]] = {
     # dynamic-branch (at the `if`); the masked-loop rewrite is the dynamic-branch fixer's.
     "greedy_steps": {"rules": ("dynamic-loop", "dynamic-branch")},
     "greedy_prefix": {"rules": ("dynamic-loop", "dynamic-branch")},
+    "mean_shift": {"rules": ("dynamic-branch", "unsupported-op")},  # the loop, and cdist inside it
 }
 
 
@@ -85,6 +86,7 @@ EXPECT: dict[str, dict[str, Any]] = {
     "cond_modules": {"both_outcomes": 1},
     # Masked loops: the original must be seen exiting after at least this many different counts.
     "act_halting": {"both_outcomes": 1, "exit_counts": 3},
+    "mean_shift": {"both_outcomes": 1, "exit_counts": 3},
     "refine_tolerance": {"both_outcomes": 1, "exit_counts": 3},
     "greedy_decode": {"both_outcomes": 1, "exit_counts": 3},
     # The counter stays a Python int (a static index); the prefix slice reads its exit count.

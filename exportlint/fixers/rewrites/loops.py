@@ -245,10 +245,15 @@ def _counter_bound(loop: cst.While, before: Sequence[cst.CSTNode]) -> tuple[str,
 
 
 def _static(expr: cst.BaseExpression) -> bool:
-    """An integer literal or an attribute chain on `self`: configuration, not data."""
+    """An integer literal, or an attribute chain on `self` read with constant keys
+    (`self.max_steps`, `self.cfg["max_iter"]`): configuration, not data."""
     if isinstance(expr, cst.Integer):
         return True
-    while isinstance(expr, cst.Attribute):
+    while isinstance(expr, (cst.Attribute, cst.Subscript)):
+        if isinstance(expr, cst.Subscript) and not all(
+                isinstance(e.slice, cst.Index) and isinstance(e.slice.value, (cst.SimpleString, cst.Integer))
+                for e in expr.slice):
+            return False
         expr = expr.value
     return isinstance(expr, cst.Name) and expr.value == "self"
 

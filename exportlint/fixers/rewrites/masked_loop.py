@@ -37,7 +37,9 @@ _BINARY: dict[type, type] = {
 KEEP_HELPER = '''
 def _keep(done: Tensor, kept: Tensor, new: Tensor) -> Tensor:
     """`torch.where(done, kept, new)`: the value from before the step once the loop is done. A
-    boolean tensor goes through uint8 and back (onnxruntime has no boolean Where kernel)."""
+    boolean tensor goes through uint8 and back (onnxruntime has no boolean Where kernel); a
+    Python number carried by the loop becomes a tensor."""
+    kept, new = torch.as_tensor(kept), torch.as_tensor(new)
     if new.dtype == torch.bool:
         return torch.where(done, kept.to(torch.uint8), new.to(torch.uint8)).to(torch.bool)
     return torch.where(done, kept, new)
