@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import libcst as cst
 
+from exportlint.cstwalk import nodes_in
+
 from exportlint.fixers.rewrites.codemods import parse_expr
 
 # numpy function -> torch function taking the same arguments (`axis` renamed `dim`).
@@ -114,8 +116,20 @@ def _arrays(expr: cst.BaseExpression) -> bool:
     `.numpy()` or numpy, or reads a name. A bare number, `self.<attr>` or a string is not."""
     if isinstance(expr, (cst.Integer, cst.Float, cst.SimpleString)):
         return False
+    if isinstance(expr, (cst.List, cst.Tuple)):
+        # `torch.tensor([self.w / W, self.h / H])`: a list of Python numbers, unless numpy made it
+        return any(_calls_numpy(e.value) for e in expr.elements)
     if isinstance(expr, cst.UnaryOperation):
         return _arrays(expr.expression)
     if isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name) and expr.value.value == "self":
         return False
     return True
+
+
+def _calls_numpy(expr: cst.BaseExpression) -> bool:
+    """Whether an expression calls `.numpy()` or a numpy function (`np.`/`numpy.`)."""
+    for node in nodes_in(expr):
+        if isinstance(node, cst.Attribute) and (node.attr.value == "numpy" or (
+                isinstance(node.value, cst.Name) and node.value.value in ("np", "numpy"))):
+            return True
+    return False
