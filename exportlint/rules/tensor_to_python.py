@@ -20,6 +20,10 @@ _NUMPY_CONVERTERS = {"numpy.array", "numpy.asarray", "numpy.asanyarray"}
 # Python functions whose result is still a Python value derived from their argument.
 _PY_PASSTHROUGH = {"int", "float", "bool", "round", "min", "max", "abs", "sum", "list", "tuple", "sorted",
                    "reversed", "enumerate", "zip", "math.floor", "math.ceil", "math.sqrt", "math.prod"}
+# Float functions of `math` that torch.export (log, exp) or its ONNX conversion (sqrt) cannot
+# express for a data-dependent number; integer rounding (ceil, floor) and arithmetic can.
+_MATH_FUNCS = {f"math.{name}" for name in ("sqrt", "log", "log2", "log10", "log1p", "exp", "expm1",
+                                           "sin", "cos", "tan", "atan", "atan2", "tanh", "pow", "hypot")}
 _INERT = {"print", "str", "repr", "format", "len", "isinstance"}
 # Declarations of a data-dependent value's range for torch.export, not control flow.
 _CHECKS = {"torch._check", "torch._check_is_size", "torch._check_with", "torch._constrain_as_size"}
@@ -59,6 +63,9 @@ class TensorToPython(Rule):
     - bounded by `torch._check(n >= 1)` (or `torch._check_is_size`): dynamo keeps it symbolic
       within the declared range and stays right; legacy fails, since `torch._check` receives a
       traced tensor there. An error for `--exporter both`, info for dynamo alone.
+    - into a float function of `math` (`1 / math.sqrt(n)`, `math.log(n)`, `math.exp(-n)`):
+      dynamo fails (torch.export for log/exp, the ONNX conversion for sqrt); legacy records
+      the value. `math.ceil`/`math.floor` and arithmetic are tensor uses, as above. Error.
     - a size that tensor values decide (`kept = scores[scores > t]`, `nonzero`) made a Python
       number by `len(kept)` or Python's `min`/`max` (`k = min(self.max_det, kept.numel())`,
       then `kept.topk(k)`): dynamo keeps it symbolic and stays right; legacy records the
@@ -110,6 +117,9 @@ class TensorToPython(Rule):
     INVALID = [
         Invalid(forward("x, n", "return x[: n.sum().item()]"), line=7, severity="error", column=19,
                 message="`n.sum().item()` turns a tensor into a Python number used"),
+        Invalid(forward("x, n", "k = int(n.sum())\n        return x[:k].sum() / math.sqrt(k)"),
+                line=7, severity="error", column=12,
+                message="`int(n.sum())` turns a tensor into a Python int that a `math` function takes"),
         Invalid(forward("x", "kept = x[x > 0]\n        return kept.topk(min(5, kept.numel()))[0]"),
                 line=8, severity="error", column=25,
                 message="`min(5, kept.numel())` makes a size that tensor values decide a Python number"),
@@ -394,6 +404,8 @@ def _argument(arg: cst.Arg, parents: Parents, flow: FunctionFlow) -> set[str] | 
         return {"checked"}
     if name in _INERT or name.startswith(("logging.", "logger.")):
         return {"inert"}
+    if name in _MATH_FUNCS:
+        return {"math"}
     if name in _PY_PASSTHROUGH:
         return call
     func = call.func
@@ -445,6 +457,8 @@ def _verdict(what: str, uses: set[str], state: bool) -> tuple[str, Outcomes]:
         return _STATE_CONTROL, Outcomes(dynamo="fails", legacy="ok")
     if "control" in uses:
         return _DATA_CONTROL, Outcomes(dynamo="fails", legacy="wrong")
+    if "math" in uses:
+        return _MATH, Outcomes(dynamo="fails", legacy="wrong")
     if "checked" in uses:
         return _CHECKED, Outcomes(dynamo="ok", legacy="fails")
     if "tensor" not in uses:
@@ -465,6 +479,9 @@ _CHECKED = (" whose range `torch._check` declares: dynamo keeps it symbolic with
             "right; legacy fails (`torch._check` receives a traced tensor, not a bool)")
 _NUMPY = (": dynamo traces the numpy code as torch ops (a numpy function without an ONNX counterpart, like "
           "np.sort, fails at conversion); legacy records the result as a constant, silently wrong on other inputs")
+_MATH = (" that a `math` function takes (`math.sqrt`, `math.log`, ...): dynamo fails (torch.export or its ONNX "
+         "conversion has no form for a float function of a data-dependent number); legacy records the "
+         "example's value as a constant, silently wrong on other inputs")
 _DATA_SIZE = (" used in tensor operations (a size, a slice bound, arithmetic): dynamo keeps it symbolic "
               "and stays right; legacy records the example's size as a constant, silently wrong on other "
               "inputs (a bare `kept.shape[0]` or `kept.numel()` stays a traced size there)")

@@ -7,6 +7,7 @@ one of these facts fails here, and the rule's outcomes must follow.
 from __future__ import annotations
 
 import io
+import math
 import random
 import warnings
 from collections.abc import Callable
@@ -123,6 +124,10 @@ FACTS: dict[str, tuple[Any, tuple[Any, ...], tuple[Any, ...], str, str]] = {
     "bare size of a selection as topk's k": (
         mod(lambda s, x: x[x > 0].topk(x[x > 0].shape[0])[0] * 2), (N([3.0, -1, 2, 5, 1]),),
         (N([3.0, -1, -2, -5, 1]),), "ok", "ok"),
+    "math.sqrt of a data number": (mod(lambda s, x, n: x[: int(n.sum())].sum(0) / math.sqrt(int(n.sum()))),
+                                   (R(6, 2), N([1, 2])), (R(6, 2), N([1, 1])), "fails", "wrong"),
+    "math.floor of a data number": (mod(lambda s, x, n: x[: int(n.sum())].sum(0) * math.floor(int(n.sum()) / 2)),
+                                    (R(6, 2), N([1, 2])), (R(6, 2), N([1, 1])), "ok", "wrong"),
     "numpy round trip": (mod(lambda s, x: torch.from_numpy(np.exp(x.numpy())) * 2), (R(5),), (R(5),),
                          "ok", "wrong"),
     # unsupported-op
