@@ -359,14 +359,14 @@ def _use_kinds(node: cst.CSTNode, parents: Parents, flow: FunctionFlow, depth: i
         up = parents.parent(child)
         if up is None or isinstance(up, cst.Return):
             return {"tensor"}
-        step = _step(up, child, parents, flow, depth)
+        step = _step(up, child, parents, flow, depth, node)
         if isinstance(step, set):
             return step
         child = step
 
 
 def _step(up: cst.CSTNode, child: cst.CSTNode, parents: Parents, flow: FunctionFlow,
-          depth: int) -> set[str] | cst.CSTNode:
+          depth: int, origin: cst.CSTNode | None = None) -> set[str] | cst.CSTNode:
     """One step up from `child`: a verdict, or the node to keep climbing from."""
     if isinstance(up, cst.IfExp):
         return {"control"} if up.test is child else up
@@ -383,6 +383,8 @@ def _step(up: cst.CSTNode, child: cst.CSTNode, parents: Parents, flow: FunctionF
         return {"tensor"}
     if isinstance(up, cst.DictElement):
         return {"control"} if up.key is child else {"tensor"}
+    if isinstance(up, (cst.For, cst.CompFor)) and origin is not None and up.iter is child:
+        return _through_names(up, parents, flow, depth, _fed_by(up.target, child, origin, parents))
     if isinstance(up, (cst.Assign, cst.For, cst.CompFor)):
         return _through_names(up, parents, flow, depth)
     if isinstance(up, (cst.BinaryOperation, cst.UnaryOperation, cst.Element, cst.Tuple, cst.List,
@@ -424,14 +426,46 @@ def _in_check(node: cst.CSTNode, parents: Parents, flow: FunctionFlow) -> bool:
     return isinstance(call, cst.Call) and (resolve(dotted_name(call.func), flow.imports) or "") in _CHECKS
 
 
-def _through_names(up: cst.CSTNode, parents: Parents, flow: FunctionFlow, depth: int) -> set[str]:
-    """Follow an assignment or loop binding to the reads of the names it binds."""
+def _fed_by(target: cst.BaseExpression, iterable: cst.BaseExpression, origin: cst.CSTNode,
+            parents: Parents) -> cst.BaseExpression:
+    """The part of a loop target that the value at `origin` feeds: in
+    `for i, (chunk, (h, w)) in enumerate(zip(chunks, shapes.tolist()))` the `.tolist()` feeds
+    `(h, w)` only; `i` counts passes and `chunk` comes from `chunks`."""
+    while isinstance(iterable, cst.Call) and isinstance(target, (cst.Tuple, cst.List)):
+        name = dotted_name(iterable.func)
+        args = [a.value for a in iterable.args if a.keyword is None and not a.star]
+        parts = [e.value for e in target.elements]
+        if name == "enumerate" and len(args) == 1 and len(parts) == 2:
+            iterable, target = args[0], parts[1]
+        elif name == "zip" and len(args) == len(parts):
+            holder = next((a for a in args if a is origin or _inside(origin, a, parents)), None)
+            if holder is None:
+                break
+            target, iterable = parts[args.index(holder)], holder
+        else:
+            break
+    return target
+
+
+def _inside(node: cst.CSTNode, ancestor: cst.CSTNode, parents: Parents) -> bool:
+    up = parents.parent(node)
+    while up is not None:
+        if up is ancestor:
+            return True
+        up = parents.parent(up)
+    return False
+
+
+def _through_names(up: cst.CSTNode, parents: Parents, flow: FunctionFlow, depth: int,
+                   fed: cst.BaseExpression | None = None) -> set[str]:
+    """Follow an assignment or loop binding to the reads of the names it binds (of the loop
+    target, only the part `fed` that the followed value feeds, when given)."""
     if depth >= _MAX_DEPTH:
         return {"tensor"}
     if isinstance(up, cst.Assign):
         targets: list[cst.BaseExpression] = [t.target for t in up.targets]
     else:
-        targets = [up.target]  # type: ignore[attr-defined]
+        targets = [fed if fed is not None else up.target]  # type: ignore[attr-defined]
     kinds: set[str] = set()
     for name in _bound_names(targets):
         for load in parents.loads(name):

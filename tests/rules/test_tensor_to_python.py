@@ -171,3 +171,24 @@ def test_cast_of_a_submodule_output_is_a_tensor_conversion(tmp_path: Path) -> No
     )
     [f] = _scan(tmp_path, body)
     assert (f.location.line, f.outcomes.legacy) == (13, "wrong")
+
+
+LEVELS = """\
+class Levels(nn.Module):
+    def forward(self, memory, shapes):
+        outs = []
+        for lvl, (chunk, (h, w)) in enumerate(zip(memory.unbind(0), shapes.tolist())):
+            outs.append(self.convs[lvl](chunk.reshape(1, -1, h, w)))
+        keys = {}
+        for i, (rows, cols) in enumerate(shapes.tolist()):
+            keys[(rows, cols)] = i
+        return outs, keys
+"""
+
+
+def test_a_zipped_tolist_feeds_only_its_own_loop_targets(tmp_path: Path) -> None:
+    # `lvl` counts passes and `chunk` comes from memory: only `(h, w)` carry the values (a size,
+    # dynamo right); in the second loop they key a dict (control, dynamo fails)
+    first, second = _scan(tmp_path, LEVELS)
+    assert (first.location.line, first.outcomes.dynamo, first.outcomes.legacy) == (9, "ok", "wrong")
+    assert (second.location.line, second.outcomes.dynamo) == (12, "fails")
