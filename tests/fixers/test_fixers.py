@@ -80,6 +80,8 @@ EXPECT: dict[str, dict[str, Any]] = {
     "frame_bank": {"cases": {"memory-0", "memory-1", "memory-2", "memory-3"}},
     "sorted_keys": {"cases": {"memory-0", "memory-1", "memory-2", "memory-3"}},
     "capped_recent": {"cases": {"memory-0", "memory-1", "memory-2", "memory-3"}},
+    "no_memory_token": {"cases": {"memory-0", "memory-1", "memory-2", "memory-3"}},
+    "no_memory_scores": {"cases": {"memory-0", "memory-1", "memory-2", "memory-3"}},
     "feature_and_pos": {"cases": {"memory-0", "memory-1", "memory-2", "memory-3", "memory-oldest"}},
     "nested_state": {"cases": {"memory-0", "memory-1", "memory-2"}},
     "data_where": {"both_outcomes": 2},

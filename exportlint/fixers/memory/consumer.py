@@ -23,9 +23,9 @@ from exportlint.fixers.memory.codegen import (
     prepend,
     replace_params,
 )
-from exportlint.fixers.memory.layout import MemoryLayout
-from exportlint.fixers.memory.scores import KEY_MASK_HELPERS, measure, thread
-from exportlint.fixers.memory.tokens import Runs, token_runs
+from exportlint.fixers.memory.layout import MemoryLayout, memory_with
+from exportlint.fixers.memory.scores import KEY_MASK_HELPERS, key_tokens, measure, thread
+from exportlint.fixers.memory.tokens import Runs, captured_tokens, token_runs
 from exportlint.fixers.wrapper.fixer import FixContext
 from exportlint.fixers.wrapper.plan import WrapperPlan
 
@@ -52,13 +52,59 @@ class _Use:
     keyword: str | None
 
 
+FILLER = -2  # the token run of a filler appended when nothing was gathered (see `thread_mask`)
+
+
 def thread_mask(plan: WrapperPlan, ctx: FixContext, post: list[cst.BaseStatement], symbol: str,
-                layout: MemoryLayout, position: int | str, memory: Any) -> Runs | None:
+                layout: MemoryLayout, position: int | str, memory: Any, filler: bool = False
+                ) -> Runs | None:
     """Register the mask edits and return the token runs; None (manual work) when impossible.
 
     An `nn.MultiheadAttention` (or a class of the file passing the memory to one) gets a key
     padding mask; otherwise the softmax or SDPA that reads the memory is masked (`scores`).
+    With `filler` (`if not feats: feats.append(self.no_mem)` after the gathering), the tokens
+    the original attends to on an empty memory beyond those of its always-present slots are the
+    filler's: they end the runs as slot `FILLER`, attended to only when every slot is empty.
     """
+    runs = _thread_mask(plan, ctx, post, symbol, layout, position, memory)
+    if runs is None or not filler:
+        return runs
+    empty = memory_with(memory, layout, {i for i, s in enumerate(layout.slots) if s.source is None}, seed=7)
+    total = _key_tokens(plan, ctx, post, symbol, position, empty, layout, memory)
+    if isinstance(total, str):
+        plan.needs_manual(_RULE, plan.index.methods[symbol].line, symbol,
+                          f"{total}; cannot tell the tokens of the filler used on an empty memory.")
+        return None
+    kept = sum(n for slot, n in runs if slot == -1 or (slot >= 0 and layout.slots[slot].source is None))
+    if total - kept < 0:
+        plan.needs_manual(_RULE, plan.index.methods[symbol].line, symbol,
+                          "the attention reads fewer tokens on an empty memory than its always-present ones")
+        return None
+    return (*runs, (FILLER, total - kept)) if total > kept else runs
+
+
+def _key_tokens(plan: WrapperPlan, ctx: FixContext, post: list[cst.BaseStatement], symbol: str,
+                position: int | str, memory: Any, layout: MemoryLayout, full: Any) -> int | str:
+    """How many memory tokens the original's attention reads on `memory` (or why unknown);
+    `full` is the example memory, on which the attention over the memory is found."""
+    use = _find_use(post)
+    consumer = getattr(ctx.module, use.attr, None) if use is not None else None
+    if use is not None and not _padding_consumer(plan, consumer, use):
+        where = use.keyword or use.arg_index
+        assert where is not None
+        seen = captured_tokens(ctx.module, consumer, where, use.cat_dim, ctx.args, dict(ctx.kwargs),
+                               position, memory, plan.cpu_reference)
+        return seen if isinstance(seen, str) else len(seen)
+    sites = measure(ctx.module, str(plan.index.path), symbol, ctx.args, dict(ctx.kwargs), position,
+                    full, layout, plan.cpu_reference)
+    if isinstance(sites, str):
+        return sites
+    return key_tokens(ctx.module, str(plan.index.path), symbol, ctx.args, dict(ctx.kwargs), position,
+                      memory, sites.chains, plan.cpu_reference)
+
+
+def _thread_mask(plan: WrapperPlan, ctx: FixContext, post: list[cst.BaseStatement], symbol: str,
+                 layout: MemoryLayout, position: int | str, memory: Any) -> Runs | None:
     use = _find_use(post)
     line = plan.index.methods[symbol].line
     why = "no module call reads the concatenated memory"

@@ -80,6 +80,19 @@ def measure(module: Any, path: str, root: str, args: tuple[Any, ...], kwargs: di
     return _sites(base, poisoned)
 
 
+def key_tokens(module: Any, path: str, root: str, args: tuple[Any, ...], kwargs: dict[str, Any],
+               position: int | str, memory: Any, chains: list[tuple[Hop, ...]], shim: bool = False
+               ) -> int | str:
+    """How many key tokens the attentions over the memory (at `chains`) read on `memory`."""
+    calls = _record(module, path, root, args, kwargs, position, memory, shim)
+    if isinstance(calls, str):
+        return calls
+    sizes = {len(c.hits) for c in calls if c.chain in chains and c.hits is not None}
+    if len(sizes) != 1:
+        return "the attention over the memory reads no single number of keys on an empty memory"
+    return sizes.pop()
+
+
 def _sites(base: list[_Call], poisoned: list[list[_Call]]) -> ScoreSites | str:
     chains: list[tuple[Hop, ...]] = []
     kinds: dict[tuple[Hop, ...], str] = {}

@@ -30,7 +30,7 @@ from exportlint.fixers.memory.codegen import (
     replace_with,
     slot_list_source,
 )
-from exportlint.fixers.memory.consumer import KEY_MASK_HELPER, thread_mask
+from exportlint.fixers.memory.consumer import FILLER, KEY_MASK_HELPER, thread_mask
 from exportlint.fixers.memory.layout import (
     GatherRegion,
     MemoryLayout,
@@ -92,17 +92,21 @@ class FixedSlotMemoryFixer(Fixer):
             plan.needs_manual(self.rule, forward.line, forward.symbol, str(error))
             return
         post = body[region.end + 1:]
-        guard = empty_guard(post, region.lists)
+        filler = empty_filler(post, region.lists)
+        rest = [stmt for stmt in post if filler is None or stmt is not filler.statement]
+        guard = empty_guard(rest, region.lists)
         if isinstance(guard, str):
             plan.needs_manual(self.rule, forward.line, forward.symbol, guard)
             return
         runs = thread_mask(plan, ctx, post, forward.symbol, layout, _position(ctx, param),
-                           param.value)
+                           param.value, filler=filler is not None)
         if runs is None:
             return
         if guard is not None:
             _merge_guard(plan, forward.symbol, guard)
-        reason = _merge_tests(plan, forward.symbol, post, region.lists,
+        if filler is not None:
+            _keep_filler(plan, forward.symbol, filler, any(slot == FILLER for slot, _ in runs))
+        reason = _merge_tests(plan, forward.symbol, rest, region.lists,
                               guard.statement if guard else None)
         if reason:
             plan.needs_manual(self.rule, forward.line, forward.symbol, reason)
@@ -110,8 +114,69 @@ class FixedSlotMemoryFixer(Fixer):
         _rewrite_forward(plan, forward.node, body, region, layout, param)
         _interface(plan, param, layout, gather_src)
         plan.helpers["memory"] = helper_source(layout, runs)
+        if any(slot == FILLER for slot, _ in runs):
+            for name in ("memory", KEY_MASK_HELPER):
+                if name in plan.helpers:
+                    plan.helpers[name] = with_filler(plan.helpers[name])
         plan.case_builders.append(_case_builder(param, layout, _position(ctx, param)))
         _notes(plan, param, region, layout, body)
+
+
+@dataclass
+class EmptyFiller:
+    """`if <list is empty>: <list>.append(<filler>)` after the gather region (a learned
+    "no memory" token): the list then holds the filler only when nothing was gathered."""
+
+    statement: cst.If
+    list_name: str
+    value: str
+
+
+def empty_filler(post: list[cst.BaseStatement], lists: tuple[str, ...]) -> EmptyFiller | None:
+    """The filler appended when nothing was gathered, if forward has one."""
+    for stmt in post:
+        if not (isinstance(stmt, cst.If) and stmt.orelse is None and _tests_empty(stmt.test, lists)):
+            continue
+        body = list(stmt.body.body)
+        line = body[0] if len(body) == 1 else None
+        small = list(line.body) if isinstance(line, cst.SimpleStatementLine) else \
+            list(body) if isinstance(stmt.body, cst.SimpleStatementSuite) else []
+        call = small[0].value if len(small) == 1 and isinstance(small[0], cst.Expr) else None
+        if (isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute)
+                and call.func.attr.value == "append" and isinstance(call.func.value, cst.Name)
+                and call.func.value.value in lists and len(call.args) == 1):
+            return EmptyFiller(stmt, call.func.value.value, cst.Module([]).code_for_node(call.args[0].value))
+    return None
+
+
+def _keep_filler(plan: WrapperPlan, symbol: str, filler: EmptyFiller, attended: bool) -> None:
+    """The filler is appended on every call; the mask attends to it only when every slot is
+    empty (`attended`), or it is dropped when an always-present slot keeps the list non-empty."""
+    test = cst.Module([]).code_for_node(filler.statement.test)
+    if attended:
+        comments = [cst.EmptyLine(comment=cst.Comment(text)) for text in (
+            f"# exportlint: `if {test}: {filler.list_name}.append(...)` (no memory frame): with fixed slots",
+            f"# the filler is always there; the mask attends to it only when every slot is empty.")]
+        plan.edit(symbol, filler.statement, replace_with(f"{filler.list_name}.append({filler.value})\n", comments))
+        text = (f"`if {test}:` appends `{filler.value}` when no memory frame is found: the export always "
+                "appends it, and the key mask attends to its tokens only when every memory slot is empty.")
+    else:
+        plan.edit(symbol, filler.statement, remove())
+        text = (f"`if {test}:` never runs: an always-present memory slot keeps `{filler.list_name}` "
+                "non-empty, so the export leaves it out.")
+    position = plan.index.positions[filler.statement]
+    plan.claimed.append((position.start.line, position.end.line))
+    plan.note(NOTE_RULE, text, position.start.line)
+
+
+def with_filler(helper: str) -> str:
+    """A mask helper whose runs may name `FILLER` (-2): valid only when every slot is empty."""
+    ones = "torch.ones(1, dtype=torch.bool, device=valid.device)"
+    old = f"per_slot = torch.cat([valid, {ones}])"
+    assert old in helper, "the mask helper builds per_slot another way"
+    return helper.replace(old, f"per_slot = torch.cat([valid, ~valid.any(0, keepdim=True), {ones}])").replace(
+        "slot -1: tokens of no\n# slot, always attended to.",
+        "slot -1: tokens of no\n# slot, always attended to; -2: the filler, attended to when every slot is empty.")
 
 
 @dataclass

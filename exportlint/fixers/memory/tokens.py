@@ -38,7 +38,7 @@ def token_runs(module: Any, consumer: Any, where: int | str, cat_dim: int, args:
         return memories
     owners: list[int] | None = None
     for slot, filled in memories:
-        tokens = _captured(module, consumer, where, cat_dim, args, kwargs, position, filled, shim)
+        tokens = captured_tokens(module, consumer, where, cat_dim, args, kwargs, position, filled, shim)
         if isinstance(tokens, str):
             return tokens
         if owners is None:
@@ -80,9 +80,10 @@ def poison(memory: Any, path: tuple[Any, ...]) -> None:
                                   bare=isinstance(entry, torch.Tensor))
 
 
-def _captured(module: Any, consumer: Any, where: int | str, cat_dim: int, args: tuple[Any, ...],
-              kwargs: dict[str, Any], position: int | str, memory: Any, shim: bool
-              ) -> list[bool] | str:
+def captured_tokens(module: Any, consumer: Any, where: int | str, cat_dim: int, args: tuple[Any, ...],
+                    kwargs: dict[str, Any], position: int | str, memory: Any, shim: bool
+                    ) -> list[bool] | str:
+    """Per token of the consumer's memory argument on `memory`: whether it is NaN."""
     import torch
 
     from exportlint.fixers.facts.cpu_shim import cpu_shim
