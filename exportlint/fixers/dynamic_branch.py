@@ -31,6 +31,7 @@ import re
 
 import libcst as cst
 
+from exportlint.analysis.values import Dep
 from exportlint.cstwalk import nodes_in
 from exportlint.fixers.facts.source_index import Site
 from exportlint.fixers.rewrites.branches import (
@@ -59,7 +60,6 @@ from exportlint.fixers.rewrites.masked_loop import KEEP_HELPER, masked_loop
 from exportlint.fixers.rewrites.sizes import SIZE_HELPER, size_queries
 from exportlint.fixers.wrapper.fixer import FixContext, Fixer
 from exportlint.fixers.wrapper.plan import WrapperPlan
-from exportlint.analysis.values import Dep
 from exportlint.rules.base import DEP_WORDS
 from exportlint.rules.dynamic_branch import COND_WORDS, SIZE_WORDS
 
@@ -119,45 +119,37 @@ def _written_cond(ctx: FixContext) -> None:
                               "fix with `--exporter dynamo` (an ONNX If) to export it as written.")
 
 
+def _sites_saying(ctx: FixContext, words: str) -> list[Site]:
+    """The sites of the dynamic-branch findings whose message says `words`."""
+    sites = []
+    for finding in ctx.findings_for(DynamicBranchFixer.rule):
+        if words in finding.message:
+            site = ctx.plan.index.site_at(finding.location.line, finding.location.column)
+            if site is not None:
+                sites.append(site)
+    return sites
+
+
 def _sized_by_data(ctx: FixContext) -> set[tuple[int, int]]:
     """The sites whose test the scan found reading a size that tensor values decide
     (`picked.numel() > 0` after `picked = x[mask]`): a Python number in eager, data all the same."""
-    keys = set()
-    for finding in ctx.findings_for(DynamicBranchFixer.rule):
-        if SIZE_WORDS in finding.message:
-            site = ctx.plan.index.site_at(finding.location.line, finding.location.column)
-            if site is not None:
-                keys.add(site.key)
-    return keys
+    return {site.key for site in _sites_saying(ctx, SIZE_WORDS)}
 
 
 def _hidden_data(ctx: FixContext) -> set[tuple[int, int]]:
     """`and`/`or` tests the scan found on tensor values: Python gives the last operand it
     evaluated, so when the tensor operand never decides on the cases run (`shift > eps and it <
     self.max_iter` ended by its counter) the tracer sees a Python bool; dynamo still guards on it."""
-    keys = set()
-    for finding in ctx.findings_for(DynamicBranchFixer.rule):
-        if f"on {DEP_WORDS[Dep.DATA]}" not in finding.message:
-            continue
-        site = ctx.plan.index.site_at(finding.location.line, finding.location.column)
-        node = _owner(ctx.plan, site) if site is not None else None
-        if site is not None and node is not None and isinstance(getattr(node, "test", None), cst.BooleanOperation):
-            keys.add(site.key)
-    return keys
+    return {site.key for site in _sites_saying(ctx, f"on {DEP_WORDS[Dep.DATA]}")
+            if isinstance(getattr(_owner(ctx.plan, site), "test", None), cst.BooleanOperation)}
 
 
 def _on_layout(ctx: FixContext) -> set[tuple[int, int]]:
     """The sites whose test the scan found depending on a runtime container's layout (`not
-    feats` after gathering from a memory dict): only the memory rewrite may claim them."""
-    words = DEP_WORDS[Dep.LAYOUT]
-    keys = set()
-    for finding in ctx.findings_for(DynamicBranchFixer.rule):
-        if f"on {words}" in finding.message:
-            site = ctx.plan.index.site_at(finding.location.line, finding.location.column)
-            # `isinstance(src, list)` asks what type an input has, fixed for one export
-            if site is not None and not _TYPE_TEST.search(site.test):
-                keys.add(site.key)
-    return keys
+    feats` after gathering from a memory dict): only the memory rewrite may claim them. A type
+    test (`isinstance(src, list)`) asks what an input is, fixed for one export, and is not one."""
+    return {site.key for site in _sites_saying(ctx, f"on {DEP_WORDS[Dep.LAYOUT]}")
+            if not _TYPE_TEST.search(site.test)}
 
 
 def _size_in_graph(plan: WrapperPlan, site: Site, owner: cst.CSTNode) -> None:

@@ -27,6 +27,7 @@ from exportlint.fixers.rewrites.complex_pairs import COMPLEX_MUL, ComplexToPairs
 from exportlint.fixers.rewrites.fft_pairs import helpers_for
 from exportlint.fixers.wrapper.fixer import FixContext, Fixer
 from exportlint.fixers.wrapper.plan import WrapperPlan
+from exportlint.model import Finding
 from exportlint.rules.unsupported_op import ALL_AXES_WORDS
 
 _COMPLEX = re.compile(r"view_as_complex|view_as_real|torch\.polar|torch\.complex|\bcomplex64\b")
@@ -79,7 +80,7 @@ class _Rewritten:
 
     uses_mul: bool = False
     fft_helpers: set[str] = field(default_factory=set)
-    reduced_lines: set[int] = field(default_factory=set)  # amax()/amin() rewritten to max()/min()
+    reduced_lines: set[int] = field(default_factory=set)  # amax()/amin() -> max()/min(), cdist -> _cdist
     fft_lines: set[int] = field(default_factory=set)
     twins: list[str] = field(default_factory=list)  # this file's twins, rendered after the helpers
 
@@ -220,26 +221,35 @@ def _rewrite_method(plan: WrapperPlan, symbol: str, attrs: set[str], twins: dict
     return dry
 
 
+def _blocking_calls(ctx: FixContext, words: str) -> list[tuple[Finding, cst.Call]]:
+    """(finding, call) for each blocking unsupported-op finding whose message says `words`,
+    with the call that starts at the finding's position."""
+    plan = ctx.plan
+    found: list[tuple[Finding, cst.Call]] = []
+    for finding in ctx.findings_for(UnsupportedOpFixer.rule):
+        if words not in finding.message or not ctx.blocks(finding) or not finding.symbol:
+            continue
+        where = (finding.location.line, finding.location.column)
+        found.extend((finding, call) for call, pos in plan.index.positions.items()
+                     if isinstance(call, cst.Call) and (pos.start.line, pos.start.column) == where)
+    return found
+
+
 def _every_axis_reductions(ctx: FixContext) -> set[int]:
     """`x.amax()` / `torch.amin(x)` over every axis become `x.max()` / `torch.min(x)`: the same
     value, and both exporters convert it (dynamo's amax needs `dim`). The lines rewritten."""
     plan, lines = ctx.plan, set()
-    for finding in ctx.findings_for(UnsupportedOpFixer.rule):
-        if ALL_AXES_WORDS not in finding.message or not ctx.blocks(finding) or not finding.symbol:
+    for finding, call in _blocking_calls(ctx, ALL_AXES_WORDS):
+        if not (isinstance(call.func, cst.Attribute) and call.func.attr.value in ("amax", "amin")):
             continue
-        where = (finding.location.line, finding.location.column)
-        for call, pos in plan.index.positions.items():
-            if not (isinstance(call, cst.Call) and (pos.start.line, pos.start.column) == where
-                    and isinstance(call.func, cst.Attribute) and call.func.attr.value in ("amax", "amin")):
-                continue
-            attr = call.func.attr.value
-            short = attr.removeprefix("a")
-            plan.edit(finding.symbol, call.func, lambda f, short=short: f.with_changes(attr=cst.Name(short)))
-            code = " ".join(plan.index.code(call).split())
-            plan.note(UnsupportedOpFixer.rule, f"`{code}` over every axis becomes "
-                      f"`{code.replace(f'.{attr}(', f'.{short}(', 1)}`: the same value, which both "
-                      "exporters convert.", finding.location.line)
-            lines.add(finding.location.line)
+        attr = call.func.attr.value
+        short = attr.removeprefix("a")
+        plan.edit(finding.symbol, call.func, lambda f, short=short: f.with_changes(attr=cst.Name(short)))
+        code = " ".join(plan.index.code(call).split())
+        plan.note(UnsupportedOpFixer.rule, f"`{code}` over every axis becomes "
+                  f"`{code.replace(f'.{attr}(', f'.{short}(', 1)}`: the same value, which both "
+                  "exporters convert.", finding.location.line)
+        lines.add(finding.location.line)
     return lines
 
 
@@ -256,23 +266,18 @@ def _euclidean_distances(ctx: FixContext) -> set[int]:
     """`torch.cdist(a, b)` with the Euclidean norm (no `p`, or `p=2`) becomes `_cdist(a, b)`:
     the same distances from matmuls, which dynamo converts. The lines rewritten."""
     plan, lines = ctx.plan, set()
-    for finding in ctx.findings_for(UnsupportedOpFixer.rule):
-        if "cdist" not in finding.message or not ctx.blocks(finding) or not finding.symbol:
+    for finding, call in _blocking_calls(ctx, "cdist"):
+        if not _euclidean_cdist(call):
             continue
-        where = (finding.location.line, finding.location.column)
-        for call, pos in plan.index.positions.items():
-            if not (isinstance(call, cst.Call) and (pos.start.line, pos.start.column) == where
-                    and _euclidean_cdist(call)):
-                continue
-            plan.edit(finding.symbol, call, lambda c: c.with_changes(
-                func=cst.Name("_cdist"), args=[a.with_changes(comma=cst.MaybeSentinel.DEFAULT)
-                                               for a in c.args if a.keyword is None]))
-            plan.helpers["_cdist"] = CDIST_HELPER
-            code = " ".join(plan.index.code(call).split())
-            plan.note(UnsupportedOpFixer.rule, f"`{code}` becomes `_cdist(...)`: the same Euclidean "
-                      "distances from matmuls (sqrt(|a|^2 + |b|^2 - 2 a.b)), which both exporters "
-                      "convert.", finding.location.line)
-            lines.add(finding.location.line)
+        plan.edit(finding.symbol, call, lambda c: c.with_changes(
+            func=cst.Name("_cdist"), args=[a.with_changes(comma=cst.MaybeSentinel.DEFAULT)
+                                           for a in c.args if a.keyword is None]))
+        plan.helpers["_cdist"] = CDIST_HELPER
+        code = " ".join(plan.index.code(call).split())
+        plan.note(UnsupportedOpFixer.rule, f"`{code}` becomes `_cdist(...)`: the same Euclidean "
+                  "distances from matmuls (sqrt(|a|^2 + |b|^2 - 2 a.b)), which both exporters "
+                  "convert.", finding.location.line)
+        lines.add(finding.location.line)
     return lines
 
 
@@ -284,20 +289,16 @@ def _euclidean_cdist(call: cst.Call) -> bool:
     others = [a for a in call.args if a.keyword is not None]
     if len(positional) != 2 or len(call.args) != len(positional) + len(others):
         return False
-    for arg in others:
-        if arg.keyword is None or arg.keyword.value != "p":
-            return False
-        if not (isinstance(arg.value, (cst.Integer, cst.Float)) and float(arg.value.value) == 2.0):
-            return False
-    return True
+    return all(arg.keyword is not None and arg.keyword.value == "p"
+               and isinstance(arg.value, (cst.Integer, cst.Float)) and float(arg.value.value) == 2.0
+               for arg in others)
 
 
 def _report_others(ctx: FixContext, done: _Rewritten) -> None:
     for finding in ctx.findings_for(UnsupportedOpFixer.rule):
-        if ALL_AXES_WORDS in finding.message and finding.location.line in done.reduced_lines:
-            continue  # rewritten to max() / min()
-        if "cdist" in finding.message and finding.location.line in done.reduced_lines:
-            continue  # rewritten to _cdist()
+        if finding.location.line in done.reduced_lines and (
+                ALL_AXES_WORDS in finding.message or "cdist" in finding.message):
+            continue  # rewritten to max() / min(), or to _cdist()
         if _COMPLEX.search(finding.message) or "complex" in finding.message:
             continue
         if finding.location.line in done.fft_lines and _FFT.search(finding.message):

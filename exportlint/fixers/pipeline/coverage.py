@@ -69,9 +69,9 @@ def cover_branches(plan: WrapperPlan, built: Built, cases: list[Case]) -> Covera
     for flip, scale, shift in (*_FLIPS, *_FARTHER):
         if all(len(outcomes) == 2 for outcomes in seen.values()) and not counts:
             break
-        settled = all(len(o) == 2 for o in seen.values()) and all(len(set(v.values())) > 1 for v in counts.values())
-        if flip == _FARTHER[0][0] and settled:
-            break
+        if flip == _FARTHER[0][0] and all(len(o) == 2 for o in seen.values()) and \
+                all(len(set(v.values())) > 1 for v in counts.values()):
+            break  # every test flipped and every masked loop ran several counts: no farther flips
         case = _flipped(built, flip, scale, shift)
         before = {k: set(v) for k, v in seen.items()}
         known = {k: set(v.values()) for k, v in counts.items()}

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import libcst as cst
 
-from exportlint.cstwalk import nodes_in
-
 from exportlint.fixers.rewrites.codemods import parse_expr
 
 # numpy function -> torch function taking the same arguments (`axis` renamed `dim`).
@@ -27,8 +25,8 @@ _DTYPES = {"float32", "float64", "float16", "int64", "int32", "bool_", "uint8"}
 _TO_TENSOR = {"torch.from_numpy", "torch.as_tensor", "torch.tensor", "torch.Tensor"}
 
 
-def numpy_in(method: cst.FunctionDef, alias: str) -> bool:
-    """Whether the method calls `.numpy()` or uses the numpy module under `alias`."""
+def numpy_in(node: cst.CSTNode, alias: str) -> bool:
+    """Whether a method (or any node) calls `.numpy()` or uses the numpy module under `alias`."""
     found: list[bool] = []
 
     class _Find(cst.CSTVisitor):
@@ -36,7 +34,7 @@ def numpy_in(method: cst.FunctionDef, alias: str) -> bool:
             if node.attr.value == "numpy" or (isinstance(node.value, cst.Name) and node.value.value == alias):
                 found.append(True)
 
-    method.visit(_Find())
+    node.visit(_Find())
     return bool(found)
 
 
@@ -62,7 +60,7 @@ class NumpyToTorch(cst.CSTTransformer):
             return updated_node.with_changes(func=func.with_changes(attr=cst.Name("to")))
         code = cst.Module([]).code_for_node(func)
         if code in _TO_TENSOR and len(updated_node.args) == 1 and not updated_node.args[0].keyword and \
-                _arrays(original_node.args[0].value):
+                _arrays(original_node.args[0].value, self.alias):
             return updated_node.args[0].value  # already a tensor once numpy is gone
         name = self._np(func)
         if name is None:
@@ -77,7 +75,7 @@ class NumpyToTorch(cst.CSTTransformer):
 
     def _bound(self, original: cst.Call, updated: cst.Call, name: str) -> cst.BaseExpression:
         """`np.maximum(x, 0.0)` -> `torch.clamp(x, min=0.0)`; of two arrays, `torch.maximum`."""
-        first, second = (_arrays(a.value) for a in original.args)
+        first, second = (_arrays(a.value, self.alias) for a in original.args)
         if first and second:
             return updated.with_changes(func=parse_expr(f"torch.{name}"))
         if not (first or second):
@@ -111,25 +109,16 @@ def _dim(arg: cst.Arg) -> cst.Arg:
     return arg
 
 
-def _arrays(expr: cst.BaseExpression) -> bool:
+def _arrays(expr: cst.BaseExpression, alias: str) -> bool:
     """Whether an expression of the original method is (made from) a numpy value: it calls
     `.numpy()` or numpy, or reads a name. A bare number, `self.<attr>` or a string is not."""
     if isinstance(expr, (cst.Integer, cst.Float, cst.SimpleString)):
         return False
     if isinstance(expr, (cst.List, cst.Tuple)):
         # `torch.tensor([self.w / W, self.h / H])`: a list of Python numbers, unless numpy made it
-        return any(_calls_numpy(e.value) for e in expr.elements)
+        return any(numpy_in(e.value, alias) for e in expr.elements)
     if isinstance(expr, cst.UnaryOperation):
-        return _arrays(expr.expression)
+        return _arrays(expr.expression, alias)
     if isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name) and expr.value.value == "self":
         return False
     return True
-
-
-def _calls_numpy(expr: cst.BaseExpression) -> bool:
-    """Whether an expression calls `.numpy()` or a numpy function (`np.`/`numpy.`)."""
-    for node in nodes_in(expr):
-        if isinstance(node, cst.Attribute) and (node.attr.value == "numpy" or (
-                isinstance(node.value, cst.Name) and node.value.value in ("np", "numpy"))):
-            return True
-    return False
