@@ -131,6 +131,16 @@ def mask_source(cat_var: str, cat_dim: int) -> str:
     return f"{MASK_NAME} = _padding_mask({VALID_NAME}, batch={cat_var}.shape[{batch_dim}])"
 
 
+FILLER = -2  # the token run of a filler appended when nothing was gathered (consumer.thread_mask)
+
+
+def per_slot_source(filler: bool) -> str:
+    """The mask helpers' `per_slot` line: each slot's validity, then (with a filler, run -2)
+    whether every slot is empty, then True for tokens of no slot (run -1)."""
+    empty = "~valid.any(0, keepdim=True), " if filler else ""
+    return f"per_slot = torch.cat([valid, {empty}torch.ones(1, dtype=torch.bool, device=valid.device)])"
+
+
 def helper_source(layout: MemoryLayout, runs: tuple[tuple[int, int], ...]) -> str:
     """Module-level constants and helpers of the memory rewrite."""
     keys = ", ".join(repr(s.key) for s in layout.slots)
@@ -142,9 +152,12 @@ def helper_source(layout: MemoryLayout, runs: tuple[tuple[int, int], ...]) -> st
         i = layout.entry_index
         split = f"key, entry = element[:{i}] + element[{i + 1}:], element[{i}]"
     runs_text = ", ".join(f"({s}, {n})" for s, n in runs) + ("," if len(runs) == 1 else "")
+    filler = any(slot == FILLER for slot, _ in runs)
     entry, read = ("Tensor", "e") if layout.bare else ("dict[str, Tensor]", "e[name]")
     return HELPERS.format(keys=keys + ("," if len(layout.slots) == 1 else ""), shapes=shapes,
                           dtypes=dtypes, split=split, valid=VALID_NAME, runs=runs_text,
+                          per_slot=per_slot_source(filler),
+                          filler_note="\n# Slot -2: the filler, attended to only when every slot is empty." if filler else "",
                           entry=entry, read=read,
                           what="the tensor" if layout.bare else "each tensor")
 
@@ -158,7 +171,7 @@ MEMORY_ENTRY_SHAPES: dict[str, tuple[int, ...]] = {{{shapes}
 MEMORY_ENTRY_DTYPES: dict[str, torch.dtype] = {{{dtypes}
 }}
 # The concatenated memory's tokens in order, as runs of (slot, count); slot -1: tokens of no
-# slot, always attended to. Measured on the original by `exportlint fix`.
+# slot, always attended to. Measured on the original by `exportlint fix`.{filler_note}
 MEMORY_TOKEN_RUNS: tuple[tuple[int, int], ...] = ({runs})
 
 
@@ -189,7 +202,7 @@ def _fill_slots(gathered: list[object]) -> dict[str, Tensor]:
 
 def _padding_mask(valid: Tensor, batch: int) -> Tensor:
     """Key padding mask (batch, tokens) of the concatenated memory: True on empty slots' tokens."""
-    per_slot = torch.cat([valid, torch.ones(1, dtype=torch.bool, device=valid.device)])
+    {per_slot}
     tokens = torch.cat([per_slot[slot].expand(count) for slot, count in MEMORY_TOKEN_RUNS])
     return (~tokens).unsqueeze(0).expand(batch, -1)
 '''

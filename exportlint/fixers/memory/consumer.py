@@ -10,12 +10,14 @@ change nothing. Any other consumer is masked where its attention weights are mad
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import libcst as cst
 
 from exportlint.fixers.memory.codegen import (
+    FILLER,
     MASK_NAME,
     add_keyword,
     mask_source,
@@ -24,13 +26,13 @@ from exportlint.fixers.memory.codegen import (
     replace_params,
 )
 from exportlint.fixers.memory.layout import MemoryLayout, memory_with
-from exportlint.fixers.memory.scores import KEY_MASK_HELPERS, key_tokens, measure, thread
+from exportlint.fixers.memory.scores import key_mask_helpers, key_tokens, measure, thread
 from exportlint.fixers.memory.tokens import Runs, captured_tokens, token_runs
 from exportlint.fixers.wrapper.fixer import FixContext
 from exportlint.fixers.wrapper.plan import WrapperPlan
 
 _RULE = "variable-length-cat"
-KEY_MASK_HELPER = "memory_key_mask"
+KEY_MASK_HELPER = "memory_key_mask"  # the plan.helpers entry of scores.key_mask_helpers
 
 
 def _decoder(consumer: Any) -> bool:
@@ -38,7 +40,7 @@ def _decoder(consumer: Any) -> bool:
     `memory_key_padding_mask`."""
     import torch
 
-    return isinstance(consumer, (torch.nn.TransformerDecoderLayer, torch.nn.TransformerDecoder))  # the plan.helpers entry of scores.KEY_MASK_HELPERS
+    return isinstance(consumer, (torch.nn.TransformerDecoderLayer, torch.nn.TransformerDecoder))
 
 
 @dataclass
@@ -52,9 +54,6 @@ class _Use:
     keyword: str | None
 
 
-FILLER = -2  # the token run of a filler appended when nothing was gathered (see `thread_mask`)
-
-
 def thread_mask(plan: WrapperPlan, ctx: FixContext, post: list[cst.BaseStatement], symbol: str,
                 layout: MemoryLayout, position: int | str, memory: Any, filler: bool = False
                 ) -> Runs | None:
@@ -66,71 +65,75 @@ def thread_mask(plan: WrapperPlan, ctx: FixContext, post: list[cst.BaseStatement
     the original attends to on an empty memory beyond those of its always-present slots are the
     filler's: they end the runs as slot `FILLER`, attended to only when every slot is empty.
     """
-    runs = _thread_mask(plan, ctx, post, symbol, layout, position, memory)
-    if runs is None or not filler:
-        return runs
-    empty = memory_with(memory, layout, {i for i, s in enumerate(layout.slots) if s.source is None}, seed=7)
-    total = _key_tokens(plan, ctx, post, symbol, position, empty, layout, memory)
+    threaded = _thread_mask(plan, ctx, post, symbol, layout, position, memory)
+    if threaded is None:
+        return None
+    runs, count = threaded
+    if filler:
+        runs = _with_filler(plan, symbol, layout, runs, count(
+            memory_with(memory, layout, {i for i, s in enumerate(layout.slots) if s.source is None}, seed=7)))
+    if runs is not None and KEY_MASK_HELPER in plan.helpers and any(slot == FILLER for slot, _ in runs):
+        plan.helpers[KEY_MASK_HELPER] = key_mask_helpers(True)  # the softmax also attends to the filler
+    return runs
+
+
+def _with_filler(plan: WrapperPlan, symbol: str, layout: MemoryLayout, runs: Runs, total: int | str
+                 ) -> Runs | None:
+    """`runs` ended by the filler's: the `total` tokens read on an empty memory, less those of
+    tokens of no slot and of always-present slots."""
+    line = plan.index.methods[symbol].line
     if isinstance(total, str):
-        plan.needs_manual(_RULE, plan.index.methods[symbol].line, symbol,
+        plan.needs_manual(_RULE, line, symbol,
                           f"{total}; cannot tell the tokens of the filler used on an empty memory.")
         return None
     kept = sum(n for slot, n in runs if slot == -1 or (slot >= 0 and layout.slots[slot].source is None))
-    if total - kept < 0:
-        plan.needs_manual(_RULE, plan.index.methods[symbol].line, symbol,
+    if total < kept:
+        plan.needs_manual(_RULE, line, symbol,
                           "the attention reads fewer tokens on an empty memory than its always-present ones")
         return None
     return (*runs, (FILLER, total - kept)) if total > kept else runs
 
 
-def _key_tokens(plan: WrapperPlan, ctx: FixContext, post: list[cst.BaseStatement], symbol: str,
-                position: int | str, memory: Any, layout: MemoryLayout, full: Any) -> int | str:
-    """How many memory tokens the original's attention reads on `memory` (or why unknown);
-    `full` is the example memory, on which the attention over the memory is found."""
-    use = _find_use(post)
-    consumer = getattr(ctx.module, use.attr, None) if use is not None else None
-    if use is not None and not _padding_consumer(plan, consumer, use):
-        where = use.keyword or use.arg_index
-        assert where is not None
-        seen = captured_tokens(ctx.module, consumer, where, use.cat_dim, ctx.args, dict(ctx.kwargs),
-                               position, memory, plan.cpu_reference)
-        return seen if isinstance(seen, str) else len(seen)
-    sites = measure(ctx.module, str(plan.index.path), symbol, ctx.args, dict(ctx.kwargs), position,
-                    full, layout, plan.cpu_reference)
-    if isinstance(sites, str):
-        return sites
-    return key_tokens(ctx.module, str(plan.index.path), symbol, ctx.args, dict(ctx.kwargs), position,
-                      memory, sites.chains, plan.cpu_reference)
-
-
 def _thread_mask(plan: WrapperPlan, ctx: FixContext, post: list[cst.BaseStatement], symbol: str,
-                 layout: MemoryLayout, position: int | str, memory: Any) -> Runs | None:
+                 layout: MemoryLayout, position: int | str, memory: Any
+                 ) -> tuple[Runs, Callable[[Any], int | str]] | None:
+    """The token runs and how to count the memory tokens the attention reads on another memory."""
     use = _find_use(post)
     line = plan.index.methods[symbol].line
     why = "no module call reads the concatenated memory"
+    args, kwargs, shim = ctx.args, dict(ctx.kwargs), plan.cpu_reference
     if use is not None:
         consumer = getattr(ctx.module, use.attr, None)
         why = _padding_consumer(plan, consumer, use)
         if not why:
             where = use.keyword or use.arg_index
             assert where is not None
-            runs = token_runs(ctx.module, consumer, where, use.cat_dim, ctx.args, dict(ctx.kwargs),
-                              position, memory, layout, plan.cpu_reference)
+            runs = token_runs(ctx.module, consumer, where, use.cat_dim, args, kwargs,
+                              position, memory, layout, shim)
             if isinstance(runs, str):
                 plan.needs_manual(_RULE, line, symbol, f"{runs}; cannot tell which tokens to mask.")
                 return None
             _edit_consumer(plan, consumer, use, symbol)
-            return runs
-    sites = measure(ctx.module, str(plan.index.path), symbol, ctx.args, dict(ctx.kwargs),
-                    position, memory, layout, plan.cpu_reference)
+            cat_dim = use.cat_dim
+
+            def captured(other: Any) -> int | str:
+                seen = captured_tokens(ctx.module, consumer, where, cat_dim, args, kwargs,
+                                       position, other, shim)
+                return seen if isinstance(seen, str) else len(seen)
+
+            return runs, captured
+    path = str(plan.index.path)
+    sites = measure(ctx.module, path, symbol, args, kwargs, position, memory, layout, shim)
     reason = sites if isinstance(sites, str) else thread(plan, sites, symbol)
     if reason:
         plan.needs_manual(_RULE, line, symbol, f"{why.rstrip('.')}, and {reason}; cannot mask "
                           "the padded slots.")
         return None
     assert not isinstance(sites, str)
-    plan.helpers[KEY_MASK_HELPER] = KEY_MASK_HELPERS
-    return sites.runs
+    plan.helpers[KEY_MASK_HELPER] = key_mask_helpers(False)
+    chains = sites.chains
+    return sites.runs, lambda other: key_tokens(ctx.module, path, symbol, args, kwargs, position,
+                                                other, chains, shim)
 
 
 def _padding_consumer(plan: WrapperPlan, consumer: Any, use: _Use) -> str:

@@ -23,7 +23,7 @@ from typing import Any
 import libcst as cst
 
 from exportlint.fixers.facts.runtime import same_file
-from exportlint.fixers.memory.codegen import add_keyword, param_text, replace_params
+from exportlint.fixers.memory.codegen import add_keyword, param_text, per_slot_source, replace_params
 from exportlint.fixers.memory.layout import MemoryLayout
 from exportlint.fixers.memory.tokens import Runs, marked_memories, runs_of
 from exportlint.fixers.rewrites.codemods import Replacement
@@ -336,10 +336,15 @@ def _is_module(node: cst.BaseExpression) -> bool:
                     "torch.special")
 
 
-KEY_MASK_HELPERS = '''
+def key_mask_helpers(filler: bool) -> str:
+    """The helpers that mask a hand-written attention (with a filler run, see codegen.FILLER)."""
+    return _KEY_MASK_HELPERS.format(per_slot=per_slot_source(filler))
+
+
+_KEY_MASK_HELPERS = '''
 def _key_mask(valid: Tensor) -> Tensor:
     """Per token of the concatenated memory: True on the tokens of empty slots."""
-    per_slot = torch.cat([valid, torch.ones(1, dtype=torch.bool, device=valid.device)])
+    {per_slot}
     return ~torch.cat([per_slot[slot].expand(count) for slot, count in MEMORY_TOKEN_RUNS])
 
 

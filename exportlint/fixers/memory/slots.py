@@ -21,6 +21,7 @@ from typing import Any
 import libcst as cst
 
 from exportlint.fixers.memory.codegen import (
+    FILLER,
     VALID_NAME,
     helper_source,
     input_name,
@@ -30,7 +31,7 @@ from exportlint.fixers.memory.codegen import (
     replace_with,
     slot_list_source,
 )
-from exportlint.fixers.memory.consumer import FILLER, KEY_MASK_HELPER, thread_mask
+from exportlint.fixers.memory.consumer import KEY_MASK_HELPER, thread_mask
 from exportlint.fixers.memory.layout import (
     GatherRegion,
     MemoryLayout,
@@ -114,10 +115,6 @@ class FixedSlotMemoryFixer(Fixer):
         _rewrite_forward(plan, forward.node, body, region, layout, param)
         _interface(plan, param, layout, gather_src)
         plan.helpers["memory"] = helper_source(layout, runs)
-        if any(slot == FILLER for slot, _ in runs):
-            for name in ("memory", KEY_MASK_HELPER):
-                if name in plan.helpers:
-                    plan.helpers[name] = with_filler(plan.helpers[name])
         plan.case_builders.append(_case_builder(param, layout, _position(ctx, param)))
         _notes(plan, param, region, layout, body)
 
@@ -137,11 +134,8 @@ def empty_filler(post: list[cst.BaseStatement], lists: tuple[str, ...]) -> Empty
     for stmt in post:
         if not (isinstance(stmt, cst.If) and stmt.orelse is None and _tests_empty(stmt.test, lists)):
             continue
-        body = list(stmt.body.body)
-        line = body[0] if len(body) == 1 else None
-        small = list(line.body) if isinstance(line, cst.SimpleStatementLine) else \
-            list(body) if isinstance(stmt.body, cst.SimpleStatementSuite) else []
-        call = small[0].value if len(small) == 1 and isinstance(small[0], cst.Expr) else None
+        small = _only_statement(stmt.body)
+        call = small.value if isinstance(small, cst.Expr) else None
         if (isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute)
                 and call.func.attr.value == "append" and isinstance(call.func.value, cst.Name)
                 and call.func.value.value in lists and len(call.args) == 1):
@@ -167,16 +161,6 @@ def _keep_filler(plan: WrapperPlan, symbol: str, filler: EmptyFiller, attended: 
     position = plan.index.positions[filler.statement]
     plan.claimed.append((position.start.line, position.end.line))
     plan.note(NOTE_RULE, text, position.start.line)
-
-
-def with_filler(helper: str) -> str:
-    """A mask helper whose runs may name `FILLER` (-2): valid only when every slot is empty."""
-    ones = "torch.ones(1, dtype=torch.bool, device=valid.device)"
-    old = f"per_slot = torch.cat([valid, {ones}])"
-    assert old in helper, "the mask helper builds per_slot another way"
-    return helper.replace(old, f"per_slot = torch.cat([valid, ~valid.any(0, keepdim=True), {ones}])").replace(
-        "slot -1: tokens of no\n# slot, always attended to.",
-        "slot -1: tokens of no\n# slot, always attended to; -2: the filler, attended to when every slot is empty.")
 
 
 @dataclass
@@ -256,8 +240,8 @@ def _merge_tests(plan: WrapperPlan, symbol: str, post: list[cst.BaseStatement], 
     return ""
 
 
-def _single_return(block: cst.BaseSuite | cst.BaseStatement) -> cst.Return | None:
-    """The `return <value>` a block (or one statement) consists of, if that is all it is."""
+def _only_statement(block: cst.BaseSuite | cst.BaseStatement) -> cst.BaseSmallStatement | None:
+    """The one small statement a block (or one statement line) consists of, if that is all."""
     body = list(block.body) if isinstance(block, cst.IndentedBlock) else [block]
     only = body[0] if len(body) == 1 else None
     if isinstance(block, cst.SimpleStatementSuite):
@@ -266,9 +250,13 @@ def _single_return(block: cst.BaseSuite | cst.BaseStatement) -> cst.Return | Non
         small = list(only.body)
     else:
         small = []
-    if len(small) == 1 and isinstance(small[0], cst.Return) and small[0].value is not None:
-        return small[0]
-    return None
+    return small[0] if len(small) == 1 else None
+
+
+def _single_return(block: cst.BaseSuite | cst.BaseStatement) -> cst.Return | None:
+    """The `return <value>` a block (or one statement) consists of, if that is all it is."""
+    small = _only_statement(block)
+    return small if isinstance(small, cst.Return) and small.value is not None else None
 
 
 def _returns(stmts: list[cst.BaseStatement]) -> list[cst.Return]:

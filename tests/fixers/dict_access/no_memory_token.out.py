@@ -89,7 +89,8 @@ MEMORY_ENTRY_DTYPES: dict[str, torch.dtype] = {
     "slots": torch.float32,
 }
 # The concatenated memory's tokens in order, as runs of (slot, count); slot -1: tokens of no
-# slot, always attended to; -2: the filler, attended to when every slot is empty. Measured on the original by `exportlint fix`.
+# slot, always attended to. Measured on the original by `exportlint fix`.
+# Slot -2: the filler, attended to only when every slot is empty.
 MEMORY_TOKEN_RUNS: tuple[tuple[int, int], ...] = ((0, 3), (1, 3), (2, 3), (-2, 1))
 
 
