@@ -102,10 +102,9 @@ def control_rule(source: str) -> str | None:
 
 
 def _guard_rule(source: str) -> str:
-    if _LOOP.search(source):
-        return "dynamic-loop"
-    if _BRANCH.search(source):
-        return "dynamic-branch"
+    control = control_rule(source)
+    if control is not None:
+        return control
     if _CONVERSION.search(source):
         return "tensor-to-python"
     if _SUBSCRIPT.search(source) or _INDEXING_CALL.search(source):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import sys
 import time
 from collections import defaultdict
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from types import CodeType, FrameType
@@ -135,6 +135,14 @@ def _trace_lines(lines: dict[str, set[int]]) -> Iterator[None]:
             found.add(frame.f_lineno)
         return local
 
+    with _tracing_user_code(local):
+        yield
+
+
+@contextmanager
+def _tracing_user_code(local: Callable[[FrameType, str, Any], Any]) -> Iterator[None]:
+    """Trace the frames of user files with `local` (sys.settrace), restoring the tracer after."""
+
     def on_call(frame: FrameType, event: str, _arg: Any) -> Any:
         if event == "call" and is_user_path(frame.f_code.co_filename):
             return local
@@ -199,20 +207,11 @@ def eager_path(module: Any, args: tuple[Any, ...], kwargs: Mapping[str, Any]) ->
                 last.pop(frame, None)
         return local
 
-    def on_call(frame: FrameType, event: str, _arg: Any) -> Any:
-        if event == "call" and is_user_path(frame.f_code.co_filename):
-            return local
-        return None
-
-    previous = sys.gettrace()
-    sys.settrace(on_call)
     try:
-        with torch.no_grad():
+        with torch.no_grad(), _tracing_user_code(local):
             module(*_detach(args), **_detach(dict(kwargs)))
     except Exception:  # noqa: BLE001 - a perturbed input the model rejects leaves no path
         return None
-    finally:
-        sys.settrace(previous)
     if events > _MAX_EVENTS:
         return None
     return EagerPath({k: tuple(v) for k, v in steps.items()}, tuple(steps))

@@ -149,7 +149,8 @@ def _divergence_events(report: VerifyReport, ctx: Context) -> list[Event]:
     return _unique(events)
 
 
-def _diverging_paths(ctx: Context, diverged: Sequence[Comparison]) -> list[tuple[str, EagerPath]]:
+def _paths_of(ctx: Context, diverged: Sequence[Comparison]) -> list[tuple[str, EagerPath]]:
+    """The recorded eager paths of the diverging input sets, by case."""
     return [(c.case, ctx.paths[c.case]) for c in diverged if c.case != "example" and c.case in ctx.paths]
 
 
@@ -157,7 +158,7 @@ def _same_way(ctx: Context, diverged: Sequence[Comparison], at: tuple[str, int])
     """True when eager, on each diverging input set it could follow, passed `at` as often as on
     the example and went on to the same lines: the test there decided alike."""
     example = ctx.paths.get("example")
-    others = _diverging_paths(ctx, diverged)
+    others = _paths_of(ctx, diverged)
     return example is not None and bool(others) and all(example.agrees(p, at) for _, p in others)
 
 
@@ -167,7 +168,7 @@ def _fork(ctx: Context, diverged: Sequence[Comparison], exporter: Exporter) -> E
     example = ctx.paths.get("example")
     if example is None:
         return None
-    for case, path in _diverging_paths(ctx, diverged):
+    for case, path in _paths_of(ctx, diverged):
         at = example.fork(path)
         if at is None or not is_user_path(at[0]):
             continue
