@@ -279,10 +279,9 @@ class FunctionFlow:
             return self.value(e.args[0].value)
         if name in ("dict",):
             return Val(Form.DICT, self._args_join(e).dep)
-        if full in _TORCH_CONFIG_FUNCS or _answers_a_question(full):
-            return CONFIG
-        if full in _SIZE_FUNCS:
-            return scalar(Dep.SHAPE)
+        known = _library_result(full)
+        if known is not None:
+            return known
         if full.startswith(("torch.", "numpy.", "np.")):
             if full.endswith(".Size"):
                 return scalar(Dep.SHAPE)
@@ -307,12 +306,11 @@ class FunctionFlow:
             return TENSOR if held.form in (Form.MODULE, Form.TENSOR) else join(held, self._args_join(e))
         base = self.value(recv)
         full = resolve(dotted_name(func), self.imports) or ""
-        if full in _TORCH_CONFIG_FUNCS or _answers_a_question(full) or (
-            base.form is not Form.TENSOR and _PREDICATE.search(attr)
-        ):
+        known = _library_result(full)
+        if known is not None:
+            return known
+        if base.form is not Form.TENSOR and _PREDICATE.search(attr):
             return CONFIG
-        if full in _SIZE_FUNCS:
-            return scalar(Dep.SHAPE)
         if full.startswith(("torch.", "numpy.", "np.")):
             return self._torch_call(attr, e) if not full.endswith(".Size") else scalar(Dep.SHAPE)
         return self._method_on(base, attr, e)
@@ -479,6 +477,16 @@ def _later_axis(e: cst.Call) -> bool:
 
 def _after_first(axis: cst.BaseExpression) -> bool:
     return isinstance(axis, cst.Integer) and axis.evaluated_value > 0
+
+
+def _library_result(full: str) -> Val | None:
+    """What a known library function returns: configuration (runtime queries, predicates) or
+    a shape (torchvision's image-size helpers); None for others."""
+    if full in _TORCH_CONFIG_FUNCS or _answers_a_question(full):
+        return CONFIG
+    if full in _SIZE_FUNCS:
+        return scalar(Dep.SHAPE)
+    return None
 
 
 def _answers_a_question(full: str) -> bool:

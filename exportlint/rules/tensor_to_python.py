@@ -205,18 +205,20 @@ class TensorToPython(Rule):
         Python's min/max make it a number the legacy tracer records; dynamo keeps it symbolic."""
         if full not in ("min", "max", "len"):
             return False
-        sizes = [a.value for a in node.args if _ragged_size(a.value, flow)]
         if full == "len":
-            sizes = [node] if node.args and _ragged_first_axis(node.args[0].value, flow) else []
+            sizes: list[cst.BaseExpression] = [node] if _ragged_size(node, flow) else []
+        else:
+            sizes = [a.value for a in node.args if _ragged_size(a.value, flow)]
         if not sizes:
             return False
         parents = Parents.of(flow.fn)
-        up = parents.parent(parents.parent(node) or node)
+        holder = parents.parent(node)
+        up = parents.parent(holder or node)
         if full == "len" and isinstance(up, cst.Call) and dotted_name(up.func) in ("min", "max"):
             return True  # reported as the min/max around it
         if parents.in_test(node):
             return True  # a test on the size: dynamic-branch's finding
-        if isinstance(up, (cst.Index, cst.Slice)) or isinstance(parents.parent(node), (cst.Index, cst.Slice)):
+        if isinstance(up, (cst.Index, cst.Slice)) or isinstance(holder, (cst.Index, cst.Slice)):
             return True  # a slice bound or an index: data-dependent-index's finding
         uses = _use_kinds(node, parents, flow, 0)
         if "control" in uses or "tensor" not in uses:
@@ -438,22 +440,13 @@ def _fed_by(target: cst.BaseExpression, iterable: cst.BaseExpression, origin: cs
         if name == "enumerate" and len(args) == 1 and len(parts) == 2:
             iterable, target = args[0], parts[1]
         elif name == "zip" and len(args) == len(parts):
-            holder = next((a for a in args if a is origin or _inside(origin, a, parents)), None)
+            holder = next((a for a in args if a is origin or a in parents.ancestors(origin)), None)
             if holder is None:
                 break
             target, iterable = parts[args.index(holder)], holder
         else:
             break
     return target
-
-
-def _inside(node: cst.CSTNode, ancestor: cst.CSTNode, parents: Parents) -> bool:
-    up = parents.parent(node)
-    while up is not None:
-        if up is ancestor:
-            return True
-        up = parents.parent(up)
-    return False
 
 
 def _through_names(up: cst.CSTNode, parents: Parents, flow: FunctionFlow, depth: int,
